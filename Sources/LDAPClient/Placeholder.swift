@@ -1,0 +1,1 @@
+// LDAPClient: see LDAPConnection.swift
