@@ -1,1 +1,0 @@
-// LDAPClient: see LDAPConnection.swift
