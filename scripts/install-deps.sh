@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages phs-check builds, tests and demos with. Idempotent; needs root
+# (or sudo). Swift itself is assumed to be installed (swift.org toolchain).
+set -euo pipefail
+
+PACKAGES=(
+    # build: libldap and SASL headers for the CLDAP module
+    libldap-dev libsasl2-dev pkg-config
+    # run: GSSAPI binds from a Kerberos ticket cache
+    libsasl2-modules-gssapi-mit krb5-user
+    # the test directory: a real Samba AD DC and OpenLDAP slapd
+    samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba winbind slapd ldap-utils
+    # tests and benchmarks: JSON Schema validation, GNU time for peak memory, jq as a baseline
+    python3-jsonschema time jq
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "[install-deps] installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >/dev/null
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
