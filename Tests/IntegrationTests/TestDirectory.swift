@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// The real test directory started by `scripts/test-directory.sh start` (Samba AD DC and slapd
+/// on loopback), described by the variables `scripts/test-directory.sh env` prints.
+///
+/// Without them a test that needs the directory is skipped on a laptop, but under `CI=true` it
+/// fails: a green CI must mean the real DC was exercised.
+struct TestDirectory: Sendable {
+    let url: String              // ldaps://dc1.phs.test
+    let ldapURL: String          // ldap://dc1.phs.test (plain, for StartTLS and GSSAPI)
+    let caFile: String
+    let baseDN: String
+    let bindDN: String
+    let passwordFile: String
+    let userPasswordFile: String
+    let realm: String
+    let krb5Config: String
+    let krb5CCName: String
+    let slapdURL: String
+    let slapdPasswordFile: String
+    let slapdSmallBaseDN: String
+    let slapdSmallUsers: Int
+    let slapdLargeBaseDN: String
+    let slapdLargeUsers: Int
+
+    /// The admin password, for tests that must check it never appears in output.
+    var password: String {
+        (try? String(contentsOfFile: passwordFile, encoding: .utf8))?.trimmingCharacters(in: .newlines) ?? ""
+    }
+
+    /// Whether the directory is there; `nil` means skip (not under CI) — under CI it records a failure.
+    static let current: TestDirectory? = {
+        let env = ProcessInfo.processInfo.environment
+        func v(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let url = v("PHS_TEST_DC_URL"), let ldapURL = v("PHS_TEST_DC_LDAP_URL"),
+              let caFile = v("PHS_TEST_DC_CA_FILE"), let baseDN = v("PHS_TEST_DC_BASE_DN"),
+              let bindDN = v("PHS_TEST_DC_BIND_DN"), let passwordFile = v("PHS_TEST_DC_PASSWORD_FILE"),
+              let userPasswordFile = v("PHS_TEST_DC_USER_PASSWORD_FILE"),
+              let realm = v("PHS_TEST_DC_REALM"), let krb5Config = v("PHS_TEST_DC_KRB5_CONFIG"),
+              let krb5CCName = v("PHS_TEST_DC_KRB5CCNAME"), let slapdURL = v("PHS_TEST_SLAPD_URL"),
+              let slapdPasswordFile = v("PHS_TEST_SLAPD_PASSWORD_FILE"),
+              let small = v("PHS_TEST_SLAPD_SMALL_BASE_DN"), let smallUsers = v("PHS_TEST_SLAPD_SMALL_USERS").flatMap(Int.init),
+              let large = v("PHS_TEST_SLAPD_LARGE_BASE_DN"), let largeUsers = v("PHS_TEST_SLAPD_LARGE_USERS").flatMap(Int.init)
+        else { return nil }
+        return TestDirectory(
+            url: url, ldapURL: ldapURL, caFile: caFile, baseDN: baseDN, bindDN: bindDN,
+            passwordFile: passwordFile, userPasswordFile: userPasswordFile, realm: realm,
+            krb5Config: krb5Config, krb5CCName: krb5CCName, slapdURL: slapdURL,
+            slapdPasswordFile: slapdPasswordFile, slapdSmallBaseDN: small, slapdSmallUsers: smallUsers,
+            slapdLargeBaseDN: large, slapdLargeUsers: largeUsers)
+    }()
+
+    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+    /// True when the tests that need the directory can run. Use as
+    /// `@Suite(.enabled(if: TestDirectory.available))` — under CI this is always true, so a
+    /// missing directory fails inside `TestDirectory.require()` instead of skipping.
+    static var available: Bool { current != nil || isCI }
+
+    /// The directory, or a recorded failure explaining how to start it.
+    static func require(sourceLocation: SourceLocation = #_sourceLocation) throws -> TestDirectory {
+        guard let current else {
+            Issue.record("CI=true but the test directory is not running: start it with scripts/test-directory.sh start and export the variables of scripts/test-directory.sh env", sourceLocation: sourceLocation)
+            throw TestDirectoryMissing()
+        }
+        return current
+    }
+
+    /// Environment for child processes that bind with GSSAPI: the test realm's krb5.conf and
+    /// the ticket cache `scripts/test-directory.sh start` filled with kinit.
+    var kerberosEnvironment: [String: String] {
+        ["KRB5_CONFIG": krb5Config, "KRB5CCNAME": krb5CCName]
+    }
+}
+
+struct TestDirectoryMissing: Error {}
