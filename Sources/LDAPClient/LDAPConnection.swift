@@ -1,0 +1,391 @@
+internal import CLDAP
+internal import Foundation
+public import Logging
+
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// One connection to an LDAP server, bound as `LDAPConfiguration.bind` asked.
+///
+/// Owns a libldap `LDAP *` handle and releases it with `ldap_unbind_ext_s(3)` in `deinit`.
+/// libldap handles must not be used from two threads at once, so this class is not
+/// `Sendable`: keep it in one task (or actor) and make the blocking calls from there.
+///
+/// ```swift
+/// let connection = try LDAPConnection.connect(configuration, logger: logger)
+/// try connection.search(base: baseDN, scope: .subtree, filter: "(objectClass=user)",
+///                       attributes: ["sAMAccountName"], pageSize: 500) { entry in ... }
+/// ```
+public final class LDAPConnection {
+    private let handle: OpaquePointer
+    /// The URL that answered (one of `LDAPConfiguration.urls`).
+    public let url: String
+    private let operationTimeout: Duration
+    private let logger: Logger
+
+    private init(handle: OpaquePointer, url: String, operationTimeout: Duration, logger: Logger) {
+        self.handle = handle
+        self.url = url
+        self.operationTimeout = operationTimeout
+        self.logger = logger
+    }
+
+    deinit {
+        // ldap_unbind_ext_s(3): "frees the resources contained in the ld structure", whether
+        // or not a connection was opened or a bind made; the handle is invalid afterwards.
+        ldap_unbind_ext_s(handle, nil, nil)
+    }
+
+    /// The SASL security strength factor of the session (`LDAP_OPT_X_SASL_SSF`): above 0 when
+    /// a SASL bind (GSSAPI) negotiated integrity or confidentiality; 0 for simple and
+    /// anonymous binds and for SASL over TLS (where TLS protects the session).
+    public var securityStrengthFactor: Int {
+        // cyrus.c writes the SSF as a ber_len_t.
+        var ssf: ber_len_t = 0
+        guard ldap_get_option(handle, LDAP_OPT_X_SASL_SSF, &ssf) == LDAP_OPT_SUCCESS else { return 0 }
+        return Int(clamping: ssf)
+    }
+
+    /// Whether the connection runs over TLS (LDAPS or StartTLS), per `ldap_tls_inplace(3)`.
+    public var isTLS: Bool {
+        ldap_tls_inplace(handle) != 0
+    }
+
+    // MARK: - Connecting
+
+    /// Connects to the first of `configuration.urls` that answers, starts TLS when asked,
+    /// and binds.
+    ///
+    /// For each URL: `ldap_initialize(3)`, protocol version 3, referrals off, the network and
+    /// operation timeouts, the TLS settings (`LDAP_OPT_X_TLS_REQUIRE_CERT` = `DEMAND` unless
+    /// `skipTLSVerify`, `LDAP_OPT_X_TLS_CACERTFILE`, then `LDAP_OPT_X_TLS_NEWCTX`),
+    /// `ldap_connect`, `ldap_start_tls_s(3)` if `startTLS` on `ldap://`, then the bind.
+    ///
+    /// A URL that cannot be contacted (down, TLS handshake failure, timeout) is logged and the
+    /// next one tried; when none answers, the error of a failed TLS handshake is thrown if
+    /// there was one (it is the actionable one), else the last URL's error. A bind the server
+    /// refuses is thrown at once: the other servers hold the same accounts.
+    public static func connect(_ configuration: LDAPConfiguration, logger: Logger) throws(LDAPError) -> LDAPConnection {
+        guard !configuration.urls.isEmpty else {
+            throw LDAPError(kind: .invalidArgument, code: .paramError, operation: "connect",
+                            message: "No LDAP URL was given")
+        }
+        if let caFile = configuration.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw LDAPError(kind: .invalidArgument, code: .paramError, operation: "connect",
+                            message: "The CA file \(caFile) does not exist or cannot be read")
+        }
+        var failures: [LDAPError] = []
+        for url in configuration.urls {
+            do {
+                return try open(url, configuration: configuration, logger: logger)
+            } catch {
+                switch error.kind {
+                case .serverUnreachable, .tlsHandshakeFailed, .timeout:
+                    logger.notice("LDAP server did not answer", metadata: [
+                        "url": "\(url)", "error": "\(error)",
+                    ])
+                    failures.append(error)
+                case .bindRefused, .invalidArgument, .operationFailed:
+                    throw error
+                }
+            }
+        }
+        throw failures.first { $0.kind == .tlsHandshakeFailed } ?? failures[failures.count - 1]
+    }
+
+    private static func open(_ url: String, configuration: LDAPConfiguration, logger: Logger) throws(LDAPError) -> LDAPConnection {
+        let target = try ServerAddress(url)
+        logger.debug("LDAP connecting", metadata: ["url": "\(url)"])
+
+        var ld: OpaquePointer?
+        // ldap_initialize(3) only parses the URL and allocates the handle; nothing is sent yet.
+        let rc = ldap_initialize(&ld, url)
+        guard rc == LDAP_SUCCESS, let ld else {
+            if let ld { ldap_unbind_ext_s(ld, nil, nil) }
+            throw LDAPError(kind: .invalidArgument, code: LDAPResultCode(rawValue: rc), operation: "connect",
+                            message: "Not a usable LDAP URL (\(errorText(rc)))", url: url)
+        }
+        // From here on the connection object owns the handle: every throw below releases it.
+        let connection = LDAPConnection(handle: ld, url: url, operationTimeout: configuration.operationTimeout,
+                                        logger: logger)
+        try connection.setOptions(configuration, tls: target.isLDAPS || configuration.startTLS)
+        try connection.open(target, networkTimeout: configuration.networkTimeout)
+        if configuration.startTLS {
+            if target.isLDAPS {
+                logger.debug("LDAP StartTLS skipped: ldaps:// is TLS already", metadata: ["url": "\(url)"])
+            } else {
+                try connection.startTLS(target, networkTimeout: configuration.networkTimeout)
+            }
+        }
+        try connection.bind(configuration.bind)
+        return connection
+    }
+
+    private func setOptions(_ configuration: LDAPConfiguration, tls: Bool) throws(LDAPError) {
+        var version = LDAP_VERSION3
+        try setOption(LDAP_OPT_PROTOCOL_VERSION, "protocol version 3", &version)
+        // Referrals and continuation references are not chased: they point at other
+        // naming contexts (and, for AD, other servers with other credentials).
+        try check(cldap_set_bool_option(handle, LDAP_OPT_REFERRALS, 0), "referrals off")
+        // Restart select(2) when a signal interrupts it instead of failing the operation.
+        try check(cldap_set_bool_option(handle, LDAP_OPT_RESTART, 1), "restart on EINTR")
+        var networkTimeout = timeval(configuration.networkTimeout)
+        try setOption(LDAP_OPT_NETWORK_TIMEOUT, "network timeout", &networkTimeout)
+        var operationTimeout = timeval(configuration.operationTimeout)
+        try setOption(LDAP_OPT_TIMEOUT, "operation timeout", &operationTimeout)
+
+        guard tls else { return }
+        var requireCert = configuration.skipTLSVerify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND
+        try setOption(LDAP_OPT_X_TLS_REQUIRE_CERT, "TLS certificate verification", &requireCert)
+        if let caFile = configuration.caFile {
+            let rc = caFile.withCString { ldap_set_option(handle, LDAP_OPT_X_TLS_CACERTFILE, $0) }
+            try check(rc, "TLS CA file")
+        }
+        // Per-handle TLS settings are read only when a TLS context is created: make a new
+        // client context (0 = client) now that they are set.
+        var client: Int32 = 0
+        let rc = ldap_set_option(handle, LDAP_OPT_X_TLS_NEWCTX, &client)
+        guard rc == LDAP_OPT_SUCCESS else {
+            throw LDAPError(kind: .invalidArgument, code: .localError, operation: "set up TLS",
+                            message: "libldap could not create a TLS context"
+                                + (configuration.caFile.map { " with the CA file \($0)" } ?? ""),
+                            diagnosticMessage: diagnosticMessage(), url: url)
+        }
+    }
+
+    private func setOption<T>(_ option: Int32, _ what: String, _ value: inout T) throws(LDAPError) {
+        let rc = withUnsafeMutablePointer(to: &value) { ldap_set_option(handle, option, $0) }
+        try check(rc, what)
+    }
+
+    private func check(_ rc: Int32, _ what: String) throws(LDAPError) {
+        guard rc == LDAP_OPT_SUCCESS else {
+            throw LDAPError(kind: .invalidArgument, code: .localError, operation: "set option",
+                            message: "libldap refused the option: \(what)", url: url)
+        }
+    }
+
+    /// Opens the TCP (and for LDAPS the TLS) connection with `ldap_connect`, so that a server
+    /// that cannot be reached is told apart from a bind that fails.
+    private func open(_ target: ServerAddress, networkTimeout: Duration) throws(LDAPError) {
+        let rc = ldap_connect(handle)
+        guard rc == LDAP_SUCCESS else {
+            let diagnostic = diagnosticMessage()
+            let kind: LDAPError.Kind
+            if rc == LDAPResultCode.timeout.rawValue {
+                kind = .timeout
+            } else if target.isLDAPS,
+                TCPProbe.canConnect(host: target.host, port: target.port, timeout: networkTimeout)
+            {
+                // libldap says LDAP_SERVER_DOWN for both; the port answers, so TLS failed.
+                kind = .tlsHandshakeFailed
+            } else {
+                kind = .serverUnreachable
+            }
+            throw LDAPError(kind: kind, code: LDAPResultCode(rawValue: rc),
+                            operation: kind == .tlsHandshakeFailed ? "TLS handshake" : "connect",
+                            message: Self.errorText(rc), diagnosticMessage: diagnostic, url: url)
+        }
+        logger.debug("LDAP connected", metadata: ["url": "\(url)", "tls": "\(isTLS)"])
+    }
+
+    /// `ldap_start_tls_s(3)`: the StartTLS extended operation, then the TLS handshake.
+    private func startTLS(_ target: ServerAddress, networkTimeout: Duration) throws(LDAPError) {
+        let rc = ldap_start_tls_s(handle, nil, nil)
+        guard rc == LDAP_SUCCESS else {
+            let diagnostic = diagnosticMessage()
+            let code = LDAPResultCode(rawValue: rc)
+            let kind: LDAPError.Kind
+            switch code {
+            case .timeout:
+                kind = .timeout
+            case .serverDown, .connectError:
+                // The connection was up a moment ago; check it still is, then blame TLS.
+                kind = TCPProbe.canConnect(host: target.host, port: target.port, timeout: networkTimeout)
+                    ? .tlsHandshakeFailed : .serverUnreachable
+            default:
+                // The server refused the extended operation (no certificate, not supported).
+                kind = .operationFailed
+            }
+            throw LDAPError(kind: kind, code: code, operation: "start TLS", message: Self.errorText(rc),
+                            diagnosticMessage: diagnostic, url: url)
+        }
+        logger.debug("LDAP StartTLS done", metadata: ["url": "\(url)"])
+    }
+
+    // MARK: - Binding
+
+    private func bind(_ bind: LDAPBind) throws(LDAPError) {
+        switch bind {
+        case .anonymous:
+            // LDAPv3 needs no bind request for anonymous access.
+            logger.debug("LDAP anonymous", metadata: ["url": "\(url)"])
+
+        case .simple(let dn, let password):
+            guard !password.isEmpty else {
+                // RFC 4513 5.1.2: a simple bind with a DN and an empty password is an
+                // "unauthenticated bind", which many servers answer with success.
+                throw LDAPError(kind: .invalidArgument, code: .paramError, operation: "bind",
+                                message: "The password is empty; a simple bind without a password would "
+                                    + "be an unauthenticated (anonymous) bind",
+                                url: url, bindDN: dn)
+            }
+            // ldap_sasl_bind_s(3) with mechanism LDAP_SASL_SIMPLE (NULL) and the password as
+            // the credentials berval; the bytes are zeroed after the call.
+            let rc = password.withUTF8Bytes { bytes in
+                var credentials = berval(
+                    bv_len: ber_len_t(bytes.count),
+                    bv_val: UnsafeMutableRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self))
+                return ldap_sasl_bind_s(handle, dn, nil, &credentials, nil, nil, nil)
+            }
+            guard rc == LDAP_SUCCESS else {
+                throw bindError(rc, operation: "bind", bindDN: dn)
+            }
+            logger.debug("LDAP simple bind done", metadata: ["url": "\(url)", "dn": "\(dn)"])
+
+        case .gssapi:
+            // Ask Cyrus SASL for a sealed session (SSF >= 56) on a plain connection. Over TLS,
+            // AD refuses SASL sign/seal on top of TLS: ask for none (maxssf=0) there.
+            let secprops = isTLS ? "maxssf=0" : "minssf=56"
+            let propsRC = secprops.withCString { ldap_set_option(handle, LDAP_OPT_X_SASL_SECPROPS, $0) }
+            try check(propsRC, "SASL security properties \(secprops)")
+            let rc = cldap_sasl_gssapi_bind(handle)
+            guard rc == LDAP_SUCCESS else {
+                throw bindError(rc, operation: "SASL GSSAPI bind", bindDN: nil)
+            }
+            logger.debug("LDAP SASL GSSAPI bind done", metadata: [
+                "url": "\(url)", "ssf": "\(securityStrengthFactor)", "tls": "\(isTLS)",
+            ])
+        }
+    }
+
+    private func bindError(_ rc: Int32, operation: String, bindDN: String?) -> LDAPError {
+        let code = LDAPResultCode(rawValue: rc)
+        let kind: LDAPError.Kind = switch code {
+        case .serverDown, .connectError: .serverUnreachable
+        case .timeout: .timeout
+        case .paramError: .invalidArgument
+        default: .bindRefused
+        }
+        return LDAPError(kind: kind, code: code, operation: operation, message: Self.errorText(rc),
+                         diagnosticMessage: diagnosticMessage(), url: url, bindDN: bindDN)
+    }
+
+    // MARK: - Other operations
+
+    /// The identity the server sees for this connection ("Who am I?", RFC 4532,
+    /// `ldap_whoami_s(3)`), e.g. `u:EXAMPLE\Administrator`; empty when anonymous.
+    public func whoAmI() throws(LDAPError) -> String {
+        var authzid: UnsafeMutablePointer<berval>?
+        let rc = ldap_whoami_s(handle, &authzid, nil, nil)
+        // ber_bvfree(3) releases the berval and its value.
+        defer { if let authzid { ber_bvfree(authzid) } }
+        guard rc == LDAP_SUCCESS else {
+            throw operationError(rc, operation: "who am I")
+        }
+        guard let authzid, let value = authzid.pointee.bv_val else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: value, count: Int(authzid.pointee.bv_len)),
+                      as: UTF8.self)
+    }
+
+    /// Reads one entry (a base search without paging), or nil when `dn` does not exist.
+    /// `read("", attributes: [...])` reads the RootDSE.
+    public func read(_ dn: String, attributes: [String]) throws -> LDAPEntry? {
+        var found: LDAPEntry?
+        do {
+            try search(base: dn, scope: .base, filter: "(objectClass=*)", attributes: attributes,
+                       pageSize: nil) { found = $0 }
+        } catch let error as LDAPError where error.code == .noSuchObject {
+            return nil
+        }
+        return found
+    }
+
+    // MARK: - Errors
+
+    static func errorText(_ rc: Int32) -> String {
+        // ldap_err2string(3) returns a static string: nothing to free.
+        guard let text = ldap_err2string(rc) else { return "LDAP error \(rc)" }
+        return String(cString: text)
+    }
+
+    /// `LDAP_OPT_DIAGNOSTIC_MESSAGE` of the handle (the last operation's text), released with
+    /// `ldap_memfree(3)` as ldap_get_option(3) says.
+    func diagnosticMessage() -> String? {
+        var pointer: UnsafeMutablePointer<CChar>?
+        guard ldap_get_option(handle, LDAP_OPT_DIAGNOSTIC_MESSAGE, &pointer) == LDAP_OPT_SUCCESS,
+            let pointer
+        else { return nil }
+        defer { ldap_memfree(pointer) }
+        let text = String(cString: pointer)
+        return text.isEmpty ? nil : text
+    }
+
+    /// The handle's last result code (`LDAP_OPT_RESULT_CODE`), after a call returned -1.
+    func lastResultCode() -> Int32 {
+        var rc: Int32 = LDAPResultCode.other.rawValue
+        _ = ldap_get_option(handle, LDAP_OPT_RESULT_CODE, &rc)
+        return rc
+    }
+
+    func operationError(_ rc: Int32, operation: String, diagnostic: String? = nil) -> LDAPError {
+        let code = LDAPResultCode(rawValue: rc)
+        let kind: LDAPError.Kind = switch code {
+        case .serverDown, .connectError: .serverUnreachable
+        case .timeout, .timeLimitExceeded: .timeout
+        case .filterError, .paramError: .invalidArgument
+        default: .operationFailed
+        }
+        return LDAPError(kind: kind, code: code, operation: operation, message: Self.errorText(rc),
+                         diagnosticMessage: diagnostic ?? diagnosticMessage(), url: url)
+    }
+
+    var rawHandle: OpaquePointer { handle }
+    var searchLogger: Logger { logger }
+    var defaultOperationTimeout: Duration { operationTimeout }
+}
+
+@available(*, unavailable)
+extension LDAPConnection: Sendable {}
+
+/// Scheme, host and port of an LDAP URL, from `ldap_url_parse(3)`.
+struct ServerAddress {
+    var isLDAPS: Bool
+    var host: String
+    var port: Int
+
+    init(_ url: String) throws(LDAPError) {
+        var description: UnsafeMutablePointer<LDAPURLDesc>?
+        let rc = ldap_url_parse(url, &description)
+        // ldap_free_urldesc(3) releases what ldap_url_parse allocated.
+        defer { if let description { ldap_free_urldesc(description) } }
+        guard rc == LDAP_URL_SUCCESS, let description else {
+            throw LDAPError(kind: .invalidArgument, code: .paramError, operation: "connect",
+                            message: "Not a valid LDAP URL (ldap_url_parse error \(rc))", url: url)
+        }
+        let scheme = description.pointee.lud_scheme.map { String(cString: $0).lowercased() } ?? "ldap"
+        guard scheme == "ldap" || scheme == "ldaps" else {
+            throw LDAPError(kind: .invalidArgument, code: .paramError, operation: "connect",
+                            message: "Not an ldap:// or ldaps:// URL", url: url)
+        }
+        isLDAPS = scheme == "ldaps"
+        let host = description.pointee.lud_host.map { String(cString: $0) } ?? ""
+        self.host = host.isEmpty ? "localhost" : host
+        let port = Int(description.pointee.lud_port)
+        self.port = port > 0 ? port : (isLDAPS ? 636 : 389)
+    }
+}
+
+extension timeval {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.init()
+        tv_sec = .init(clamping: max(0, seconds))
+        tv_usec = .init(clamping: max(0, attoseconds / 1_000_000_000_000))
+    }
+}

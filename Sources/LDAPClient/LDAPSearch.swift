@@ -1,0 +1,297 @@
+internal import CLDAP
+internal import Foundation
+internal import Logging
+
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+extension LDAPScope {
+    var rawValue: Int32 {
+        switch self {
+        case .base: Int32(CLDAP_SCOPE_BASE)
+        case .oneLevel: Int32(CLDAP_SCOPE_ONELEVEL)
+        case .subtree: Int32(CLDAP_SCOPE_SUBTREE)
+        }
+    }
+}
+
+extension LDAPConnection {
+    /// Searches and streams every entry to `onEntry`, page by page.
+    ///
+    /// With `pageSize` above 0, each request carries the simple paged results control
+    /// (RFC 2696, `ldap_create_page_control(3)`), and the cookie of each page's result
+    /// (`ldap_parse_result(3)`, `ldap_control_find(3)`, `ldap_parse_pageresponse_control(3)`)
+    /// asks for the next page until the server returns an empty one. With `pageSize` nil or
+    /// 0 there is no control (a RootDSE read, or servers without paging).
+    ///
+    /// Messages are taken one at a time (`ldap_search_ext(3)`, `ldap_result(3)` with
+    /// `LDAP_MSG_ONE`), copied into an `LDAPEntry` and released (`ldap_msgfree(3)`) before
+    /// `onEntry` runs, so memory does not grow with the size of the directory. Continuation
+    /// references (`LDAP_RES_SEARCH_REFERENCE`) are skipped. Values are copied as bytes
+    /// (`bv_len`), never read as C strings.
+    ///
+    /// Each page must complete within the configuration's `operationTimeout` (also sent as
+    /// the search's time limit). When `onEntry` throws, or the task is cancelled, the
+    /// request is abandoned (`ldap_abandon_ext(3)`), the server's paging state released, and
+    /// the error (or `CancellationError`) rethrown.
+    ///
+    /// - Parameters:
+    ///   - attributes: the attributes to return; empty means all user attributes.
+    ///   - onPage: called after each page (once for an unpaged search).
+    /// - Throws: `LDAPError`, `CancellationError`, or what `onEntry` threw.
+    public func search(
+        base: String,
+        scope: LDAPScope,
+        filter: String,
+        attributes: [String],
+        pageSize: Int?,
+        onPage: (LDAPPageInfo) -> Void = { _ in },
+        onEntry: (LDAPEntry) throws -> Void
+    ) throws {
+        let request = SearchRequest(
+            base: base, scope: scope, filter: filter.isEmpty ? "(objectClass=*)" : filter,
+            attributes: attributes, pageSize: pageSize.flatMap { $0 > 0 ? $0 : nil })
+        searchLogger.debug("LDAP search", metadata: [
+            "url": "\(url)", "base": "\(base)", "scope": "\(scope)", "filter": "\(request.filter)",
+            "pageSize": "\(request.pageSize.map(String.init) ?? "none")",
+        ])
+        var cookie = Data()
+        var page = 0
+        var delivered = 0
+        var references = 0
+        repeat {
+            page += 1
+            let messageID = try send(request, cookie: cookie, pageSize: request.pageSize)
+            cookie = try receivePage(
+                messageID, request: request, sentCookie: cookie, delivered: &delivered,
+                references: &references, onEntry: onEntry)
+            searchLogger.debug("LDAP search page done", metadata: [
+                "page": "\(page)", "entries": "\(delivered)", "references": "\(references)",
+            ])
+            onPage(LDAPPageInfo(page: page, entriesSoFar: delivered))
+        } while request.pageSize != nil && !cookie.isEmpty
+    }
+
+    // MARK: - One request
+
+    /// Sends one search request (`ldap_search_ext(3)`), with the paged results control for
+    /// `cookie` when paging, and returns its message ID.
+    private func send(_ request: SearchRequest, cookie: Data, pageSize: Int?) throws(LDAPError) -> Int32 {
+        var control: UnsafeMutablePointer<LDAPControl>?
+        if let pageSize {
+            let rc = cookie.withUnsafeBytes { raw in
+                // The control encodes (copies) the cookie: it need not outlive this call.
+                var value = berval(
+                    bv_len: ber_len_t(raw.count),
+                    bv_val: UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)))
+                return ldap_create_page_control(rawHandle, ber_int_t(clamping: pageSize), &value, 0, &control)
+            }
+            guard rc == LDAP_SUCCESS else {
+                throw operationError(rc, operation: "search (paged results control)")
+            }
+        }
+        // ldap_control_free(3): ldap_search_ext encodes the control into the request.
+        defer { if let control { ldap_control_free(control) } }
+
+        var controls: [UnsafeMutablePointer<LDAPControl>?] = [control, nil]
+        var timeLimit = timeval(defaultOperationTimeout)
+        var messageID: Int32 = 0
+        let rc = request.withAttributeArray { attributes in
+            controls.withUnsafeMutableBufferPointer { controls in
+                ldap_search_ext(
+                    rawHandle, request.base, request.scope.rawValue, request.filter, attributes, 0,
+                    control == nil ? nil : controls.baseAddress, nil, &timeLimit, LDAP_NO_LIMIT, &messageID)
+            }
+        }
+        guard rc == LDAP_SUCCESS else {
+            throw operationError(rc, operation: "search")
+        }
+        return messageID
+    }
+
+    /// Takes the messages of one request until its result; returns the next page's cookie
+    /// (empty when done or not paging).
+    private func receivePage(
+        _ messageID: Int32,
+        request: SearchRequest,
+        sentCookie: Data,
+        delivered: inout Int,
+        references: inout Int,
+        onEntry: (LDAPEntry) throws -> Void
+    ) throws -> Data {
+        let clock = ContinuousClock()
+        let deadline = clock.now + defaultOperationTimeout
+        while true {
+            if Task.isCancelled {
+                stop(messageID, request: request, cookie: sentCookie)
+                throw CancellationError()
+            }
+            let remaining = deadline - clock.now
+            guard remaining > .zero else {
+                stop(messageID, request: request, cookie: sentCookie)
+                throw LDAPError(kind: .timeout, code: .timeout, operation: "search",
+                                message: "No answer within \(defaultOperationTimeout)", url: url)
+            }
+            // Wait at most a second at a time so that cancellation is noticed.
+            var wait = timeval(min(remaining, .seconds(1)))
+            var message: OpaquePointer?
+            let type = ldap_result(rawHandle, messageID, LDAP_MSG_ONE, &wait, &message)
+            switch type {
+            case -1:
+                // ldap_result(3): the error is in LDAP_OPT_RESULT_CODE.
+                if let message { ldap_msgfree(message) }
+                throw operationError(lastResultCode(), operation: "search")
+            case 0:
+                if let message { ldap_msgfree(message) }
+                continue
+            case Int32(CLDAP_RES_SEARCH_ENTRY):
+                guard let message else { continue }
+                let entry = makeEntry(message)
+                // ldap_msgfree(3) before handing the copy on: one entry in C memory at most.
+                ldap_msgfree(message)
+                delivered += 1
+                do {
+                    try onEntry(entry)
+                } catch {
+                    stop(messageID, request: request, cookie: sentCookie)
+                    throw error
+                }
+            case Int32(CLDAP_RES_SEARCH_RESULT):
+                guard let message else { continue }
+                return try finishPage(message, paged: request.pageSize != nil)
+            default:
+                // Continuation references (other naming contexts) and intermediate messages.
+                if type == Int32(CLDAP_RES_SEARCH_REFERENCE) { references += 1 }
+                if let message { ldap_msgfree(message) }
+            }
+        }
+    }
+
+    /// Reads the search result's code and the paged results response, and frees the result
+    /// message and everything `ldap_parse_result(3)` allocated.
+    private func finishPage(_ message: OpaquePointer, paged: Bool) throws(LDAPError) -> Data {
+        var code: Int32 = 0
+        var matchedDN: UnsafeMutablePointer<CChar>?
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        var referrals: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        var serverControls: UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?
+        let rc = ldap_parse_result(rawHandle, message, &code, &matchedDN, &errorMessage, &referrals,
+                                   &serverControls, 0)
+        // freeit = 0 above: the message is freed here, whatever ldap_parse_result returned.
+        ldap_msgfree(message)
+        defer {
+            // ldap_parse_result(3): strings with ldap_memfree, the referral array with
+            // ldap_memvfree, the controls with ldap_controls_free.
+            if let matchedDN { ldap_memfree(matchedDN) }
+            if let errorMessage { ldap_memfree(errorMessage) }
+            if let referrals {
+                ldap_memvfree(UnsafeMutableRawPointer(referrals).assumingMemoryBound(to: UnsafeMutableRawPointer?.self))
+            }
+            if let serverControls { ldap_controls_free(serverControls) }
+        }
+        guard rc == LDAP_SUCCESS else {
+            throw operationError(rc, operation: "search")
+        }
+        guard code == LDAP_SUCCESS else {
+            throw operationError(code, operation: "search",
+                                 diagnostic: errorMessage.map { String(cString: $0) } ?? "")
+        }
+        guard paged else { return Data() }
+        // ldap_control_find(3) returns a pointer into serverControls, not a copy.
+        guard let response = ldap_control_find(cldap_control_paged_results(), serverControls, nil) else {
+            // The server ignored the (non-critical) control: it sent everything it would.
+            searchLogger.debug("LDAP server returned no paged results response", metadata: ["url": "\(url)"])
+            return Data()
+        }
+        var estimate: ber_int_t = 0
+        var cookie = berval()
+        let parseRC = ldap_parse_pageresponse_control(rawHandle, response, &estimate, &cookie)
+        // The cookie's value is allocated by liblber: ber_memfree(3).
+        defer { if let value = cookie.bv_val { ber_memfree(value) } }
+        guard parseRC == LDAP_SUCCESS else {
+            throw operationError(parseRC, operation: "search (paged results response)")
+        }
+        guard let value = cookie.bv_val, cookie.bv_len > 0 else { return Data() }
+        return Data(bytes: value, count: Int(cookie.bv_len))
+    }
+
+    /// Copies a search entry out of libldap: the DN (`ldap_get_dn`, `ldap_memfree`), each
+    /// attribute name (`ldap_first_attribute` / `ldap_next_attribute`, `ldap_memfree`), its
+    /// values as bytes (`ldap_get_values_len`, `ldap_value_free_len`), and the BerElement
+    /// the walk used (`ber_free(ber, 0)`, once).
+    private func makeEntry(_ message: OpaquePointer) -> LDAPEntry {
+        var dn = ""
+        if let pointer = ldap_get_dn(rawHandle, message) {
+            dn = String(cString: pointer)
+            ldap_memfree(pointer)
+        }
+        var attributes: [String: [Data]] = [:]
+        var ber: OpaquePointer?
+        var name = ldap_first_attribute(rawHandle, message, &ber)
+        while let current = name {
+            var values: [Data] = []
+            if let list = ldap_get_values_len(rawHandle, message, current) {
+                var index = 0
+                while let value = list[index] {
+                    if let bytes = value.pointee.bv_val {
+                        values.append(Data(bytes: bytes, count: Int(value.pointee.bv_len)))
+                    } else {
+                        values.append(Data())
+                    }
+                    index += 1
+                }
+                ldap_value_free_len(list)
+            }
+            attributes[String(cString: current), default: []].append(contentsOf: values)
+            ldap_memfree(current)
+            name = ldap_next_attribute(rawHandle, message, ber)
+        }
+        if let ber { ber_free(ber, 0) }
+        return LDAPEntry(dn: dn, attributes: attributes)
+    }
+
+    /// Abandons a request in flight (`ldap_abandon_ext(3)`) and, when paging, tells the server
+    /// to drop the paged search's state: a request with page size 0 and the last cookie
+    /// (RFC 2696 section 3). Best effort; failures are only logged.
+    private func stop(_ messageID: Int32, request: SearchRequest, cookie: Data) {
+        let rc = ldap_abandon_ext(rawHandle, messageID, nil, nil)
+        searchLogger.debug("LDAP search abandoned", metadata: ["rc": "\(rc)"])
+        guard request.pageSize != nil, !cookie.isEmpty else { return }
+        do {
+            let release = SearchRequest(base: request.base, scope: request.scope, filter: request.filter,
+                                        attributes: ["1.1"], pageSize: 0)
+            let id = try send(release, cookie: cookie, pageSize: 0)
+            var wait = timeval(min(defaultOperationTimeout, .seconds(5)))
+            var message: OpaquePointer?
+            // LDAP_MSG_ALL: the whole (empty) answer at once.
+            let type = ldap_result(rawHandle, id, LDAP_MSG_ALL, &wait, &message)
+            if let message { ldap_msgfree(message) }
+            if type == 0 { _ = ldap_abandon_ext(rawHandle, id, nil, nil) }
+        } catch {
+            searchLogger.debug("LDAP paged search release failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+struct SearchRequest {
+    var base: String
+    var scope: LDAPScope
+    var filter: String
+    var attributes: [String]
+    var pageSize: Int?
+
+    /// The attribute list as the NULL-terminated `char **` ldap_search_ext wants (NULL for all
+    /// attributes), valid during `body` only.
+    func withAttributeArray<R>(_ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> R) -> R {
+        guard !attributes.isEmpty else { return body(nil) }
+        var array: [UnsafeMutablePointer<CChar>?] = attributes.map { strdup($0) }
+        array.append(nil)
+        defer { for pointer in array { free(pointer) } }
+        return array.withUnsafeMutableBufferPointer { body($0.baseAddress) }
+    }
+}
