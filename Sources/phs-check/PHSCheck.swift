@@ -1,9 +1,47 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct PHSCheck: ParsableCommand {
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "phs-check",
-        abstract: "Find the users whose on-premises password changes never reached Entra ID."
+        abstract: "Find the users whose on-premises password changes never reached Entra ID.",
+        discussion: """
+            phs-check reads users from an Active Directory domain controller over LDAP, reads a \
+            cloud export of the same users, joins them on the sync anchor and reports every user \
+            whose password change never reached Entra ID through password hash sync.
+
+            Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, configuration or \
+            input, 3 directory unreachable or bind refused.
+            """,
+        version: version,
+        subcommands: [Collect.self]
     )
+
+    /// Runs the command and turns every failure into a message on standard error and the
+    /// exit code of DESIGN.md: usage errors exit 2 (argument-parser's default is 64).
+    static func main() {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+        do {
+            var command = command
+            try command.run()
+        } catch let failure as Failure {
+            FileHandle.standardError.write(Data("phs-check: \(failure.message)\n".utf8))
+            Foundation.exit(failure.status.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

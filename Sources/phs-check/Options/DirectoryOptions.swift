@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import LDAPClient
+import Logging
+
+/// How to reach and bind to the domain controller, and what to read there.
+struct DirectoryOptions: ParsableArguments {
+    @Option(name: .customLong("ldap-url"), help: ArgumentHelp(
+        "A DC to read from: ldaps://dc1.example.com or ldap://dc1.example.com. Repeat to try several in order.",
+        valueName: "url"))
+    var ldapURLs: [String] = []
+
+    @Flag(name: .customLong("starttls"), help: "Upgrade ldap:// connections with StartTLS before binding.")
+    var startTLS = false
+
+    @Option(name: .customLong("bind-dn"), help: ArgumentHelp(
+        "Simple bind as this DN or user@domain (the password comes from --bind-password-file or PHS_CHECK_BIND_PASSWORD).",
+        valueName: "dn"))
+    var bindDN: String?
+
+    @Option(name: .customLong("bind-password-file"), help: ArgumentHelp(
+        "A file holding the bind password (one line). Never pass a password on the command line.",
+        valueName: "file"))
+    var bindPasswordFile: String?
+
+    @Option(name: .customLong("sasl-mech"), help: ArgumentHelp(
+        "Bind with SASL instead: GSSAPI uses your Kerberos ticket (kinit), signed and sealed.",
+        valueName: "mech"))
+    var saslMech: String?
+
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp(
+        "PEM file of the CA that issued the DC's certificate.", valueName: "file"))
+    var caFile: String?
+
+    @Flag(name: .customLong("insecure-skip-tls-verify"), help: "Do not verify the DC's certificate (testing only; prints a warning).")
+    var insecureSkipTLSVerify = false
+
+    @Option(name: .customLong("base-dn"), help: ArgumentHelp(
+        "The domain's naming context (default: the RootDSE's defaultNamingContext).", valueName: "dn"))
+    var baseDN: String?
+
+    @Option(name: .customLong("search-base"), help: ArgumentHelp(
+        "Read users under this DN only (the sync scope). Repeatable. Default: the base DN.", valueName: "dn"))
+    var searchBases: [String] = []
+
+    @Option(name: .customLong("filter"), help: ArgumentHelp(
+        "An extra LDAP filter ANDed with (&(objectCategory=person)(objectClass=user)).", valueName: "filter"))
+    var filter: String?
+
+    @Option(name: .customLong("page-size"), help: "Entries per page of the paged search.")
+    var pageSize = 500
+
+    @Option(name: .customLong("timeout"), help: ArgumentHelp(
+        "Network and operation timeout, e.g. 30s, 2m.", valueName: "duration"))
+    var timeout: String = "30s"
+
+    func validate() throws {
+        for url in ldapURLs where !(url.lowercased().hasPrefix("ldap://") || url.lowercased().hasPrefix("ldaps://")) {
+            throw ValidationError("--ldap-url \(url): use ldaps://HOST or ldap://HOST (with --starttls or --sasl-mech GSSAPI)")
+        }
+        if let saslMech, saslMech.uppercased() != "GSSAPI" {
+            throw ValidationError("--sasl-mech \(saslMech): only GSSAPI is supported")
+        }
+        if saslMech != nil, bindDN != nil {
+            throw ValidationError("--sasl-mech and --bind-dn are two ways to bind: choose one")
+        }
+        guard (1...1000).contains(pageSize) else {
+            throw ValidationError("--page-size \(pageSize): choose 1 to 1000 (AD's MaxPageSize is 1000)")
+        }
+        if Duration.parse(timeout) == nil {
+            throw ValidationError("--timeout \(timeout): write a duration such as 30s, 5m or 1h")
+        }
+        if caFile != nil, insecureSkipTLSVerify {
+            throw ValidationError("--ca-file and --insecure-skip-tls-verify contradict each other: drop one")
+        }
+    }
+
+    /// The connection settings, with the password read from its file or the environment.
+    func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> LDAPConfiguration {
+        guard !ldapURLs.isEmpty else {
+            throw .usage("name the domain controller with --ldap-url ldaps://dc1.example.com")
+        }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw .usage("--ca-file \(caFile): no such readable file; pass the PEM of the CA that issued the DC's certificate")
+        }
+        let bind: LDAPBind
+        if saslMech != nil {
+            bind = .gssapi
+        } else if let bindDN {
+            bind = .simple(dn: bindDN, password: LDAPSecret(try password(for: bindDN, environment: environment)))
+        } else {
+            throw .usage("""
+                say how to bind: --bind-dn USER@DOMAIN with --bind-password-file FILE (or PHS_CHECK_BIND_PASSWORD), \
+                or --sasl-mech GSSAPI after kinit
+                """)
+        }
+        let limit = Duration.parse(timeout) ?? .seconds(30)
+        return LDAPConfiguration(
+            urls: ldapURLs, startTLS: startTLS, caFile: caFile, skipTLSVerify: insecureSkipTLSVerify,
+            networkTimeout: limit, operationTimeout: limit, bind: bind)
+    }
+
+    private func password(for dn: String, environment: [String: String]) throws(Failure) -> String {
+        if let file = bindPasswordFile {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw .usage("--bind-password-file \(file): cannot read it; check the path and its permissions")
+            }
+            guard var text = String(data: data, encoding: .utf8) else {
+                throw .usage("--bind-password-file \(file): not UTF-8 text")
+            }
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            guard !text.isEmpty else {
+                throw .usage("--bind-password-file \(file) is empty: write the password for \(dn) in it")
+            }
+            return text
+        }
+        if let text = environment["PHS_CHECK_BIND_PASSWORD"], !text.isEmpty {
+            return text
+        }
+        throw .usage("--bind-dn \(dn) needs a password: --bind-password-file FILE or the environment variable PHS_CHECK_BIND_PASSWORD")
+    }
+}
+
+extension Duration {
+    /// Reads `90s`, `30m`, `2h`, `1d` (and a bare number of seconds).
+    static func parse(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let last = trimmed.last else { return nil }
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        let (number, scale) = units[last].map { (trimmed.dropLast(), $0) } ?? (Substring(trimmed), 1)
+        guard let value = Int64(number), value >= 0 else { return nil }
+        return .seconds(value * scale)
+    }
+}

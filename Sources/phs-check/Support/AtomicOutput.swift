@@ -1,0 +1,79 @@
+import Foundation
+
+/// Where a command writes its report or snapshot: standard output, or a file that appears
+/// whole or not at all (written to a temporary file beside it, flushed, then renamed over).
+final class Output {
+    private let handle: FileHandle
+    private let finalPath: String?
+    private let temporaryPath: String?
+    private var buffer = Data()
+    private var finished = false
+
+    /// `path` nil or "-" means standard output.
+    init(path: String?) throws(Failure) {
+        guard let path, path != "-" else {
+            handle = FileHandle.standardOutput
+            finalPath = nil
+            temporaryPath = nil
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .usage("--output \(path): the folder \(directory) does not exist; create it or choose another path")
+        }
+        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o644]),
+              let handle = FileHandle(forWritingAtPath: temporary)
+        else {
+            throw .usage("--output \(path): cannot write in \(directory) (\(String(cString: strerror(errno)))); choose a writable folder")
+        }
+        self.handle = handle
+        self.finalPath = path
+        self.temporaryPath = temporary
+    }
+
+    func write(_ data: Data) throws(Failure) {
+        buffer.append(data)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    func write(_ text: String) throws(Failure) { try write(Data(text.utf8)) }
+
+    private func flush() throws(Failure) {
+        guard !buffer.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw .usage("cannot write \(finalPath ?? "standard output"): \(error.localizedDescription)")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes and, for a file, syncs and renames it into place.
+    func commit() throws(Failure) {
+        try flush()
+        finished = true
+        guard let finalPath, let temporaryPath else { return }
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw .usage("cannot write \(finalPath): \(error.localizedDescription)")
+        }
+        guard rename(temporaryPath, finalPath) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw .usage("cannot move the finished file into place at \(finalPath): \(reason)")
+        }
+    }
+
+    deinit {
+        // A command that failed leaves no half-written file behind.
+        if !finished, let temporaryPath {
+            try? handle.close()
+            unlink(temporaryPath)
+        }
+    }
+}
