@@ -1,0 +1,165 @@
+public import Logging
+public import SyncAudit
+import LDAPClient
+
+/// Streams the users of a directory as `DirectoryUser` values, base by base and page by page.
+///
+/// Nothing is accumulated: each entry is decoded and handed to `onUser` before the next one
+/// is read, so memory does not grow with the directory. Overlapping search bases are
+/// resolved before searching (a base inside another one is skipped), which keeps every
+/// user to one delivery without remembering the DNs already seen.
+public struct DirectoryCollector: Sendable {
+    /// The sync scope (`--search-base`); empty means the RootDSE naming context.
+    public var searchBases: [String]
+    public var query: UserQuery
+    /// Entries per page (paged results control); `nil` or 0 sends no control.
+    public var pageSize: Int?
+
+    public init(searchBases: [String] = [], query: UserQuery = .allUsers, pageSize: Int? = 500) {
+        self.searchBases = searchBases
+        self.query = query
+        self.pageSize = pageSize
+    }
+
+    /// Reported after each page.
+    public struct Progress: Sendable, Hashable {
+        /// The search base being read.
+        public var base: String
+        /// 1-based index of `base` among the bases searched, and how many there are.
+        public var baseIndex: Int
+        public var baseCount: Int
+        /// Pages done in this base, and in all bases so far.
+        public var pageInBase: Int
+        public var pages: Int
+        /// Users delivered so far, all bases.
+        public var users: Int
+    }
+
+    /// A search base left out because another one already covers it.
+    public struct SkippedBase: Sendable, Hashable {
+        public var base: String
+        public var coveredBy: String
+    }
+
+    /// What a collection did.
+    public struct Summary: Sendable, Hashable {
+        /// The bases searched, in order.
+        public var bases: [String]
+        public var skippedBases: [SkippedBase]
+        public var users: Int
+        public var pages: Int
+        /// Users with at least one note (a missing or malformed attribute).
+        public var usersWithNotes: Int
+    }
+
+    /// The bases to search: each given base unless it equals or lies under another one (the
+    /// first of equal bases is kept). A base that is not a valid DN is kept as is, for the
+    /// server to reject with its own message.
+    public static func plan(bases: [String]) -> (search: [String], skipped: [SkippedBase]) {
+        let parsed = bases.map { DistinguishedName($0) }
+        var search: [String] = []
+        var skipped: [SkippedBase] = []
+        for (i, base) in bases.enumerated() {
+            var cover: String?
+            if let dn = parsed[i] {
+                for (j, other) in parsed.enumerated() where j != i {
+                    guard let other, dn.isWithin(other) else { continue }
+                    // Equal bases: the first one stays.
+                    if other.isWithin(dn), j > i { continue }
+                    cover = bases[j]
+                    break
+                }
+            }
+            if let cover {
+                skipped.append(SkippedBase(base: base, coveredBy: cover))
+            } else {
+                search.append(base)
+            }
+        }
+        return (search, skipped)
+    }
+
+    /// Searches every base and calls `onUser` with each user as it arrives.
+    ///
+    /// - Throws: `ActiveDirectoryError` (no naming context, a base that does not exist),
+    ///   `LDAPError` from the connection, or what `onUser` threw.
+    public func collect(
+        from directory: some DirectorySearching,
+        logger: Logger = Logger(label: "phs-check.active-directory"),
+        onProgress: (Progress) -> Void = { _ in },
+        onUser: (DirectoryUser) throws -> Void
+    ) throws -> Summary {
+        var bases = searchBases
+        if bases.isEmpty {
+            let root = try RootDSE.read(from: directory)
+            guard let context = root.namingContext else {
+                throw ActiveDirectoryError(
+                    kind: .noNamingContext, server: directory.url,
+                    message: "\(directory.url) names no defaultNamingContext in its RootDSE; give the domain with --base-dn or --search-base")
+            }
+            logger.debug("search base from RootDSE defaultNamingContext", metadata: ["base": "\(context)"])
+            bases = [context]
+        }
+        let plan = Self.plan(bases: bases)
+        for skip in plan.skipped {
+            logger.info("search base skipped: it lies inside another one", metadata: [
+                "base": "\(skip.base)", "coveredBy": "\(skip.coveredBy)",
+            ])
+        }
+        var summary = Summary(bases: plan.search, skippedBases: plan.skipped, users: 0, pages: 0, usersWithNotes: 0)
+        for (index, base) in plan.search.enumerated() {
+            let pagesBefore = summary.pages
+            var pagesInBase = 0
+            logger.debug("searching users", metadata: ["base": "\(base)", "filter": "\(query.filter)"])
+            do {
+                try directory.search(
+                    base: base, scope: .subtree, filter: query.filter, attributes: query.attributes,
+                    pageSize: pageSize,
+                    onPage: { info in
+                        pagesInBase = info.page
+                        summary.pages = pagesBefore + info.page
+                        onProgress(Progress(base: base, baseIndex: index + 1, baseCount: plan.search.count,
+                                            pageInBase: info.page, pages: summary.pages, users: summary.users))
+                    },
+                    onEntry: { entry in
+                        let user = DirectoryUser(entry: entry)
+                        if !user.notes.isEmpty {
+                            summary.usersWithNotes += 1
+                            logger.debug("user attributes with notes", metadata: [
+                                "dn": "\(user.distinguishedName)", "notes": "\(user.notes.joined(separator: "; "))",
+                            ])
+                        }
+                        summary.users += 1
+                        try onUser(user)
+                    })
+            } catch let error as LDAPError where error.code == .noSuchObject {
+                throw ActiveDirectoryError(
+                    kind: .noSuchSearchBase, server: directory.url,
+                    message: "search base \"\(base)\" does not exist on \(directory.url) (\(error.message)); check --search-base / --base-dn")
+            }
+            summary.pages = pagesBefore + pagesInBase
+        }
+        return summary
+    }
+
+    /// The users `identity` names (normally one; several means the name is ambiguous).
+    /// A DN is read directly; other names are searched under every base.
+    public func lookup(_ identity: UserIdentity, in directory: some DirectorySearching) throws -> [DirectoryUser] {
+        let plan = UserQuery.lookup(identity)
+        var users: [DirectoryUser] = []
+        if let base = plan.base {
+            do {
+                try directory.search(base: base, scope: plan.scope, filter: plan.query.filter,
+                                     attributes: plan.query.attributes, pageSize: nil,
+                                     onPage: { _ in }, onEntry: { users.append(DirectoryUser(entry: $0)) })
+            } catch let error as LDAPError where error.code == .noSuchObject {
+                return []
+            }
+            return users
+        }
+        var lookup = self
+        lookup.query = plan.query
+        _ = try lookup.collect(from: directory) { users.append($0) }
+        return users
+    }
+}
