@@ -45,7 +45,9 @@ public enum LDAPBind: Sendable {
     /// Active Directory also `user@domain` or `DOMAIN\user`. Needs TLS against hardened servers.
     case simple(dn: String, password: LDAPSecret)
     /// SASL GSSAPI (`ldap_sasl_interactive_bind_s(3)`) with the caller's Kerberos ticket cache
-    /// (`KRB5CCNAME`). On a connection without TLS the session is signed and sealed.
+    /// (`KRB5CCNAME`). On a connection without TLS the session is signed and sealed. The
+    /// service principal is `ldap/HOST` with HOST exactly as in the URL (no reverse DNS,
+    /// `LDAP_OPT_X_SASL_NOCANON`): use the DC's DNS name, not an IP address.
     case gssapi
 }
 

@@ -249,12 +249,24 @@ public final class LDAPConnection {
             logger.debug("LDAP simple bind done", metadata: ["url": "\(url)", "dn": "\(dn)"])
 
         case .gssapi:
-            // Ask Cyrus SASL for a sealed session (SSF >= 56) on a plain connection. Over TLS,
-            // AD refuses SASL sign/seal on top of TLS: ask for none (maxssf=0) there.
-            let secprops = isTLS ? "maxssf=0" : "minssf=56"
-            let propsRC = secprops.withCString { ldap_set_option(handle, LDAP_OPT_X_SASL_SECPROPS, $0) }
-            try check(propsRC, "SASL security properties \(secprops)")
-            let rc = cldap_sasl_gssapi_bind(handle)
+            // Use the host name of the URL for the service principal (ldap/HOST@REALM) as it
+            // is, without reverse DNS: 127.0.0.1 or a NATed address would canonicalise to a
+            // name the KDC does not know. Put the DC's DNS name in the URL.
+            try check(cldap_set_bool_option(handle, LDAP_OPT_X_SASL_NOCANON, 1), "SASL no host canonicalisation")
+            // Without TLS, insist on a sealed session (confidentiality, SSF >= 56). Over TLS,
+            // ask for no SASL layer (maxssf=0): AD refuses signing or sealing on top of TLS
+            // (00002029), and so does Samba ("Sign or Seal are not allowed if TLS is used").
+            let overTLS = isTLS
+            let rc = try gssapiBind(secprops: overTLS ? "maxssf=0" : "minssf=56")
+            if rc == LDAPResultCode.strongAuthRequired.rawValue, overTLS {
+                // Samba with "ldap server require strong auth = yes" (its default) wants a
+                // SASL layer and forbids one over TLS: GSSAPI works only without TLS there.
+                throw bindError(rc, operation: "SASL GSSAPI bind", bindDN: nil, hint:
+                    "This server requires SASL signing and sealing, which it does not allow over TLS: "
+                    + "bind with GSSAPI on ldap:// without StartTLS (Kerberos seals the session), or "
+                    + "let the server accept SASL over TLS (Samba: ldap server require strong auth = "
+                    + "allow_sasl_over_tls).")
+            }
             guard rc == LDAP_SUCCESS else {
                 throw bindError(rc, operation: "SASL GSSAPI bind", bindDN: nil)
             }
@@ -264,7 +276,15 @@ public final class LDAPConnection {
         }
     }
 
-    private func bindError(_ rc: Int32, operation: String, bindDN: String?) -> LDAPError {
+    /// Sets `LDAP_OPT_X_SASL_SECPROPS` and binds with `cldap_sasl_gssapi_bind` (shim.h:
+    /// `ldap_sasl_interactive_bind_s(3)`, mechanism GSSAPI, defaults accepted).
+    private func gssapiBind(secprops: String) throws(LDAPError) -> Int32 {
+        let rc = secprops.withCString { ldap_set_option(handle, LDAP_OPT_X_SASL_SECPROPS, $0) }
+        try check(rc, "SASL security properties \(secprops)")
+        return cldap_sasl_gssapi_bind(handle)
+    }
+
+    private func bindError(_ rc: Int32, operation: String, bindDN: String?, hint: String? = nil) -> LDAPError {
         let code = LDAPResultCode(rawValue: rc)
         let kind: LDAPError.Kind = switch code {
         case .serverDown, .connectError: .serverUnreachable
@@ -273,25 +293,10 @@ public final class LDAPConnection {
         default: .bindRefused
         }
         return LDAPError(kind: kind, code: code, operation: operation, message: Self.errorText(rc),
-                         diagnosticMessage: diagnosticMessage(), url: url, bindDN: bindDN)
+                         diagnosticMessage: diagnosticMessage(), url: url, bindDN: bindDN, hint: hint)
     }
 
     // MARK: - Other operations
-
-    /// The identity the server sees for this connection ("Who am I?", RFC 4532,
-    /// `ldap_whoami_s(3)`), e.g. `u:EXAMPLE\Administrator`; empty when anonymous.
-    public func whoAmI() throws(LDAPError) -> String {
-        var authzid: UnsafeMutablePointer<berval>?
-        let rc = ldap_whoami_s(handle, &authzid, nil, nil)
-        // ber_bvfree(3) releases the berval and its value.
-        defer { if let authzid { ber_bvfree(authzid) } }
-        guard rc == LDAP_SUCCESS else {
-            throw operationError(rc, operation: "who am I")
-        }
-        guard let authzid, let value = authzid.pointee.bv_val else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: value, count: Int(authzid.pointee.bv_len)),
-                      as: UTF8.self)
-    }
 
     /// Reads one entry (a base search without paging), or nil when `dn` does not exist.
     /// `read("", attributes: [...])` reads the RootDSE.

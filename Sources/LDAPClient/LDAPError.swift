@@ -48,19 +48,26 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         message: String,
         diagnosticMessage: String? = nil,
         url: String? = nil,
-        bindDN: String? = nil
+        bindDN: String? = nil,
+        hint: String? = nil
     ) {
         self.kind = kind
         self.code = code
         self.operation = operation
         self.message = message
-        self.diagnosticMessage = diagnosticMessage.flatMap { $0.isEmpty ? nil : $0 }
+        // GnuTLS's text for a failed handshake is "(unknown error code)": no information.
+        self.diagnosticMessage = diagnosticMessage.flatMap {
+            $0.isEmpty || $0 == "(unknown error code)" ? nil : $0
+        }
         self.url = url
         self.bindDN = bindDN
+        self.hint = hint ?? Self.defaultHint(kind: kind, code: code)
     }
 
     /// What usually fixes this failure, in library terms (no command-line options), or nil.
-    public var hint: String? {
+    public let hint: String?
+
+    private static func defaultHint(kind: Kind, code: LDAPResultCode) -> String? {
         switch kind {
         case .tlsHandshakeFailed:
             return "The server accepts TCP connections but the TLS handshake failed: either its "
@@ -110,7 +117,7 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         if let url { text += " at \(url)" }
         text += " failed: \(message) (\(code.rawValue))"
         if let diagnosticMessage {
-            text += "; the server said: \(diagnosticMessage.trimmingTrailingPunctuation)"
+            text += "; diagnostic: \(diagnosticMessage.trimmingTrailingPunctuation)"
         }
         text += "."
         if let hint { text += " " + hint }
@@ -127,6 +134,7 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         if let diagnosticMessage { fields.append("diagnosticMessage: \(String(reflecting: diagnosticMessage))") }
         if let url { fields.append("url: \(String(reflecting: url))") }
         if let bindDN { fields.append("bindDN: \(String(reflecting: bindDN))") }
+        if let hint { fields.append("hint: \(String(reflecting: hint))") }
         return "LDAPError(\(fields.joined(separator: ", ")))"
     }
 }
