@@ -1,0 +1,116 @@
+
+
+public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable, Codable {
+    case info, warning, error
+
+    private var rank: Int {
+        switch self {
+        case .info: 0
+        case .warning: 1
+        case .error: 2
+        }
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+}
+
+public enum FindingScope: String, Sendable, Hashable, Codable {
+    case user, tenant
+}
+
+/// Which join key matched a directory user to a cloud user (DESIGN.md "Joining").
+public enum MatchKey: String, Sendable, Hashable, CaseIterable, Codable {
+    /// `onPremisesImmutableId` == base64 of `objectGUID`.
+    case immutableId
+    /// `onPremisesImmutableId` == base64 of `mS-DS-ConsistencyGuid`.
+    case consistencyGuid
+    case sid
+    case upn
+}
+
+/// Every finding code of DESIGN.md, with its severity and scope.
+public enum FindingCode: String, Sendable, Hashable, CaseIterable, Codable {
+    case passwordNotSynced = "password-not-synced"
+    case passwordSyncPending = "password-sync-pending"
+    case changedAfterExport = "changed-after-export"
+    case temporaryPassword = "temporary-password"
+    case notInCloud = "not-in-cloud"
+    case cloudSyncDisabled = "cloud-sync-disabled"
+    case orphanedCloudUser = "orphaned-cloud-user"
+    case accountStateMismatch = "account-state-mismatch"
+    case phsExcluded = "phs-excluded"
+    case ambiguousMatch = "ambiguous-match"
+    case anchorMismatch = "anchor-mismatch"
+    case provisioningError = "provisioning-error"
+    case passwordChangeUnconfirmed = "password-change-unconfirmed"
+    case phsStopped = "phs-stopped"
+    case phsHeartbeatStale = "phs-heartbeat-stale"
+    case phsDisabled = "phs-disabled"
+
+    public var severity: Severity {
+        switch self {
+        case .passwordNotSynced, .notInCloud, .ambiguousMatch, .anchorMismatch, .provisioningError,
+             .phsStopped, .phsHeartbeatStale, .phsDisabled:
+            .error
+        case .temporaryPassword, .cloudSyncDisabled, .orphanedCloudUser, .accountStateMismatch:
+            .warning
+        case .passwordSyncPending, .changedAfterExport, .phsExcluded, .passwordChangeUnconfirmed:
+            .info
+        }
+    }
+
+    public var scope: FindingScope {
+        switch self {
+        case .phsStopped, .phsHeartbeatStale, .phsDisabled: .tenant
+        default: .user
+        }
+    }
+}
+
+/// Whether a finding was already there in the previous recorded run (`--history`).
+public enum FindingStatus: String, Sendable, Hashable, Codable {
+    case new, persisting
+}
+
+/// One thing an admin should know, with the facts it rests on and the next step.
+public struct Finding: Sendable, Hashable {
+    public var code: FindingCode
+    public var severity: Severity { code.severity }
+    public var scope: FindingScope { code.scope }
+    /// The directory user this is about, if any.
+    public var directoryUser: DirectoryUser?
+    /// The cloud user this is about, if any.
+    public var cloudUser: CloudUser?
+    public var matchedBy: MatchKey?
+    /// One or two sentences: what is wrong and what to do next.
+    public var message: String
+    public var status: FindingStatus?
+
+    public init(code: FindingCode, directoryUser: DirectoryUser? = nil, cloudUser: CloudUser? = nil,
+                matchedBy: MatchKey? = nil, message: String, status: FindingStatus? = nil) {
+        self.code = code
+        self.directoryUser = directoryUser
+        self.cloudUser = cloudUser
+        self.matchedBy = matchedBy
+        self.message = message
+        self.status = status
+    }
+
+    /// A stable identity across runs: the code plus the anchor (objectGUID), else the DN, else
+    /// the cloud id. Tenant findings are identified by their code alone.
+    public var identity: String {
+        let subject: String
+        if scope == .tenant {
+            subject = "tenant"
+        } else if let guid = directoryUser?.objectGUID {
+            subject = "guid:" + guid.uuidString
+        } else if let dn = directoryUser?.distinguishedName {
+            subject = "dn:" + dn.lowercased()
+        } else if let id = cloudUser?.id {
+            subject = "cloud:" + id.lowercased()
+        } else {
+            subject = "cloud-upn:" + (cloudUser?.userPrincipalName?.lowercased() ?? "?")
+        }
+        return code.rawValue + "|" + subject
+    }
+}
