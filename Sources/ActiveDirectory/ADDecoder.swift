@@ -12,7 +12,7 @@ public enum ADDecoder {
     /// The value as UTF-8 text (every LDAP string syntax is UTF-8).
     public static func text(_ value: Data, attribute: String) throws(AttributeDecodeError) -> String {
         guard let text = String(bytes: value, encoding: .utf8) else {
-            throw AttributeDecodeError(attribute: attribute, reason: "\(AttributeDecodeError.byteCount(value.count)) that are not UTF-8 text")
+            throw AttributeDecodeError(attribute: attribute, reason: "not UTF-8 text (\(AttributeDecodeError.byteCount(value.count)))")
         }
         return text
     }

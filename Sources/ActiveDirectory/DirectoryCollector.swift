@@ -57,26 +57,22 @@ public struct DirectoryCollector: Sendable {
     /// server to reject with its own message.
     public static func plan(bases: [String]) -> (search: [String], skipped: [SkippedBase]) {
         let parsed = bases.map { DistinguishedName($0) }
-        var search: [String] = []
-        var skipped: [SkippedBase] = []
-        for (i, base) in bases.enumerated() {
-            var cover: String?
-            if let dn = parsed[i] {
-                for (j, other) in parsed.enumerated() where j != i {
-                    guard let other, dn.isWithin(other) else { continue }
-                    // Equal bases: the first one stays.
-                    if other.isWithin(dn), j > i { continue }
-                    cover = bases[j]
-                    break
-                }
-            }
-            if let cover {
-                skipped.append(SkippedBase(base: base, coveredBy: cover))
-            } else {
-                search.append(base)
+        // A base is covered when it lies inside another one; of equal bases the first stays.
+        func isCovered(_ i: Int) -> Bool {
+            guard let dn = parsed[i] else { return false }
+            return parsed.indices.contains { j in
+                guard j != i, let other = parsed[j], dn.isWithin(other) else { return false }
+                return !other.isWithin(dn) || j < i
             }
         }
-        return (search, skipped)
+        let kept = bases.indices.filter { !isCovered($0) }
+        var skipped: [SkippedBase] = []
+        for i in bases.indices where !kept.contains(i) {
+            // The outermost bases are kept, so one of them covers this one.
+            let cover = kept.first { j in parsed[j].map { parsed[i]?.isWithin($0) == true } ?? false }
+            skipped.append(SkippedBase(base: bases[i], coveredBy: cover.map { bases[$0] } ?? ""))
+        }
+        return (kept.map { bases[$0] }, skipped)
     }
 
     /// Searches every base and calls `onUser` with each user as it arrives.

@@ -171,15 +171,14 @@ enum FilterSyntax {
             let start = i
             while i < u.count, Self.isDescriptionChar(u[i]) { i += 1 }
             let attribute = String(decoding: u[start..<i], as: UTF8.self)
-            if attribute.lowercased() == DirectoryUser.Attribute.accountControlComputed.lowercased() {
+            let baseName = attribute.split(separator: ";", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            if baseName.lowercased() == DirectoryUser.Attribute.accountControlComputed.lowercased() {
                 i = start
                 throw fail("msDS-User-Account-Control-Computed is constructed and cannot be used in a filter; filter on userAccountControl instead")
             }
             guard i < u.count else { throw fail("missing \")\" at the end (unbalanced parentheses?)") }
-            var extensible = false
             if u[i] == UInt8(ascii: ":") {
                 // [":dn"] [":" matchingrule] ":="
-                extensible = true
                 while i < u.count, u[i] == UInt8(ascii: ":") {
                     i += 1
                     if i < u.count, u[i] == UInt8(ascii: "=") { break }
@@ -203,7 +202,6 @@ enum FilterSyntax {
                     throw fail(u[i] == UInt8(ascii: ")") ? "\"\(attribute)\" has no \"=value\"" : "unexpected character in attribute name \"\(attribute)\"")
                 }
             }
-            if extensible, attribute.isEmpty, u[start] != UInt8(ascii: ":") { throw fail("malformed extensible match") }
             try value()
         }
 
