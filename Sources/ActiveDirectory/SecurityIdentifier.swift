@@ -49,9 +49,10 @@ public struct SecurityIdentifier: Sendable, Hashable, CustomStringConvertible {
         let authorityText = parts[2]
         let authority: UInt64?
         if authorityText.hasPrefix("0x") || authorityText.hasPrefix("0X") {
-            authority = UInt64(authorityText.dropFirst(2), radix: 16)
+            let digits = authorityText.dropFirst(2)
+            authority = digits.allSatisfy(\.isHexDigit) ? UInt64(digits, radix: 16) : nil
         } else {
-            authority = authorityText.allSatisfy(\.isASCII) ? UInt64(authorityText) : nil
+            authority = authorityText.allSatisfy({ $0.isASCII && $0.isNumber }) ? UInt64(authorityText) : nil
         }
         guard let authority, authority < 1 << 48 else { throw fail() }
         var subs: [UInt32] = []

@@ -112,7 +112,7 @@ struct SIDTests {
         #expect(error?.description == "objectSid: 7 bytes, expected at least 8")
     }
 
-    @Test(arguments: ["S-1", "S-2-5-21", "S-1-5-x", "S-1-5-4294967296", "X-1-5-21", "S-1-281474976710656-1", "S-1-5--1"])
+    @Test(arguments: ["S-1", "S-2-5-21", "S-1-5-x", "S-1-5-4294967296", "X-1-5-21", "S-1-281474976710656-1", "S-1-5--1", "S-1-+5-21", "S-1-0x+5-21", "S-1-5-+21"])
     func malformedText(text: String) {
         #expect(throws: AttributeDecodeError.self) { try SecurityIdentifier(string: text) }
     }
