@@ -1,0 +1,260 @@
+public import Foundation
+public import SyncAudit
+
+/// The export formats of DESIGN.md (`--cloud-format`). PowerShell `ConvertTo-Json` is read
+/// by the Graph JSON reader: its keys match Graph's ignoring case.
+public enum CloudFormat: String, CaseIterable, Sendable {
+    case auto
+    case graphJSON = "graph-json"
+    case mgCSV = "mg-csv"
+    case msolCSV = "msol-csv"
+}
+
+/// The `CloudUser` fields, by their Graph names.
+public enum CloudUserField: String, CaseIterable, Sendable, Hashable {
+    case id, userPrincipalName, accountEnabled, lastPasswordChangeDateTime, onPremisesImmutableId,
+         onPremisesSyncEnabled, onPremisesLastSyncDateTime, onPremisesSecurityIdentifier,
+         onPremisesSamAccountName, onPremisesUserPrincipalName, onPremisesDistinguishedName,
+         onPremisesDomainName, passwordPolicies, onPremisesProvisioningErrors
+
+    /// The fields `user` carries a value for (a non-empty list for provisioning errors).
+    public static func present(in user: CloudUser) -> Set<CloudUserField> {
+        var set: Set<CloudUserField> = []
+        if user.id != nil { set.insert(.id) }
+        if user.userPrincipalName != nil { set.insert(.userPrincipalName) }
+        if user.accountEnabled != nil { set.insert(.accountEnabled) }
+        if user.lastPasswordChangeDateTime != nil { set.insert(.lastPasswordChangeDateTime) }
+        if user.onPremisesImmutableId != nil { set.insert(.onPremisesImmutableId) }
+        if user.onPremisesSyncEnabled != nil { set.insert(.onPremisesSyncEnabled) }
+        if user.onPremisesLastSyncDateTime != nil { set.insert(.onPremisesLastSyncDateTime) }
+        if user.onPremisesSecurityIdentifier != nil { set.insert(.onPremisesSecurityIdentifier) }
+        if user.onPremisesSamAccountName != nil { set.insert(.onPremisesSamAccountName) }
+        if user.onPremisesUserPrincipalName != nil { set.insert(.onPremisesUserPrincipalName) }
+        if user.onPremisesDistinguishedName != nil { set.insert(.onPremisesDistinguishedName) }
+        if user.onPremisesDomainName != nil { set.insert(.onPremisesDomainName) }
+        if user.passwordPolicies != nil { set.insert(.passwordPolicies) }
+        if !user.onPremisesProvisioningErrors.isEmpty { set.insert(.onPremisesProvisioningErrors) }
+        return set
+    }
+}
+
+/// How to read an export: `--cloud-format`, `--cloud-timezone`, `--cloud-date-format`.
+public struct CloudReadOptions: Sendable {
+    public var format: CloudFormat
+    /// The zone of local times (CSV dates, ISO dates without a zone). Without it such a
+    /// date is refused: it is the local time of a machine phs-check knows nothing about.
+    public var timeZone: TimeZone?
+    /// The form of CSV dates; without it the form is detected from all dates of the file.
+    public var dateFormat: DatePattern?
+
+    public init(format: CloudFormat = .auto, timeZone: TimeZone? = nil, dateFormat: DatePattern? = nil) {
+        self.format = format
+        self.timeZone = timeZone
+        self.dateFormat = dateFormat
+    }
+
+    /// From the command line's texts, with an error naming the option that is wrong.
+    public init(format: String?, timeZone: String?, dateFormat: String?) throws(CloudExportError) {
+        self.init()
+        if let format {
+            guard let f = CloudFormat(rawValue: format.lowercased()) else {
+                throw CloudExportError(.invalidOption, "--cloud-format", "\"\(format)\" is not a format",
+                                       fix: "Use one of " + CloudFormat.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            self.format = f
+        }
+        if let timeZone {
+            guard let zone = Self.timeZone(named: timeZone) else {
+                throw CloudExportError(.invalidOption, "--cloud-timezone", "\"\(timeZone)\" is not a time zone",
+                                       fix: "Use an IANA name such as Europe/Amsterdam or America/New_York, UTC, or an offset such as +01:00")
+            }
+            self.timeZone = zone
+        }
+        if let dateFormat {
+            guard let pattern = DatePattern(dateFormat) else {
+                throw CloudExportError(.invalidOption, "--cloud-date-format", "\"\(dateFormat)\" is not a date form phs-check reads",
+                                       fix: "Use d, dd, M, MM, yyyy, H, HH, h, hh, mm, ss and tt, for example \"dd-MM-yyyy HH:mm:ss\" or \"M/d/yyyy h:mm:ss tt\"")
+            }
+            self.dateFormat = pattern
+        }
+    }
+
+    /// An IANA name (`Europe/Amsterdam`), `UTC`, or a fixed offset (`+01:00`, `-0500`).
+    public static func timeZone(named name: String) -> TimeZone? {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        if ["utc", "z", "gmt"].contains(trimmed.lowercased()) { return TimeZone(identifier: "UTC") }
+        if let first = trimmed.first, first == "+" || first == "-" {
+            var s = DateScanner(trimmed)
+            guard let offset = s.zone(), s.atEnd, abs(offset) <= 14 * 3600 else { return nil }
+            return TimeZone(secondsFromGMT: Int(offset))
+        }
+        guard trimmed.contains("/") || trimmed.count > 2 else { return nil }
+        return TimeZone(identifier: trimmed)
+    }
+}
+
+/// What was read: the format found, how many users, and a time for `asOf`.
+public struct CloudExportSummary: Sendable, Hashable {
+    /// The path as given (`-` for standard input).
+    public var source: String
+    /// The format read: `graphJSON`, `mgCSV` or `msolCSV` (never `auto`).
+    public var format: CloudFormat
+    /// The shape found, for messages: "Graph /users response (3 pages one after another)",
+    /// "PowerShell ConvertTo-Json (array of users), Windows PowerShell 5.1 \/Date()\/ dates",
+    /// "Get-MgUser Export-Csv (#TYPE line, dates MM/dd/yyyy in Europe/Amsterdam)".
+    public var variant: String
+    /// `UTF-8`, `UTF-8 with BOM`, `UTF-16LE`, `UTF-16BE`.
+    public var encoding: String
+    public var users: Int
+    /// The newest `lastPasswordChangeDateTime` or `onPremisesLastSyncDateTime` in the export.
+    ///
+    /// None of the formats carries the time it was taken, so this is DESIGN.md's
+    /// "newest timestamp found in the export" (`asOfSource` = `inferred`). It is a lower
+    /// bound of the real export time, which errs safe: a password change after it reads as
+    /// `changed-after-export` (info), never as a missing sync.
+    public var newestTimestamp: Date?
+    /// The fields at least one user carries: a field missing here was not exported
+    /// (for instance `lastPasswordChangeDateTime` left out of `-Property` or `$select`).
+    public var fieldsPresent: Set<CloudUserField>
+    /// CSV: the date form used (`MM/dd/yyyy`, `dd/MM/yyyy`, `yyyy-MM-dd` or the pattern given).
+    public var dateFormat: String?
+
+    public init(source: String, format: CloudFormat, variant: String, encoding: String, users: Int,
+                newestTimestamp: Date?, fieldsPresent: Set<CloudUserField>, dateFormat: String?) {
+        self.source = source
+        self.format = format
+        self.variant = variant
+        self.encoding = encoding
+        self.users = users
+        self.newestTimestamp = newestTimestamp
+        self.fieldsPresent = fieldsPresent
+        self.dateFormat = dateFormat
+    }
+
+    /// The fields phs-check compares that no user carries, worth a warning.
+    public var missingKeyFields: [CloudUserField] {
+        [.lastPasswordChangeDateTime, .onPremisesImmutableId, .onPremisesSyncEnabled].filter { !fieldsPresent.contains($0) }
+    }
+}
+
+/// Reads a cloud export (DESIGN.md "Cloud exports read") into `CloudUser` values.
+public enum CloudExportReader {
+    /// The export to take, as DOMAIN.md gives it; error messages point to it.
+    public static let recommendedCommand =
+        "Get-MgUser -All -Property Id,UserPrincipalName,AccountEnabled,LastPasswordChangeDateTime,OnPremisesImmutableId,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesSecurityIdentifier,OnPremisesSamAccountName,OnPremisesUserPrincipalName | ConvertTo-Json -Depth 5 | Out-File users.json"
+
+    /// Reads the export at `path` (`-` for standard input) and hands each user to `onUser`
+    /// as it is read; a JSON export is streamed and never held whole.
+    ///
+    /// Throws `CloudExportError` when the export cannot be read right, and rethrows what
+    /// `onUser` throws. After a throw, the users already handed over are not a complete
+    /// export: use none of them. A CSV is checked whole before its first user is handed over.
+    public static func read(path: String, options: CloudReadOptions = .init(),
+                            onUser: (CloudUser) throws -> Void) throws -> CloudExportSummary {
+        let stream: any ByteStream
+        do {
+            stream = path == "-" ? RecordingStream(try FileStream(path: "-")) : try FileStream(path: path)
+        } catch {
+            throw CloudExportError(.unreadableFile, path, "cannot open the file: \(error.message)",
+                                   fix: "Check the path given with --cloud")
+        }
+        return try read(stream: stream, name: path, options: options, onUser: onUser)
+    }
+
+    /// Reads the whole export into memory; for tests and small exports.
+    public static func readAll(path: String, options: CloudReadOptions = .init())
+        throws(CloudExportError) -> (users: [CloudUser], summary: CloudExportSummary) {
+        var users: [CloudUser] = []
+        do {
+            let summary = try read(path: path, options: options) { users.append($0) }
+            return (users, summary)
+        } catch let error as CloudExportError {
+            throw error
+        } catch {
+            preconditionFailure("only CloudExportError can be thrown here: \(error)")
+        }
+    }
+
+    /// Reads an export held in memory (tests, and callers that already have the bytes).
+    public static func read(bytes: [UInt8], name: String, options: CloudReadOptions = .init(),
+                            onUser: (CloudUser) throws -> Void) throws -> CloudExportSummary {
+        try read(stream: MemoryStream(bytes), name: name, options: options, onUser: onUser)
+    }
+
+    static func read(stream: any ByteStream, name: String, options: CloudReadOptions,
+                     onUser: (CloudUser) throws -> Void) throws -> CloudExportSummary {
+        var input = try decodedInput(stream, name)
+        let head = input.lookahead(64)
+        guard let first = head.first else {
+            // Empty, or only whitespace — unless an encoding fault stopped the look.
+            var probe = JSONLexer(input: input, file: name, capacity: 64)
+            _ = try probe.peekNonWhitespace()
+            throw CloudExportError(.empty, name, "the file is empty",
+                                   fix: "Export the users again: \(recommendedCommand)")
+        }
+        let isJSON = first == 0x7B || first == 0x5B
+        if isJSON {
+            if options.format == .mgCSV || options.format == .msolCSV {
+                throw CloudExportError(.wrongFormat, name,
+                                       "--cloud-format \(options.format.rawValue) was given, but the file is JSON",
+                                       fix: "Use --cloud-format graph-json or auto")
+            }
+            (stream as? RecordingStream)?.stopRecording()
+            var lexer = JSONLexer(input: input, file: name)
+            var reader = GraphJSONReader(file: name, timeZone: options.timeZone)
+            try reader.read(&lexer, onUser: onUser)
+            let stats = reader.stats
+            if stats.users == 0 {
+                throw CloudExportError(.noUsers, name, "the export holds no users",
+                                       fix: "Check the file or the Get-MgUser command: \(recommendedCommand)")
+            }
+            if stats.pages > 0 && stats.pagesWithNextLink == stats.pages {
+                throw CloudExportError(
+                    .incompleteExport, name,
+                    "every response page in the file has an @odata.nextLink, so the export stops after \(stats.users) users and Graph had more",
+                    fix: "Follow @odata.nextLink until a page has none (Get-MgUser -All does this)")
+            }
+            var present: Set<CloudUserField> = []
+            for field in CloudUserField.allCases.enumerated() where stats.present & (1 << UInt32(field.offset)) != 0 {
+                present.insert(field.element)
+            }
+            return CloudExportSummary(source: name, format: .graphJSON, variant: reader.variant,
+                                      encoding: input.encoding.rawValue, users: stats.users,
+                                      newestTimestamp: stats.newest, fieldsPresent: present, dateFormat: nil)
+        }
+
+        if options.format == .graphJSON {
+            throw CloudExportError(.wrongFormat, name,
+                                   "--cloud-format graph-json was given, but the file does not start with { or [",
+                                   fix: "Use --cloud-format mg-csv, msol-csv or auto")
+        }
+        if let recording = stream as? RecordingStream {
+            // Standard input cannot be read twice: hold this CSV in memory.
+            do {
+                input = try decodedInput(try recording.replayable(), name)
+            } catch let error as IOFault {
+                throw CloudExportError(.unreadableFile, name, "reading failed: \(error.message)")
+            }
+        }
+        let reader = CSVUserReader(file: name, options: options)
+        let result = try reader.read(input, onUser: onUser)
+        return CloudExportSummary(source: name, format: result.kind == .mg ? .mgCSV : .msolCSV,
+                                  variant: result.variant, encoding: input.encoding.rawValue, users: result.users,
+                                  newestTimestamp: result.newest, fieldsPresent: result.present,
+                                  dateFormat: result.dateFormat)
+    }
+
+    static func decodedInput(_ stream: any ByteStream, _ name: String) throws(CloudExportError) -> DecodedInput {
+        do {
+            return try DecodedInput(stream: stream)
+        } catch {
+            switch error {
+            case .io(let message):
+                throw CloudExportError(.unreadableFile, name, "reading failed: \(message)")
+            case .invalid(let message), .truncated(let message):
+                throw CloudExportError(.encoding, name, at: SourcePosition(line: 1, column: 1, byteOffset: 0), message,
+                                       fix: "Save the export as UTF-8 or UTF-16 with a byte order mark")
+            }
+        }
+    }
+}

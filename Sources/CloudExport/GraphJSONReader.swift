@@ -1,0 +1,387 @@
+import Foundation
+import SyncAudit
+
+/// Reads Graph `/users` JSON and PowerShell `ConvertTo-Json` output, one user at a time.
+///
+/// The file is a sequence of top-level values, each an object or an array:
+/// - an object with a `value` array is a response page, and its elements are users;
+/// - any other object is a user (JSON Lines, concatenated users, one PowerShell user);
+/// - an array holds pages or users, element by element.
+/// So one response, pages saved one after another, an array of pages, a bare array of
+/// users and JSON Lines are all the same grammar. Keys match ignoring case, so
+/// PowerShell's PascalCase (`OnPremisesImmutableId`) reads like Graph's camelCase.
+struct GraphJSONReader {
+    let file: String
+    let timeZone: TimeZone?
+    var stats = Stats()
+
+    struct Stats {
+        var users = 0
+        var pages = 0
+        var pagesWithNextLink = 0
+        var topLevelValues = 0
+        var topLevelUsers = 0
+        var topLevelArrays = 0
+        var pagesInArrays = 0
+        var pascalCaseKeys = false
+        var microsoftDates = false
+        var newest: Date?
+        var present: UInt32 = 0
+    }
+
+    init(file: String, timeZone: TimeZone?) {
+        self.file = file
+        self.timeZone = timeZone
+    }
+
+    /// Keys the reader acts on; everything else is skipped unread.
+    enum Key: Int {
+        case id, userPrincipalName, accountEnabled, lastPasswordChangeDateTime, onPremisesImmutableId,
+             onPremisesSyncEnabled, onPremisesLastSyncDateTime, onPremisesSecurityIdentifier,
+             onPremisesSamAccountName, onPremisesUserPrincipalName, onPremisesDistinguishedName,
+             onPremisesDomainName, passwordPolicies, onPremisesProvisioningErrors
+        case value, odataContext, odataNextLink, tenantOnly
+    }
+
+    private static let keys: [(StaticString, Key)] = [
+        ("id", .id),
+        ("userprincipalname", .userPrincipalName),
+        ("accountenabled", .accountEnabled),
+        ("lastpasswordchangedatetime", .lastPasswordChangeDateTime),
+        ("onpremisesimmutableid", .onPremisesImmutableId),
+        ("onpremisessyncenabled", .onPremisesSyncEnabled),
+        ("onpremiseslastsyncdatetime", .onPremisesLastSyncDateTime),
+        ("onpremisessecurityidentifier", .onPremisesSecurityIdentifier),
+        ("onpremisessamaccountname", .onPremisesSamAccountName),
+        ("onpremisesuserprincipalname", .onPremisesUserPrincipalName),
+        ("onpremisesdistinguishedname", .onPremisesDistinguishedName),
+        ("onpremisesdomainname", .onPremisesDomainName),
+        ("passwordpolicies", .passwordPolicies),
+        ("onpremisesprovisioningerrors", .onPremisesProvisioningErrors),
+        ("value", .value),
+        ("@odata.context", .odataContext),
+        ("@odata.nextlink", .odataNextLink),
+        // Keys of the `organization` and `onPremisesSynchronization` objects that no user has.
+        ("verifieddomains", .tenantOnly),
+        ("tenanttype", .tenantOnly),
+        ("onpremiseslastpasswordsyncdatetime", .tenantOnly),
+        ("features", .tenantOnly),
+    ]
+
+    private static func key(_ lex: borrowing JSONLexer) -> Key? {
+        let n = lex.scratchCount
+        for (name, key) in keys where name.utf8CodeUnitCount == n && lex.scratchEquals(name) {
+            return key
+        }
+        return nil
+    }
+
+    /// Reads every top-level value to the end of the text.
+    mutating func read(_ lex: inout JSONLexer, onUser: (CloudUser) throws -> Void) throws {
+        while let b = try lex.peekNonWhitespace() {
+            stats.topLevelValues += 1
+            switch b {
+            case 0x7B:
+                if try readObject(&lex, allowPage: true, depth: 0, onUser: onUser) { stats.topLevelUsers += 1 }
+            case 0x5B:
+                stats.topLevelArrays += 1
+                try lex.enterContainer(0)
+                lex.advance()
+                var first = true
+                while try lex.nextElement(first: &first) {
+                    guard try lex.peekNonWhitespace() == 0x7B else {
+                        throw lex.error(.wrongFormat, "an array element that is not an object: expected users or /users response pages")
+                    }
+                    let pagesBefore = stats.pages
+                    _ = try readObject(&lex, allowPage: true, depth: 1, onUser: onUser)
+                    stats.pagesInArrays += stats.pages - pagesBefore
+                }
+            default:
+                if stats.topLevelValues == 1 {
+                    throw lex.error(.wrongFormat, "the text starts with \(JSONLexer.describe(b)), not with { or [")
+                }
+                throw lex.error(.malformed, "unexpected \(JSONLexer.describe(b)) after the end of a JSON document",
+                                fix: "Remove what follows the export, or take the export again")
+            }
+        }
+    }
+
+    /// Reads the object at the current `{`: a response page (its users go to `onUser`) or
+    /// a user. Returns true for a user.
+    private mutating func readObject(_ lex: inout JSONLexer, allowPage: Bool, depth: Int,
+                                     onUser: (CloudUser) throws -> Void) throws -> Bool {
+        let start = lex.mark
+        try lex.enterContainer(depth)
+        lex.advance()
+        var user = CloudUser()
+        var present: UInt32 = 0
+        var isPage = false
+        var hasNextLink = false
+        var tenantKey: String?
+        var first = true
+        while try lex.nextMember(first: &first) {
+            guard let key = Self.key(lex) else {
+                try lex.skipValue(depth: depth + 1)
+                continue
+            }
+            if key.rawValue <= Key.onPremisesProvisioningErrors.rawValue {
+                if !stats.pascalCaseKeys, lex.withScratch({ $0.first.map { $0 >= 0x41 && $0 <= 0x5A } ?? false }) {
+                    stats.pascalCaseKeys = true
+                }
+                if try readField(key, into: &user, &lex) { present |= 1 << UInt32(key.rawValue) }
+                continue
+            }
+            let next = try lex.peekNonWhitespace()
+            switch key {
+            case .value where allowPage && next == 0x5B:
+                isPage = true
+                try lex.enterContainer(depth + 1)
+                lex.advance()
+                var firstElement = true
+                while try lex.nextElement(first: &firstElement) {
+                    guard try lex.peekNonWhitespace() == 0x7B else {
+                        throw lex.error(.wrongFormat, "an element of \"value\" that is not an object: expected users")
+                    }
+                    _ = try readObject(&lex, allowPage: false, depth: depth + 2, onUser: onUser)
+                }
+            case .odataContext:
+                let m = lex.mark
+                if next == 0x22 {
+                    try lex.readString()
+                    try checkContext(lex.scratchString, lex, m)
+                } else {
+                    try lex.skipValue(depth: depth + 1)
+                }
+            case .odataNextLink:
+                if next == 0x22 { hasNextLink = true }
+                try lex.skipValue(depth: depth + 1)
+            case .tenantOnly:
+                if tenantKey == nil { tenantKey = lex.scratchString }
+                try lex.skipValue(depth: depth + 1)
+            default:
+                try lex.skipValue(depth: depth + 1)
+            }
+        }
+        if isPage {
+            stats.pages += 1
+            if hasNextLink { stats.pagesWithNextLink += 1 }
+            return false
+        }
+        if let tenantKey {
+            throw lex.error(.wrongFormat, "an object with \"\(tenantKey)\" is tenant information, not a user",
+                            fix: "Give the organization or onPremisesSynchronization response with --tenant, and the /users export with --cloud",
+                            at: start)
+        }
+        guard user.id != nil || user.userPrincipalName != nil else {
+            throw lex.error(.wrongFormat,
+                            allowPage ? "an object that is neither a /users response page (no \"value\" array) nor a user (no id or userPrincipalName)"
+                                      : "a user without id and userPrincipalName",
+                            fix: "Export the users with Get-MgUser -All -Property Id,UserPrincipalName,... (see the README), or GET /users with $select",
+                            at: start)
+        }
+        stats.users += 1
+        stats.present |= present
+        for date in [user.lastPasswordChangeDateTime, user.onPremisesLastSyncDateTime] {
+            if let date, stats.newest.map({ date > $0 }) ?? true { stats.newest = date }
+        }
+        try onUser(user)
+        return true
+    }
+
+    /// Graph names the entity set in `@odata.context`; refuse the responses people mix up with /users.
+    private func checkContext(_ context: String, _ lex: borrowing JSONLexer, _ m: JSONLexer.Mark) throws(CloudExportError) {
+        guard let hash = context.lastIndex(of: "#") else { return }
+        let entity = context[context.index(after: hash)...].lowercased()
+        for (prefix, what, fix) in [
+            ("organization", "the Graph organization response", "Give it with --tenant, and the /users export with --cloud"),
+            ("directory/onpremisessynchronization", "the Graph onPremisesSynchronization response", "Give it with --tenant, and the /users export with --cloud"),
+            ("groups", "a Graph /groups response", "Export users: GET /users or Get-MgUser -All"),
+            ("devices", "a Graph /devices response", "Export users: GET /users or Get-MgUser -All"),
+            ("serviceprincipals", "a Graph /servicePrincipals response", "Export users: GET /users or Get-MgUser -All"),
+            ("applications", "a Graph /applications response", "Export users: GET /users or Get-MgUser -All"),
+        ] where entity.hasPrefix(prefix) {
+            throw lex.error(.wrongFormat, "this is \(what) (@odata.context \(context)), not users", fix: fix, at: m)
+        }
+    }
+
+    /// Reads one known field's value; returns whether it carried a value (not null).
+    private mutating func readField(_ key: Key, into user: inout CloudUser, _ lex: inout JSONLexer) throws(CloudExportError) -> Bool {
+        let name = Self.fieldName(key)
+        switch key {
+        case .accountEnabled:
+            user.accountEnabled = try readBool(name, &lex)
+            return user.accountEnabled != nil
+        case .onPremisesSyncEnabled:
+            user.onPremisesSyncEnabled = try readBool(name, &lex)
+            return user.onPremisesSyncEnabled != nil
+        case .lastPasswordChangeDateTime:
+            user.lastPasswordChangeDateTime = try readDate(name, &lex)
+            return user.lastPasswordChangeDateTime != nil
+        case .onPremisesLastSyncDateTime:
+            user.onPremisesLastSyncDateTime = try readDate(name, &lex)
+            return user.onPremisesLastSyncDateTime != nil
+        case .onPremisesProvisioningErrors:
+            user.onPremisesProvisioningErrors = try readProvisioningErrors(&lex)
+            return true
+        default:
+            let value = try readString(name, &lex)
+            switch key {
+            case .id: user.id = value
+            case .userPrincipalName: user.userPrincipalName = value
+            case .onPremisesImmutableId: user.onPremisesImmutableId = value
+            case .onPremisesSecurityIdentifier: user.onPremisesSecurityIdentifier = value
+            case .onPremisesSamAccountName: user.onPremisesSamAccountName = value
+            case .onPremisesUserPrincipalName: user.onPremisesUserPrincipalName = value
+            case .onPremisesDistinguishedName: user.onPremisesDistinguishedName = value
+            case .onPremisesDomainName: user.onPremisesDomainName = value
+            case .passwordPolicies: user.passwordPolicies = value
+            default: break
+            }
+            return value != nil
+        }
+    }
+
+    static func fieldName(_ key: Key) -> String {
+        CloudUserField.allCases[key.rawValue].rawValue
+    }
+
+    private func readString(_ name: String, _ lex: inout JSONLexer) throws(CloudExportError) -> String? {
+        let m = lex.mark
+        switch try lex.peekNonWhitespace() {
+        case 0x22:
+            try lex.readString()
+            return lex.scratchCount == 0 ? nil : lex.scratchString
+        case 0x6E:
+            _ = try lex.readLiteral()
+            return nil
+        default:
+            try lex.skipValue()
+            throw lex.error(.invalidValue, "\(name) is not text", at: m)
+        }
+    }
+
+    private func readBool(_ name: String, _ lex: inout JSONLexer) throws(CloudExportError) -> Bool? {
+        let m = lex.mark
+        switch try lex.peekNonWhitespace() {
+        case 0x74, 0x66, 0x6E:
+            return try lex.readLiteral()
+        case 0x22:
+            try lex.readString()
+            if lex.scratchEquals("true") { return true }
+            if lex.scratchEquals("false") { return false }
+            if lex.scratchCount == 0 { return nil }
+            throw lex.error(.invalidValue, "\(name) is \"\(lex.scratchString)\", not true or false", at: m)
+        default:
+            try lex.skipValue()
+            throw lex.error(.invalidValue, "\(name) is not true, false or null", at: m)
+        }
+    }
+
+    private mutating func readDate(_ name: String, _ lex: inout JSONLexer) throws(CloudExportError) -> Date? {
+        let m = lex.mark
+        switch try lex.peekNonWhitespace() {
+        case 0x6E:
+            _ = try lex.readLiteral()
+            return nil
+        case 0x22:
+            try lex.readString()
+            if lex.scratchCount == 0 { return nil }
+            let outcome = lex.withScratch { JSONDate.read($0) }
+            if !stats.microsoftDates, lex.withScratch({ $0.count > 6 && $0[0] == 0x2F }) { stats.microsoftDates = true }
+            switch outcome {
+            case .date(let date):
+                return date
+            case .local(let fields):
+                guard let timeZone else {
+                    throw lex.error(.missingTimeZone,
+                                    "\(name) \"\(lex.scratchString)\" has no time zone, so it is the local time of the machine that wrote it",
+                                    fix: "Give that machine's time zone with --cloud-timezone (for example Europe/Amsterdam, or UTC)",
+                                    at: m)
+                }
+                return try resolveLocal(fields, timeZone, name, lex.scratchString, lex, m)
+            case .invalid:
+                throw lex.error(.invalidDate, "\(name) \"\(lex.scratchString)\" is not a date phs-check reads (ISO 8601 or \\/Date(ms)\\/)", at: m)
+            }
+        default:
+            try lex.skipValue()
+            throw lex.error(.invalidValue, "\(name) is not a date text", at: m)
+        }
+    }
+
+    private func resolveLocal(_ f: DateFields, _ zone: TimeZone, _ name: String, _ text: String,
+                              _ lex: borrowing JSONLexer, _ m: JSONLexer.Mark) throws(CloudExportError) -> Date {
+        switch LocalTime.resolve(f, in: zone) {
+        case .date(let d): return d
+        case .invalid:
+            throw lex.error(.invalidDate, "\(name) \"\(text)\" is not a valid date", at: m)
+        case .nonexistent:
+            throw lex.error(.invalidDate, "\(name) \"\(text)\" does not exist in \(zone.identifier) (the clocks skipped that hour)",
+                            fix: "Check --cloud-timezone", at: m)
+        case .ambiguous:
+            throw lex.error(.ambiguousDate, "\(name) \"\(text)\" happened twice in \(zone.identifier) (the clocks went back that hour)",
+                            fix: "Export with dates in UTC (Graph JSON, or PowerShell 7 ConvertTo-Json) so the time is exact", at: m)
+        }
+    }
+
+    /// `[{"category":..,"occurredDateTime":..,"propertyCausingError":..,"value":..}]`; PowerShell
+    /// past its `-Depth` writes each element as its type name: an error whose details are lost.
+    private func readProvisioningErrors(_ lex: inout JSONLexer) throws(CloudExportError) -> [String] {
+        let m = lex.mark
+        let value = try lex.readValue(depth: 1)
+        switch value {
+        case .null: return []
+        case .array(let elements):
+            var result: [String] = []
+            for element in elements {
+                switch element {
+                case .object:
+                    result.append(Self.describeProvisioningError(element))
+                case .string(let s):
+                    result.append(s.hasPrefix("Microsoft.") ? "provisioning error (details cut off by ConvertTo-Json: use -Depth 5)" : s)
+                default:
+                    throw lex.error(.invalidValue, "onPremisesProvisioningErrors holds something that is not an error object", at: m)
+                }
+            }
+            return result
+        case .string(let s):
+            // A type name where PowerShell gave up; the count of errors is unknown.
+            return s.hasPrefix("Microsoft.") || s.hasPrefix("System.") || s.isEmpty ? [] : [s]
+        default:
+            throw lex.error(.invalidValue, "onPremisesProvisioningErrors is not a list", at: m)
+        }
+    }
+
+    /// `category: propertyCausingError = value` (CloudUser's documented form).
+    static func describeProvisioningError(_ v: JSONValue) -> String {
+        let category = v["category"]?.string ?? "Error"
+        var text = category
+        if let property = v["propertyCausingError"]?.string, !property.isEmpty {
+            text += ": " + property
+            if let value = v["value"]?.string, !value.isEmpty { text += " = " + value }
+        } else if let value = v["value"]?.string, !value.isEmpty {
+            text += ": " + value
+        }
+        return text
+    }
+
+    /// What the file was, for the summary.
+    var variant: String {
+        var text: String
+        if stats.pages > 0 {
+            text = "Graph /users response"
+            if stats.pages > 1 {
+                text += stats.pagesInArrays == stats.pages ? " (\(stats.pages) pages in a JSON array)"
+                                                           : " (\(stats.pages) pages one after another)"
+            }
+        } else if stats.topLevelArrays > 0 {
+            text = stats.pascalCaseKeys ? "PowerShell ConvertTo-Json (array of users)" : "JSON array of users"
+        } else if stats.topLevelUsers > 1 {
+            text = stats.pascalCaseKeys ? "user objects one after another" : "JSON Lines (one user per line)"
+        } else {
+            text = stats.pascalCaseKeys ? "PowerShell ConvertTo-Json (one user)" : "one user object"
+        }
+        if stats.pascalCaseKeys && stats.pages > 0 { text += ", PascalCase keys" }
+        if stats.microsoftDates { text += ", Windows PowerShell 5.1 \\/Date()\\/ dates" }
+        return text
+    }
+}

@@ -1,0 +1,490 @@
+/// A pull lexer for JSON over decoded UTF-8, refilled chunk by chunk: it never holds
+/// more than one buffer of the file. Strings are unescaped into a scratch buffer that
+/// the caller reads before asking for the next token.
+///
+/// Lines are counted where JSON allows a line break (whitespace), so every error has a
+/// line, a column and — for UTF-8 files — the byte offset in the file.
+struct JSONLexer: ~Copyable {
+    let input: DecodedInput
+    let file: String
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    private var pos = 0
+    private var end = 0
+    /// Decoded offset of `buffer[0]`.
+    private var base = 0
+    private var atEOF = false
+    private(set) var line = 1
+    private var lineStart = 0
+
+    /// The last string read with `readString()`.
+    private var scratch: UnsafeMutablePointer<UInt8>
+    private var scratchCapacity = 4096
+    private(set) var scratchCount = 0
+
+    /// Deepest nesting accepted; deeper is refused rather than risking the stack.
+    static let maxDepth = 256
+
+    init(input: DecodedInput, file: String, capacity: Int = 1 << 20) {
+        self.input = input
+        self.file = file
+        self.capacity = max(capacity, 16)
+        buffer = .allocate(capacity: self.capacity)
+        scratch = .allocate(capacity: scratchCapacity)
+    }
+
+    deinit {
+        buffer.deallocate()
+        scratch.deallocate()
+    }
+
+    // MARK: Positions and errors
+
+    struct Mark {
+        var offset: Int
+        var line: Int
+        var lineStart: Int
+    }
+
+    var mark: Mark { Mark(offset: base + pos, line: line, lineStart: lineStart) }
+
+    func position(_ m: Mark) -> SourcePosition {
+        SourcePosition(line: m.line, column: m.offset - m.lineStart + 1,
+                       byteOffset: input.encoding.isUTF8 ? m.offset + input.encoding.bomLength : nil)
+    }
+
+    var position: SourcePosition { position(mark) }
+
+    func error(_ kind: CloudExportError.Kind, _ problem: String, fix: String? = nil, at m: Mark? = nil) -> CloudExportError {
+        CloudExportError(kind, file, at: position(m ?? mark), problem, fix: fix)
+    }
+
+    func truncated(_ inside: String) -> CloudExportError {
+        error(.truncated, "the file ends \(inside)",
+              fix: "The export was cut off: take it again and make sure the whole file is copied")
+    }
+
+    // MARK: Bytes
+
+    /// Makes at least one unread byte available; false at the end of the text.
+    private mutating func refill() throws(CloudExportError) -> Bool {
+        if pos < end { return true }
+        if atEOF { return false }
+        base += end
+        pos = 0
+        end = 0
+        do {
+            let n = try input.read(into: buffer, capacity: capacity)
+            if n == 0 { atEOF = true; return false }
+            end = n
+            return true
+        } catch {
+            switch error {
+            case .io(let message):
+                throw self.error(.unreadableFile, "reading failed: \(message)")
+            case .truncated(let message):
+                throw self.error(.truncated, message,
+                                 fix: "The export was cut off: take it again and make sure the whole file is copied")
+            case .invalid(let message):
+                throw self.error(.encoding, message,
+                                 fix: "Save the export as UTF-8 or UTF-16 with a byte order mark (PowerShell: Out-File -Encoding utf8)")
+            }
+        }
+    }
+
+    /// The next byte that is not JSON whitespace, not consumed; nil at the end of the text.
+    mutating func peekNonWhitespace() throws(CloudExportError) -> UInt8? {
+        while true {
+            var p = pos
+            let e = end
+            while p < e {
+                let b = buffer[p]
+                if b == 0x20 || b == 0x09 || b == 0x0D { p += 1; continue }
+                if b == 0x0A { p += 1; line += 1; lineStart = base + p; continue }
+                pos = p
+                return b
+            }
+            pos = p
+            guard try refill() else { return nil }
+        }
+    }
+
+    /// Consumes the byte `peekNonWhitespace()` returned.
+    mutating func advance() {
+        pos += 1
+    }
+
+    private mutating func nextByte(_ inside: String) throws(CloudExportError) -> UInt8 {
+        guard try refill() else { throw truncated(inside) }
+        let b = buffer[pos]
+        pos += 1
+        return b
+    }
+
+    private mutating func peekByte() throws(CloudExportError) -> UInt8? {
+        guard try refill() else { return nil }
+        return buffer[pos]
+    }
+
+    // MARK: Strings
+
+    private mutating func appendScratch(_ from: UnsafePointer<UInt8>, _ count: Int) {
+        if scratchCount + count > scratchCapacity {
+            var newCapacity = scratchCapacity * 2
+            while newCapacity < scratchCount + count { newCapacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: scratch, count: scratchCount)
+            scratch.deallocate()
+            scratch = grown
+            scratchCapacity = newCapacity
+        }
+        (scratch + scratchCount).update(from: from, count: count)
+        scratchCount += count
+    }
+
+    private mutating func appendScalar(_ v: UInt32) {
+        var bytes: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        let n: Int
+        if v < 0x80 {
+            bytes.0 = UInt8(v); n = 1
+        } else if v < 0x800 {
+            bytes.0 = UInt8(0xC0 | v >> 6); bytes.1 = UInt8(0x80 | v & 0x3F); n = 2
+        } else if v < 0x10000 {
+            bytes.0 = UInt8(0xE0 | v >> 12); bytes.1 = UInt8(0x80 | (v >> 6) & 0x3F)
+            bytes.2 = UInt8(0x80 | v & 0x3F); n = 3
+        } else {
+            bytes.0 = UInt8(0xF0 | v >> 18); bytes.1 = UInt8(0x80 | (v >> 12) & 0x3F)
+            bytes.2 = UInt8(0x80 | (v >> 6) & 0x3F); bytes.3 = UInt8(0x80 | v & 0x3F); n = 4
+        }
+        withUnsafeBytes(of: &bytes) { raw in
+            appendScratch(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), n)
+        }
+    }
+
+    /// Reads a string (the current byte must be its opening quote) into the scratch buffer,
+    /// unescaped; with `keep` false, only checks and skips it.
+    mutating func readString(keep: Bool = true) throws(CloudExportError) {
+        let start = mark
+        pos += 1
+        scratchCount = 0
+        while true {
+            var p = pos
+            let e = end
+            while p < e {
+                let b = buffer[p]
+                if b == 0x22 || b == 0x5C || b < 0x20 { break }
+                p += 1
+            }
+            if keep && p > pos { appendScratch(buffer + pos, p - pos) }
+            pos = p
+            if p == e {
+                guard try refill() else { throw truncated("inside a string that starts at line \(start.line)") }
+                continue
+            }
+            let b = buffer[p]
+            pos += 1
+            if b == 0x22 { return }
+            if b < 0x20 {
+                pos -= 1
+                throw error(.malformed, b == 0x0A ? "a line break inside a string (a string must be closed on its line)"
+                                                  : "a control character inside a string")
+            }
+            // An escape.
+            let escapeMark = Mark(offset: base + pos - 1, line: line, lineStart: lineStart)
+            let c = try nextByte("inside an escape sequence")
+            var scalar: UInt32
+            switch c {
+            case 0x22, 0x5C, 0x2F: scalar = UInt32(c)
+            case 0x62: scalar = 0x08
+            case 0x66: scalar = 0x0C
+            case 0x6E: scalar = 0x0A
+            case 0x72: scalar = 0x0D
+            case 0x74: scalar = 0x09
+            case 0x75:
+                scalar = try hex4(escapeMark)
+                if scalar >= 0xD800 && scalar <= 0xDBFF {
+                    guard try nextByte("inside an escape sequence") == 0x5C,
+                          try nextByte("inside an escape sequence") == 0x75 else {
+                        throw error(.malformed, "a \\u escape holds half a surrogate pair", at: escapeMark)
+                    }
+                    let low = try hex4(escapeMark)
+                    guard low >= 0xDC00 && low <= 0xDFFF else {
+                        throw error(.malformed, "a \\u escape holds half a surrogate pair", at: escapeMark)
+                    }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
+                    throw error(.malformed, "a \\u escape holds half a surrogate pair", at: escapeMark)
+                }
+            default:
+                throw error(.malformed, "\\\(Unicode.Scalar(c)) is not a JSON escape", at: escapeMark)
+            }
+            if keep { appendScalar(scalar) }
+        }
+    }
+
+    private mutating func hex4(_ at: Mark) throws(CloudExportError) -> UInt32 {
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let h = try nextByte("inside an escape sequence")
+            let d: UInt32
+            switch h {
+            case 0x30...0x39: d = UInt32(h - 0x30)
+            case 0x41...0x46: d = UInt32(h - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(h - 0x61 + 10)
+            default: throw error(.malformed, "a \\u escape needs four hexadecimal digits", at: at)
+            }
+            v = v << 4 | d
+        }
+        return v
+    }
+
+    /// The scratch buffer as a String (already valid UTF-8).
+    var scratchString: String {
+        String(decoding: UnsafeBufferPointer(start: scratch, count: scratchCount), as: UTF8.self)
+    }
+
+    /// Calls `body` with the scratch bytes; they must not escape.
+    func withScratch<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeBufferPointer(start: scratch, count: scratchCount))
+    }
+
+    /// Whether the scratch buffer equals `lower` (ASCII, lowercase) ignoring ASCII case.
+    func scratchEquals(_ lower: StaticString) -> Bool {
+        guard lower.utf8CodeUnitCount == scratchCount else { return false }
+        let l = lower.utf8Start
+        for i in 0..<scratchCount {
+            var c = scratch[i]
+            if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+            if c != l[i] { return false }
+        }
+        return true
+    }
+
+    // MARK: Other values
+
+    /// Reads `true`, `false` or `null` at the current byte.
+    mutating func readLiteral() throws(CloudExportError) -> Bool? {
+        let start = mark
+        let first = try nextByte("inside a value")
+        let rest: [UInt8]
+        let value: Bool?
+        switch first {
+        case 0x74: rest = Array("rue".utf8); value = true
+        case 0x66: rest = Array("alse".utf8); value = false
+        case 0x6E: rest = Array("ull".utf8); value = nil
+        default: throw error(.malformed, "unexpected \(Self.describe(first))", at: start)
+        }
+        for r in rest {
+            guard try nextByte("inside a value") == r else {
+                throw error(.malformed, "unexpected text where true, false or null was expected", at: start)
+            }
+        }
+        try checkDelimiterFollows(start)
+        return value
+    }
+
+    /// Skips a number at the current byte, checking its grammar; returns its text.
+    @discardableResult
+    mutating func readNumber() throws(CloudExportError) -> String {
+        let start = mark
+        var text: [UInt8] = []
+        func isDigit(_ b: UInt8?) -> Bool { b.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
+        var b = try peekByte()
+        if b == 0x2D { text.append(0x2D); pos += 1; b = try peekByte() }
+        guard isDigit(b) else { throw error(.malformed, "a number without digits", at: start) }
+        if b == 0x30 {
+            text.append(0x30); pos += 1; b = try peekByte()
+        } else {
+            while isDigit(b) { text.append(b!); pos += 1; b = try peekByte() }
+        }
+        if b == 0x2E {
+            text.append(0x2E); pos += 1; b = try peekByte()
+            guard isDigit(b) else { throw error(.malformed, "a number with nothing after its decimal point", at: start) }
+            while isDigit(b) { text.append(b!); pos += 1; b = try peekByte() }
+        }
+        if b == 0x65 || b == 0x45 {
+            text.append(b!); pos += 1; b = try peekByte()
+            if b == 0x2B || b == 0x2D { text.append(b!); pos += 1; b = try peekByte() }
+            guard isDigit(b) else { throw error(.malformed, "a number with an empty exponent", at: start) }
+            while isDigit(b) { text.append(b!); pos += 1; b = try peekByte() }
+        }
+        try checkDelimiterFollows(start)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// After a literal or number, the next byte must end the value (`1x`, `truex` are malformed).
+    private mutating func checkDelimiterFollows(_ start: Mark) throws(CloudExportError) {
+        guard let b = try peekByte() else { return }
+        switch b {
+        case 0x20, 0x09, 0x0A, 0x0D, 0x2C, 0x5D, 0x7D: return
+        default: throw error(.malformed, "unexpected \(Self.describe(b)) right after a value", at: mark)
+        }
+    }
+
+    /// Skips any value at the next non-whitespace byte, checking it is well formed.
+    mutating func skipValue(depth: Int = 0) throws(CloudExportError) {
+        guard let b = try peekNonWhitespace() else { throw truncated("where a value was expected") }
+        switch b {
+        case 0x22: try readString(keep: false)
+        case 0x7B:
+            try enterContainer(depth)
+            advance()
+            var first = true
+            while try nextMember(first: &first) {
+                try skipValue(depth: depth + 1)
+            }
+        case 0x5B:
+            try enterContainer(depth)
+            advance()
+            var first = true
+            while try nextElement(first: &first) {
+                try skipValue(depth: depth + 1)
+            }
+        case 0x2D, 0x30...0x39: try readNumber()
+        case 0x74, 0x66, 0x6E: _ = try readLiteral()
+        default: throw error(.malformed, "unexpected \(Self.describe(b)) where a value was expected")
+        }
+    }
+
+    func enterContainer(_ depth: Int) throws(CloudExportError) {
+        if depth >= Self.maxDepth {
+            throw error(.malformed, "values are nested more than \(Self.maxDepth) levels deep")
+        }
+    }
+
+    /// Inside an object after its `{`: reads the next key into the scratch buffer and its `:`;
+    /// false after the closing `}`. `first` tracks whether a comma is needed.
+    mutating func nextMember(first: inout Bool) throws(CloudExportError) -> Bool {
+        guard var b = try peekNonWhitespace() else { throw truncated("inside an object") }
+        if b == 0x7D { advance(); return false }
+        if !first {
+            guard b == 0x2C else { throw error(.malformed, "expected , or } after a member of an object, found \(Self.describe(b))") }
+            advance()
+            guard let next = try peekNonWhitespace() else { throw truncated("inside an object") }
+            b = next
+        }
+        first = false
+        guard b == 0x22 else {
+            throw error(.malformed, b == 0x7D ? "a comma before } (trailing commas are not JSON)"
+                                              : "expected a quoted key, found \(Self.describe(b))")
+        }
+        try readString()
+        guard let colon = try peekNonWhitespace() else { throw truncated("inside an object") }
+        guard colon == 0x3A else { throw error(.malformed, "expected : after a key, found \(Self.describe(colon))") }
+        advance()
+        return true
+    }
+
+    /// Inside an array after its `[`: positions before the next element; false after `]`.
+    mutating func nextElement(first: inout Bool) throws(CloudExportError) -> Bool {
+        guard let b = try peekNonWhitespace() else { throw truncated("inside an array") }
+        if b == 0x5D { advance(); return false }
+        if !first {
+            guard b == 0x2C else { throw error(.malformed, "expected , or ] after an element of an array, found \(Self.describe(b))") }
+            advance()
+            guard let next = try peekNonWhitespace() else { throw truncated("inside an array") }
+            if next == 0x5D { throw error(.malformed, "a comma before ] (trailing commas are not JSON)") }
+        }
+        first = false
+        return true
+    }
+
+    static func describe(_ b: UInt8) -> String {
+        if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
+        return String(format: "byte 0x%02X", b)
+    }
+
+    // MARK: A small tree, for the few values read whole (tenant files, provisioning errors)
+
+    mutating func readValue(depth: Int = 0) throws(CloudExportError) -> JSONValue {
+        guard let b = try peekNonWhitespace() else { throw truncated("where a value was expected") }
+        switch b {
+        case 0x22:
+            try readString()
+            return .string(scratchString)
+        case 0x7B:
+            try enterContainer(depth)
+            advance()
+            var members: [(String, JSONValue)] = []
+            var first = true
+            while try nextMember(first: &first) {
+                let key = scratchString
+                members.append((key, try readValue(depth: depth + 1)))
+            }
+            return .object(members)
+        case 0x5B:
+            try enterContainer(depth)
+            advance()
+            var elements: [JSONValue] = []
+            var first = true
+            while try nextElement(first: &first) {
+                elements.append(try readValue(depth: depth + 1))
+            }
+            return .array(elements)
+        case 0x2D, 0x30...0x39:
+            return .number(try readNumber())
+        case 0x74, 0x66, 0x6E:
+            return try readLiteral().map(JSONValue.bool) ?? .null
+        default:
+            throw error(.malformed, "unexpected \(Self.describe(b)) where a value was expected")
+        }
+    }
+}
+
+import Foundation
+
+/// A JSON value held whole; only for small values.
+enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(String)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): true
+        case let (.bool(x), .bool(y)): x == y
+        case let (.number(x), .number(y)): x == y
+        case let (.string(x), .string(y)): x == y
+        case let (.array(x), .array(y)): x == y
+        case let (.object(x), .object(y)): x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: false
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let v): hasher.combine(v)
+        case .number(let v), .string(let v): hasher.combine(v)
+        case .array(let v): hasher.combine(v)
+        case .object(let v): for (k, x) in v { hasher.combine(k); hasher.combine(x) }
+        }
+    }
+
+    /// The member named `key`, compared ignoring case (Graph camelCase, PowerShell PascalCase).
+    subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.0.caseInsensitiveCompare(key) == .orderedSame }?.1
+    }
+
+    var string: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    var bool: Bool? {
+        switch self {
+        case .bool(let b): return b
+        case .string(let s):
+            switch s.lowercased() {
+            case "true": return true
+            case "false": return false
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+}

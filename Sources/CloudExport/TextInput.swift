@@ -1,0 +1,429 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The text encodings the exports come in. Detected from the byte order mark; UTF-16
+/// without a BOM is recognised from its zero bytes around ASCII.
+enum TextEncoding: String, Sendable {
+    case utf8 = "UTF-8"
+    case utf8BOM = "UTF-8 with BOM"
+    case utf16LE = "UTF-16LE"
+    case utf16BE = "UTF-16BE"
+
+    var bomLength: Int {
+        switch self {
+        case .utf8: 0
+        case .utf8BOM: 3
+        case .utf16LE, .utf16BE: 2
+        }
+    }
+
+    var isUTF8: Bool { self == .utf8 || self == .utf8BOM }
+}
+
+/// A source of raw bytes: a file descriptor read with read(2), or bytes held in memory
+/// (standard input of a CSV, which is read twice).
+protocol ByteStream: AnyObject {
+    /// Up to `count` bytes into `buffer`; 0 at the end. Throws the errno text.
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(IOFault) -> Int
+    /// Back to the first byte; false when the stream cannot go back (a pipe).
+    func rewind() -> Bool
+}
+
+struct IOFault: Error {
+    var message: String
+}
+
+/// A file (or standard input) read with read(2). Closes what it opened.
+final class FileStream: ByteStream {
+    let fd: Int32
+    private let owned: Bool
+
+    /// Opens `path` for reading; `-` is standard input (not closed).
+    init(path: String) throws(IOFault) {
+        if path == "-" {
+            fd = 0
+            owned = false
+            return
+        }
+        let opened = open(path, O_RDONLY | O_CLOEXEC)
+        guard opened >= 0 else { throw IOFault(message: String(cString: strerror(errno))) }
+        var info = stat()
+        if fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            close(opened)
+            throw IOFault(message: "it is a directory")
+        }
+        fd = opened
+        owned = true
+    }
+
+    deinit {
+        if owned { close(fd) }
+    }
+
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(IOFault) -> Int {
+        while true {
+            #if canImport(Glibc)
+            let n = Glibc.read(fd, buffer, count)
+            #else
+            let n = Darwin.read(fd, buffer, count)
+            #endif
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw IOFault(message: String(cString: strerror(errno)))
+        }
+    }
+
+    func rewind() -> Bool {
+        lseek(fd, 0, SEEK_SET) == 0
+    }
+}
+
+/// Bytes in memory, for standard input that has to be read twice, and for tests.
+final class MemoryStream: ByteStream {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Everything `stream` still holds, then the stream itself is done with.
+    static func draining(_ stream: any ByteStream, prefix: [UInt8] = []) throws(IOFault) -> MemoryStream {
+        var all = prefix
+        let chunk = 1 << 16
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try stream.read(into: buffer, count: chunk)
+            if n == 0 { break }
+            all.append(contentsOf: UnsafeBufferPointer(start: buffer, count: n))
+        }
+        return MemoryStream(all)
+    }
+
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(IOFault) -> Int {
+        let n = min(count, bytes.count - offset)
+        if n > 0 {
+            bytes.withUnsafeBytes { raw in
+                buffer.copyMemory(from: raw.baseAddress! + offset, byteCount: n)
+            }
+            offset += n
+        }
+        return n
+    }
+
+    func rewind() -> Bool {
+        offset = 0
+        return true
+    }
+}
+
+/// What went wrong while decoding; the reader turns it into a `CloudExportError` with its position.
+enum DecodeFault: Error {
+    case io(String)
+    /// Invalid bytes where the decoded text stops.
+    case invalid(String)
+    /// The file ends inside a character.
+    case truncated(String)
+}
+
+/// Text from a `ByteStream` as validated UTF-8, whatever the file's encoding: UTF-8 is
+/// validated in place, UTF-16 is transcoded chunk by chunk. Nothing is held beyond one chunk.
+///
+/// When invalid bytes are met, the valid text before them is delivered first and the
+/// next `read` throws, so the reader reports the fault at the right line.
+final class DecodedInput {
+    let stream: any ByteStream
+    private(set) var encoding: TextEncoding = .utf8
+    /// Raw bytes waiting to be decoded (UTF-16), or the first bytes read for detection.
+    private var raw: UnsafeMutablePointer<UInt8>
+    private let rawCapacity = 1 << 16
+    private var rawStart = 0
+    private var rawEnd = 0
+    private var rawEOF = false
+    /// UTF-8 bytes of an incomplete sequence carried to the next read.
+    private var carry: [UInt8] = []
+    private var fault: DecodeFault?
+    /// Decoded text read ahead by `lookahead`, handed out first by `read`.
+    private var pending: [UInt8] = []
+
+    init(stream: any ByteStream) throws(DecodeFault) {
+        self.stream = stream
+        raw = .allocate(capacity: rawCapacity)
+        try start()
+    }
+
+    deinit {
+        raw.deallocate()
+    }
+
+    /// Reads the first bytes and settles the encoding.
+    private func start() throws(DecodeFault) {
+        rawStart = 0
+        rawEnd = 0
+        rawEOF = false
+        carry = []
+        fault = nil
+        pending = []
+        // At least 4 bytes (or the end) to look at.
+        while rawEnd < 4 && !rawEOF { try fillRaw() }
+        let b = UnsafeBufferPointer(start: raw, count: rawEnd)
+        if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF {
+            encoding = .utf8BOM
+            rawStart = 3
+        } else if b.count >= 4, b[0] == 0xFF, b[1] == 0xFE, b[2] == 0, b[3] == 0 {
+            throw .invalid("the file is UTF-32, which phs-check does not read")
+        } else if b.count >= 2, b[0] == 0xFF, b[1] == 0xFE {
+            encoding = .utf16LE
+            rawStart = 2
+        } else if b.count >= 2, b[0] == 0xFE, b[1] == 0xFF {
+            encoding = .utf16BE
+            rawStart = 2
+        } else if b.count >= 4, b[0] != 0, b[1] == 0, b[2] != 0, b[3] == 0 {
+            encoding = .utf16LE
+        } else if b.count >= 4, b[0] == 0, b[1] != 0, b[2] == 0, b[3] != 0 {
+            encoding = .utf16BE
+        } else {
+            encoding = .utf8
+        }
+    }
+
+    /// Back to the start of the text (after the BOM). False when the stream cannot rewind.
+    func rewind() throws(DecodeFault) -> Bool {
+        guard stream.rewind() else { return false }
+        try start()
+        return true
+    }
+
+    private func fillRaw() throws(DecodeFault) {
+        if rawStart > 0 {
+            let keep = rawEnd - rawStart
+            if keep > 0 { raw.update(from: raw + rawStart, count: keep) }
+            rawEnd = keep
+            rawStart = 0
+        }
+        guard rawEnd < rawCapacity else { return }
+        do {
+            let n = try stream.read(into: raw + rawEnd, count: rawCapacity - rawEnd)
+            if n == 0 { rawEOF = true } else { rawEnd += n }
+        } catch {
+            throw .io(error.message)
+        }
+    }
+
+    /// The first decoded bytes that are not ASCII whitespace (up to `count`), without consuming
+    /// them; empty when the text is empty or all whitespace. Faults wait for `read`.
+    func lookahead(_ count: Int = 512) -> [UInt8] {
+        let chunk = 4096
+        let tmp = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
+        defer { tmp.deallocate() }
+        while fault == nil {
+            let significant = pending.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+            if significant.count >= count { return Array(significant.prefix(count)) }
+            guard let n = try? decode(into: tmp, capacity: chunk), n > 0 else { break }
+            pending.append(contentsOf: UnsafeBufferPointer(start: tmp, count: n))
+        }
+        return Array(pending.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }.prefix(count))
+    }
+
+    /// Up to `capacity` (at least 8) bytes of valid UTF-8 into `dst`; 0 at the end of the text.
+    func read(into dst: UnsafeMutablePointer<UInt8>, capacity: Int) throws(DecodeFault) -> Int {
+        if !pending.isEmpty {
+            let n = min(capacity, pending.count)
+            pending.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: n) }
+            pending.removeFirst(n)
+            return n
+        }
+        return try decode(into: dst, capacity: capacity)
+    }
+
+    private func decode(into dst: UnsafeMutablePointer<UInt8>, capacity: Int) throws(DecodeFault) -> Int {
+        if let fault { throw fault }
+        return encoding.isUTF8 ? try readUTF8(into: dst, capacity: capacity)
+                               : try readUTF16(into: dst, capacity: capacity)
+    }
+
+    private func readUTF8(into dst: UnsafeMutablePointer<UInt8>, capacity: Int) throws(DecodeFault) -> Int {
+        var n = 0
+        // The carried incomplete sequence first, then bytes left from detection, then the stream.
+        for b in carry { dst[n] = b; n += 1 }
+        carry.removeAll(keepingCapacity: true)
+        if rawStart < rawEnd {
+            let m = min(rawEnd - rawStart, capacity - n)
+            dst.advanced(by: n).update(from: raw + rawStart, count: m)
+            rawStart += m
+            n += m
+        } else {
+            if !rawEOF {
+                do {
+                    let got = try stream.read(into: dst + n, count: capacity - n)
+                    if got == 0 { rawEOF = true }
+                    n += got
+                } catch {
+                    throw .io(error.message)
+                }
+            }
+        }
+        if n == 0 { return 0 }
+        let atEnd = rawEOF && rawStart >= rawEnd
+        let (valid, problem) = Self.validateUTF8(UnsafeBufferPointer(start: dst, count: n), atEnd: atEnd)
+        if let problem {
+            fault = problem == Self.endsInsideCharacter ? .truncated(problem) : .invalid(problem)
+            if valid == 0 { throw fault! }
+            return valid
+        }
+        if valid < n {
+            carry = Array(UnsafeBufferPointer(start: dst + valid, count: n - valid))
+            if valid == 0 { return try readUTF8(into: dst, capacity: capacity) }
+        }
+        return valid
+    }
+
+    static let endsInsideCharacter = "the file ends inside a UTF-8 character"
+
+    /// The length of the valid prefix, and a problem when invalid bytes stop it (rather
+    /// than an incomplete sequence at the end of the chunk, which is not a problem unless `atEnd`).
+    static func validateUTF8(_ b: UnsafeBufferPointer<UInt8>, atEnd: Bool) -> (Int, String?) {
+        var i = 0
+        let n = b.count
+        let base = b.baseAddress!
+        while i < n {
+            // ASCII fast path, 8 bytes at a time.
+            while i + 8 <= n {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+            if i >= n { break }
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            let need: Int
+            var lower: UInt8 = 0x80
+            var upper: UInt8 = 0xBF
+            switch c {
+            case 0xC2...0xDF: need = 1
+            case 0xE0: need = 2; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED: need = 2; upper = 0x9F
+            case 0xF0: need = 3; lower = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4: need = 3; upper = 0x8F
+            default: return (i, String(format: "byte 0x%02X is not valid UTF-8", c))
+            }
+            for k in 1...need {
+                if i + k >= n {
+                    return atEnd ? (i, endsInsideCharacter) : (i, nil)
+                }
+                let cc = b[i + k]
+                let lo = k == 1 ? lower : 0x80
+                let hi = k == 1 ? upper : 0xBF
+                if cc < lo || cc > hi {
+                    return (i, String(format: "byte 0x%02X is not valid UTF-8", c))
+                }
+            }
+            i += need + 1
+        }
+        return (n, nil)
+    }
+
+    private func readUTF16(into dst: UnsafeMutablePointer<UInt8>, capacity: Int) throws(DecodeFault) -> Int {
+        let little = encoding == .utf16LE
+        var out = 0
+        while true {
+            var i = rawStart
+            while i + 1 < rawEnd, out + 4 <= capacity {
+                let u = little ? UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 : UInt32(raw[i]) << 8 | UInt32(raw[i + 1])
+                var scalar = u
+                var width = 2
+                if u >= 0xD800 && u <= 0xDBFF {
+                    guard i + 3 < rawEnd else { break }
+                    let l = little ? UInt32(raw[i + 2]) | UInt32(raw[i + 3]) << 8 : UInt32(raw[i + 2]) << 8 | UInt32(raw[i + 3])
+                    guard l >= 0xDC00 && l <= 0xDFFF else {
+                        rawStart = i
+                        return try stop(out, "a UTF-16 high surrogate is not followed by a low surrogate")
+                    }
+                    scalar = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00)
+                    width = 4
+                } else if u >= 0xDC00 && u <= 0xDFFF {
+                    rawStart = i
+                    return try stop(out, "a UTF-16 low surrogate stands alone")
+                }
+                if scalar < 0x80 {
+                    dst[out] = UInt8(scalar); out += 1
+                } else if scalar < 0x800 {
+                    dst[out] = UInt8(0xC0 | scalar >> 6)
+                    dst[out + 1] = UInt8(0x80 | scalar & 0x3F)
+                    out += 2
+                } else if scalar < 0x10000 {
+                    dst[out] = UInt8(0xE0 | scalar >> 12)
+                    dst[out + 1] = UInt8(0x80 | (scalar >> 6) & 0x3F)
+                    dst[out + 2] = UInt8(0x80 | scalar & 0x3F)
+                    out += 3
+                } else {
+                    dst[out] = UInt8(0xF0 | scalar >> 18)
+                    dst[out + 1] = UInt8(0x80 | (scalar >> 12) & 0x3F)
+                    dst[out + 2] = UInt8(0x80 | (scalar >> 6) & 0x3F)
+                    dst[out + 3] = UInt8(0x80 | scalar & 0x3F)
+                    out += 4
+                }
+                i += width
+            }
+            rawStart = i
+            if out > 0 { return out }
+            if rawEOF {
+                if rawStart < rawEnd {
+                    return try stop(out, rawEnd - rawStart == 1
+                        ? "the file ends in the middle of a UTF-16 character (an odd number of bytes)"
+                        : "the file ends inside a UTF-16 surrogate pair", truncated: true)
+                }
+                return 0
+            }
+            try fillRaw()
+        }
+    }
+
+    private func stop(_ out: Int, _ problem: String, truncated: Bool = false) throws(DecodeFault) -> Int {
+        fault = truncated ? .truncated(problem) : .invalid(problem)
+        if out == 0 { throw fault! }
+        return out
+    }
+}
+
+/// Standard input, recorded while the format is not known yet: a CSV is read twice, so
+/// what was read is replayed from memory together with the rest of the stream.
+final class RecordingStream: ByteStream {
+    let inner: any ByteStream
+    private(set) var recorded: [UInt8]? = []
+
+    init(_ inner: any ByteStream) {
+        self.inner = inner
+    }
+
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(IOFault) -> Int {
+        let n = try inner.read(into: buffer, count: count)
+        if n > 0, recorded != nil {
+            recorded!.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: n))
+        }
+        return n
+    }
+
+    func stopRecording() {
+        recorded = nil
+    }
+
+    func rewind() -> Bool {
+        inner.rewind()
+    }
+
+    /// Everything read so far and everything still to come, in memory.
+    func replayable() throws(IOFault) -> MemoryStream {
+        let stream = try MemoryStream.draining(inner, prefix: recorded ?? [])
+        recorded = nil
+        return stream
+    }
+}
