@@ -1,0 +1,36 @@
+// cloud-read: reads a cloud export with CloudExport and prints what it found.
+// Built by Benchmarks/cloud-read.sh; usage: cloud-read FILE [--cloud-timezone TZ] [--cloud-date-format F]
+import CloudExport
+import Foundation
+import SyncAudit
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let path = arguments.first else {
+    FileHandle.standardError.write(Data("usage: cloud-read FILE [--cloud-timezone TZ] [--cloud-date-format F]\n".utf8))
+    exit(2)
+}
+@MainActor func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+
+let started = Date()
+var users = 0
+var withPasswordTime = 0
+var synced = 0
+do {
+    let options = try CloudReadOptions(format: option("--cloud-format"), timeZone: option("--cloud-timezone"),
+                                       dateFormat: option("--cloud-date-format"))
+    let summary = try CloudExportReader.read(path: path, options: options) { user in
+        users += 1
+        if user.lastPasswordChangeDateTime != nil { withPasswordTime += 1 }
+        if user.onPremisesSyncEnabled == true { synced += 1 }
+    }
+    let seconds = Date().timeIntervalSince(started)
+    print("format=\(summary.format.rawValue) variant=\"\(summary.variant)\" encoding=\(summary.encoding)")
+    print("users=\(summary.users) withPasswordTime=\(withPasswordTime) synced=\(synced) newest=\(summary.newestTimestamp.map(Timestamp.format) ?? "none")")
+    print(String(format: "read_seconds=%.3f", seconds))
+} catch {
+    FileHandle.standardError.write(Data("cloud-read: \(error)\n".utf8))
+    exit(2)
+}
