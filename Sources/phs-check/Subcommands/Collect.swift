@@ -1,7 +1,6 @@
 import ActiveDirectory
 import ArgumentParser
 import Foundation
-import LDAPClient
 import SyncAudit
 
 struct Collect: ParsableCommand {
@@ -22,29 +21,20 @@ struct Collect: ParsableCommand {
 
     func run() throws {
         let logger = global.makeLogger()
-        let configuration = try directory.configuration()
-        if directory.insecureSkipTLSVerify {
-            global.warn("--insecure-skip-tls-verify: the DC's certificate is NOT verified; anyone on the network path can read the bind and the users. Use --ca-file instead.")
-        }
+        let started = Date()
+        let session = try DirectorySession.open(directory, global: global, logger: logger)
         let out = try Output(path: output)
         let progress = Progress(quiet: global.quiet)
-        let started = Date()
-        var users = 0
-        do {
-            let session = try DirectorySession.open(configuration, options: directory, logger: logger)
-            try out.write(Snapshot.encode(Snapshot.Header(collectedAt: started, server: session.server, baseDN: session.baseDN)))
+        try out.write(Snapshot.encode(Snapshot.Header(collectedAt: started, server: session.server, baseDN: session.baseDN)))
+        try out.write("\n")
+        let summary = try session.readUsers(onProgress: progress.update) { user in
+            try out.write(Snapshot.encode(user))
             try out.write("\n")
-            try session.readUsers(options: directory, onPage: { page in
-                progress.update(users: page.users, pages: page.pages)
-            }, onUser: { user in
-                try out.write(Snapshot.encode(user))
-                try out.write("\n")
-                users += 1
-            })
-        } catch let error as LDAPError {
-            throw Failure.directory(error)
         }
         try out.commit()
-        progress.finish("\(users) users collected in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        progress.finish("\(summary.users) users in \(summary.pages) pages, \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        if summary.usersWithNotes > 0 {
+            global.warn("\(summary.usersWithNotes) users had attributes that could not be decoded; see their \"notes\" in the snapshot")
+        }
     }
 }

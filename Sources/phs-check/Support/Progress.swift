@@ -10,7 +10,7 @@ struct Progress {
         enabled = !quiet && isatty(STDERR_FILENO) == 1
     }
 
-    func update(users: Int, pages: Int) {
+    func update(_ users: Int, _ pages: Int) {
         guard enabled else { return }
         let elapsed = max(Date().timeIntervalSince(started), 0.001)
         let rate = Int(Double(users) / elapsed)
