@@ -102,23 +102,22 @@ fi
 SIZE=$(stat -c %s "$FILE")
 
 # --- run ------------------------------------------------------------------------------------
-measure() { # label, command...: prints "seconds peak_kib" of the command
+measure() { # output file, command...: prints "seconds peak_kib" of the command
     local out
-    out=$( { /usr/bin/time -f "%e %M" "${@:2}" > "$WORK/$1.out"; } 2>&1 | tail -n 1)
+    out=$( { /usr/bin/time -f "%e %M" "${@:2}" > "$1"; } 2>&1 | tail -n 1)
     echo "$out"
 }
 cat "$FILE" > /dev/null   # warm the page cache for both readers alike
 
-read -r CT CM <<<"$(measure cloud-read "$BIN" "$FILE")"
-read -r JT JM <<<"$(measure jq jq -c '.value[]' "$FILE")"
+read -r CT CM <<<"$(measure "$WORK/cloud-read.out" "$BIN" "$FILE")"
+read -r JT JM <<<"$(measure /dev/null jq -c '.value[]' "$FILE")"
 cat "$WORK/cloud-read.out" >&2
-JQ_LINES=$(wc -l < "$WORK/jq.out")
 
-awk -v users="$USERS" -v size="$SIZE" -v ct="$CT" -v cm="$CM" -v jt="$JT" -v jm="$JM" -v jl="$JQ_LINES" 'BEGIN {
+awk -v users="$USERS" -v size="$SIZE" -v ct="$CT" -v cm="$CM" -v jt="$JT" -v jm="$JM" 'BEGIN {
     mb = size / 1048576
     printf "file:       %d users, %.0f MiB (Graph /users pages, %d users a page)\n", users, mb, 999
-    printf "cloud-read: %6.2f s  %7.1f MiB/s  peak RSS %7.1f MiB\n", ct, mb / ct, cm / 1024
-    printf "jq -c .value[] (baseline): %6.2f s  %7.1f MiB/s  peak RSS %7.1f MiB  (%d lines)\n", jt, mb / jt, jm / 1024, jl
+    printf "cloud-read (CloudExport): %6.2f s  %7.1f MiB/s  peak RSS %7.1f MiB\n", ct, mb / ct, cm / 1024
+    printf "baseline jq -c .value[] > /dev/null: %6.2f s  %7.1f MiB/s  peak RSS %7.1f MiB\n", jt, mb / jt, jm / 1024
     printf "ratio cloud-read / jq: time %.2f, peak RSS %.3f\n", ct / jt, cm / jm
     printf "peak RSS / file size: %.4f\n", (cm * 1024) / size
 }'

@@ -181,9 +181,8 @@ struct GraphJSONReader {
         }
         stats.users += 1
         stats.present |= present
-        for date in [user.lastPasswordChangeDateTime, user.onPremisesLastSyncDateTime] {
-            if let date, stats.newest.map({ date > $0 }) ?? true { stats.newest = date }
-        }
+        if let date = user.lastPasswordChangeDateTime, stats.newest.map({ date > $0 }) ?? true { stats.newest = date }
+        if let date = user.onPremisesLastSyncDateTime, stats.newest.map({ date > $0 }) ?? true { stats.newest = date }
         try onUser(user)
         return true
     }
@@ -206,7 +205,7 @@ struct GraphJSONReader {
 
     /// Reads one known field's value; returns whether it carried a value (not null).
     private mutating func readField(_ key: Key, into user: inout CloudUser, _ lex: inout JSONLexer) throws(CloudExportError) -> Bool {
-        let name = Self.fieldName(key)
+        let name = Self.names[key.rawValue]
         switch key {
         case .accountEnabled:
             user.accountEnabled = try readBool(name, &lex)
@@ -241,9 +240,8 @@ struct GraphJSONReader {
         }
     }
 
-    static func fieldName(_ key: Key) -> String {
-        CloudUserField.allCases[key.rawValue].rawValue
-    }
+    /// Field names for messages, by `Key.rawValue`.
+    private static let names = CloudUserField.allCases.map(\.rawValue)
 
     private func readString(_ name: String, _ lex: inout JSONLexer) throws(CloudExportError) -> String? {
         let m = lex.mark
