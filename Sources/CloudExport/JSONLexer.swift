@@ -170,6 +170,17 @@ struct JSONLexer: ~Copyable {
         while true {
             var p = pos
             let e = end
+            // Eight bytes at a time while none is a quote, a backslash or a control character.
+            while p + 8 <= e {
+                let w = UnsafeRawPointer(buffer + p).loadUnaligned(as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let highs: UInt64 = 0x8080_8080_8080_8080
+                let q = w ^ (ones &* 0x22)
+                let bs = w ^ (ones &* 0x5C)
+                let special = ((q &- ones) & ~q) | ((bs &- ones) & ~bs) | ((w &- ones &* 0x20) & ~w)
+                if special & highs != 0 { break }
+                p += 8
+            }
             while p < e {
                 let b = buffer[p]
                 if b == 0x22 || b == 0x5C || b < 0x20 { break }
