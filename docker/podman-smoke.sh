@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# Proves docker/testdc.Dockerfile with Podman on a Debian 12 machine that has no image registry
+# and no Docker engine (needs root):
+#
+#   1. installs podman, runc and debootstrap (apt-get update first) if missing;
+#   2. makes the base image localhost/debian:bookworm with debootstrap --variant=minbase from the
+#      Debian mirror in /etc/apt/sources.list.d (reused if present; --rebuild-base remakes it);
+#   3. builds docker/testdc.Dockerfile into localhost/phs-check-testdc:smoke;
+#   4. runs it as docker/compose.yaml does (host network, state folder bind-mounted at the same
+#      path) but inside a private network namespace, so that the container's loopback ports
+#      389/636/88/3268 do not collide with a test directory already running on this host;
+#   5. waits for LDAPS, then checks inside the container (podman exec ldapsearch, simple bind as
+#      Administrator@phs.test with the state folder's password file and CA: 7 Staff users, 1100
+#      Bulk users through a paged search) and from the "host" side (the variables of
+#      `scripts/test-directory.sh env`, LDAPS and a GSSAPI bind with the container's ticket cache);
+#   6. stops it with SIGTERM (must exit 0), starts it again on the kept state (no new
+#      provisioning), checks again, stops and removes it.
+#
+# Idempotent: a container, network namespace or temporary folder left by an earlier run is
+# removed first, and everything but the two images is removed on exit (--remove-images removes
+# those too).
+#
+#   docker/podman-smoke.sh [--rebuild-base] [--remove-images]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+BASE_IMAGE=localhost/debian:bookworm
+IMAGE=localhost/phs-check-testdc:smoke
+NAME=phs-check-testdc-smoke
+NETNS=phs-check-testdc-smoke
+SUITE=bookworm
+BASE_DN=DC=phs,DC=test
+REBUILD_BASE=false
+REMOVE_IMAGES=false
+for arg in "$@"; do
+    case $arg in
+        --rebuild-base) REBUILD_BASE=true ;;
+        --remove-images) REMOVE_IMAGES=true ;;
+        *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    esac
+done
+
+T0=$(date +%s%3N) # milliseconds
+STEP_T=$T0
+TIMINGS=()
+say() { printf '[podman-smoke] %s\n' "$*" >&2; }
+die() { say "FAILED: $*"; exit 1; }
+secs() { printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100)); } # milliseconds -> "12.3"
+lap() { # record how long the step that just ended took
+    local now line; now=$(date +%s%3N)
+    line=$(printf '%-44s %6s s' "$1" "$(secs $((now - STEP_T)))")
+    TIMINGS+=("$line"); say "$line"
+    STEP_T=$now
+}
+
+[ "$(id -u)" -eq 0 ] || die "run as root (podman as root, debootstrap, ip netns)"
+exec 9> /run/lock/phs-podman-smoke.lock
+flock -n 9 || die "another docker/podman-smoke.sh is running"
+
+# --- 1. packages ----------------------------------------------------------------------------------
+# podman, runc (crun fails on some hosts' cgroups), debootstrap for the base image, iproute2 and
+# util-linux for the network namespace, ldap-utils for the checks.
+PACKAGES=(podman runc debootstrap iproute2 util-linux ldap-utils)
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+lap "packages"
+
+# --- clean slate and cleanup on exit -----------------------------------------------------------------
+WORK=$(mktemp -d /var/tmp/phs-podman-smoke.XXXXXX)
+# Podman as verified on this kind of machine: no default ulimits (setting them is refused), runc.
+printf '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n' > "$WORK/containers.conf"
+export CONTAINERS_CONF=$WORK/containers.conf
+PODMAN=(podman --runtime runc)
+in_ns() { nsenter --net="/run/netns/$NETNS" "$@"; } # the container's "host" network
+
+remove_container() {
+    if "${PODMAN[@]}" container exists "$NAME" 2>/dev/null; then
+        "${PODMAN[@]}" rm -f -t 30 "$NAME" >/dev/null 2>&1 || true
+    fi
+}
+remove_netns() {
+    if [ -e "/run/netns/$NETNS" ]; then ip netns delete "$NETNS" 2>/dev/null || true; fi
+}
+remove_work() {
+    # debootstrap mounts proc and sys in its target: never delete through a mount left behind.
+    awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
+        while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    rm -rf --one-file-system "$WORK"
+}
+cleanup() {
+    local rc=$?
+    if [ $rc -ne 0 ] && "${PODMAN[@]}" container exists "$NAME" 2>/dev/null; then
+        say "container log (last 40 lines):"
+        "${PODMAN[@]}" logs "$NAME" 2>&1 | tail -40 >&2 || true
+        tail -20 "$STATE/samba/log/samba.out" 2>/dev/null >&2 || true
+    fi
+    remove_container
+    remove_netns
+    if $REMOVE_IMAGES; then "${PODMAN[@]}" rmi -f "$IMAGE" "$BASE_IMAGE" >/dev/null 2>&1 || true; fi
+    remove_work
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+remove_container
+remove_netns
+for old in /var/tmp/phs-podman-smoke.*; do
+    [ -d "$old" ] && [ "$old" != "$WORK" ] || continue
+    grep -q " $old/" /proc/mounts && continue # still mounted: leave it alone
+    say "removing $old left by an earlier run"
+    rm -rf --one-file-system "$old"
+done
+
+# --- 2. base image --------------------------------------------------------------------------------
+mirror_for() { # the first URI serving SUITE in the machine's APT sources (deb822 or one-line)
+    local suite=$1 f
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        awk -v suite="$suite" '
+            BEGIN { RS = ""; FS = "\n" }
+            {
+                uris = ""; suites = ""; types = ""; enabled = "yes"
+                for (i = 1; i <= NF; i++) {
+                    line = $i
+                    if (line ~ /^[ \t]*#/) continue
+                    if (match(line, /^URIs:[ \t]*/)) uris = substr(line, RLENGTH + 1)
+                    else if (match(line, /^Suites:[ \t]*/)) suites = substr(line, RLENGTH + 1)
+                    else if (match(line, /^Types:[ \t]*/)) types = substr(line, RLENGTH + 1)
+                    else if (match(line, /^Enabled:[ \t]*/)) enabled = substr(line, RLENGTH + 1)
+                }
+                if (enabled != "no" && (" " types " ") ~ / deb / && (" " suites " ") ~ (" " suite " ")) {
+                    split(uris, u, /[ \t]+/); print u[1]; exit
+                }
+            }' "$f" | grep -m1 . && return 0
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] || continue
+        awk -v suite="$suite" '$1 == "deb" {
+                n = 2; if ($2 ~ /^\[/) { while (n <= NF && $n !~ /\]$/) n++; n++ }
+                if ($(n + 1) == suite) { print $n; exit }
+            }' "$f" | grep -m1 . && return 0
+    done
+    return 1
+}
+
+if $REBUILD_BASE || ! "${PODMAN[@]}" image exists "$BASE_IMAGE"; then
+    MIRROR=$(mirror_for "$SUITE") || die "no Debian mirror for $SUITE in /etc/apt/sources.list.d"
+    say "debootstrap --variant=minbase $SUITE from $MIRROR"
+    ROOTFS=$WORK/rootfs
+    debootstrap --variant=minbase "$SUITE" "$ROOTFS" "$MIRROR" > "$WORK/debootstrap.log" 2>&1 ||
+        { tail -20 "$WORK/debootstrap.log" >&2; die "debootstrap failed"; }
+    # The image's APT sources: the machine's mirrors for the suite, its updates and security.
+    {
+        for s in "$SUITE" "$SUITE-updates" "$SUITE-security"; do
+            uri=$(mirror_for "$s") && printf 'deb %s %s main\n' "$uri" "$s"
+        done
+    } > "$ROOTFS/etc/apt/sources.list"
+    rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
+    old_base=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)
+    tar -C "$ROOTFS" --numeric-owner -c . |
+        "${PODMAN[@]}" import --change 'CMD ["/bin/bash"]' \
+            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+            - "$BASE_IMAGE" > "$WORK/import.log" 2>&1 || { cat "$WORK/import.log" >&2; die "podman import failed"; }
+    [ -z "$old_base" ] || "${PODMAN[@]}" rmi "$old_base" >/dev/null 2>&1 || true
+    rm -rf --one-file-system "$ROOTFS"
+    lap "base image (debootstrap + import)"
+else
+    say "reusing $BASE_IMAGE (--rebuild-base to remake it)"
+    lap "base image (reused)"
+fi
+
+# --- 3. build ---------------------------------------------------------------------------------------
+say "building $IMAGE from docker/testdc.Dockerfile"
+old_image=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
+"${PODMAN[@]}" build --network=host --build-arg BASE_IMAGE="$BASE_IMAGE" \
+    --ignorefile docker/testdc.Dockerfile.dockerignore \
+    -f docker/testdc.Dockerfile -t "$IMAGE" . > "$WORK/build.log" 2>&1 ||
+    { tail -30 "$WORK/build.log" >&2; die "podman build failed"; }
+new_image=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE")
+if [ -n "$old_image" ] && [ "$old_image" != "$new_image" ]; then
+    "${PODMAN[@]}" rmi "$old_image" >/dev/null 2>&1 || true # our previous build, now untagged
+fi
+lap "build testdc image"
+
+# --- 4. run -----------------------------------------------------------------------------------------
+STATE=$WORK/state
+mkdir -p "$STATE"
+ip netns add "$NETNS"
+ip -n "$NETNS" link set lo up
+say "running $NAME (host network of namespace $NETNS, state $STATE)"
+in_ns "${PODMAN[@]}" run -d --name "$NAME" --network=host \
+    --add-host dc1.phs.test:127.0.0.1 \
+    -e PHS_TEST_DIR="$STATE" -v "$STATE:$STATE" \
+    "$IMAGE" > /dev/null
+
+# LDAPS as Administrator with the state folder's CA and password file; prints the DNs found.
+# (ldapsearch -y takes the whole file, newline included: strip it.)
+ldaps_in_container() { # base, filter
+    in_ns "${PODMAN[@]}" exec -e BASE="$1" -e FILTER="$2" "$NAME" bash -c '
+        LDAPTLS_CACERT="$PHS_TEST_DIR/samba/private/tls/ca.pem" ldapsearch -x -LLL -o nettimeout=5 \
+            -H ldaps://dc1.phs.test -D Administrator@phs.test \
+            -y <(tr -d "\n" < "$PHS_TEST_DIR/admin-password") \
+            -b "$BASE" -E pr=500/noprompt "$FILTER" dn' 2>/dev/null
+}
+wait_ready() { # as compose.yaml's healthcheck: the ticket cache the script makes once the users
+    local tries=$1 # are in (they are made after Samba first starts), and LDAPS with the last one
+    for _ in $(seq 1 "$tries"); do
+        [ "$("${PODMAN[@]}" inspect --format '{{.State.Running}}' "$NAME")" = true ] ||
+            die "the container exited"
+        if [ -f "$STATE/krb5cc" ] &&
+            ldaps_in_container "OU=Bulk,$BASE_DN" '(sAMAccountName=bulk1100)' | grep -q '^dn: CN=bulk1100,'; then
+            return 0
+        fi
+        sleep 1
+    done
+    die "LDAPS with the test users did not come up in time"
+}
+wait_ready 300
+"${PODMAN[@]}" logs "$NAME" 2>&1 | grep -q 'provisioning Samba AD DC' || die "no provisioning in the log"
+lap "first start: provision + users, LDAPS ready"
+
+check_users() {
+    local bulk staff
+    bulk=$(ldaps_in_container "OU=Bulk,$BASE_DN" '(objectClass=user)' | grep -c '^dn: CN=bulk' || true)
+    staff=$(ldaps_in_container "OU=Staff,$BASE_DN" '(objectClass=user)' | grep -c '^dn: CN=' || true)
+    [ "$bulk" -eq 1100 ] || die "expected 1100 users under OU=Bulk, got $bulk"
+    [ "$staff" -eq 7 ] || die "expected 7 users under OU=Staff, got $staff"
+    say "inside the container (podman exec ldapsearch over LDAPS): $staff Staff users, $bulk Bulk users (paged)"
+    local flags
+    flags=$(ldaps_in_container "OU=Staff,$BASE_DN" '(|(&(sAMAccountName=bob.disabled)(userAccountControl=514))(&(sAMAccountName=carol.mustchange)(pwdLastSet=0)))' | grep -c '^dn:' || true)
+    [ "$flags" -eq 2 ] || die "bob.disabled (userAccountControl 514) or carol.mustchange (pwdLastSet 0) not as provisioned"
+}
+check_users
+
+# The "host" side, as tests on the host see a compose-run DC: the variables of
+# `scripts/test-directory.sh env` for this state folder, used from the container's network.
+check_host_side() {
+    if ! getent hosts dc1.phs.test | grep -q '^127\.0\.0\.1'; then
+        say "skipping the host-side checks: dc1.phs.test does not resolve to 127.0.0.1 on this machine"
+        return 0
+    fi
+    (
+        eval "$(PHS_TEST_DIR=$STATE scripts/test-directory.sh env)"
+        n=$(in_ns env LDAPTLS_CACERT="$PHS_TEST_DC_CA_FILE" ldapsearch -x -LLL -o nettimeout=5 \
+                -H "$PHS_TEST_DC_URL" -D "$PHS_TEST_DC_BIND_DN" \
+                -y <(tr -d '\n' < "$PHS_TEST_DC_PASSWORD_FILE") \
+                -b "OU=Bulk,$PHS_TEST_DC_BASE_DN" -E pr=500/noprompt '(objectClass=user)' dn |
+            grep -c '^dn: CN=bulk' || true)
+        [ "$n" -eq 1100 ] || die "host side: expected 1100 Bulk users over $PHS_TEST_DC_URL, got $n"
+        msg="host side (scripts/test-directory.sh env): $n Bulk users over $PHS_TEST_DC_URL"
+        if ls /usr/lib/*/sasl2/libgssapiv2.so >/dev/null 2>&1; then # libsasl2-modules-gssapi-mit
+            out=$(in_ns env KRB5_CONFIG="$PHS_TEST_DC_KRB5_CONFIG" KRB5CCNAME="$PHS_TEST_DC_KRB5CCNAME" \
+                ldapsearch -N -Y GSSAPI -o nettimeout=5 -H "$PHS_TEST_DC_LDAP_URL" -b '' -s base defaultNamingContext 2>&1) ||
+                die "host side: GSSAPI bind with the container's ticket cache failed: $out"
+            grep -q 'SASL SSF: 256' <<< "$out" || die "host side: GSSAPI bind without a sealed session: $out"
+            msg="$msg; GSSAPI bind with the container's ticket cache, SSF 256"
+        fi
+        say "$msg"
+    )
+}
+check_host_side
+lap "checks"
+
+# --- 5. SIGTERM, restart on the kept state ------------------------------------------------------
+"${PODMAN[@]}" stop -t 30 "$NAME" > /dev/null
+code=$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$NAME")
+[ "$code" -eq 0 ] || die "the container exited with $code on SIGTERM (expected 0)"
+"${PODMAN[@]}" logs "$NAME" 2>&1 | grep -q 'stopping Samba' || die "Samba was not stopped by the script"
+say "SIGTERM: the script stopped Samba, exit code 0"
+lap "stop (SIGTERM)"
+
+in_ns "${PODMAN[@]}" start "$NAME" > /dev/null
+wait_ready 120
+[ "$("${PODMAN[@]}" logs "$NAME" 2>&1 | grep -c 'provisioning Samba AD DC')" -eq 1 ] ||
+    die "the restart provisioned again instead of reusing the state folder"
+lap "restart on the kept state, LDAPS ready"
+check_users
+"${PODMAN[@]}" stop -t 30 "$NAME" > /dev/null
+[ "$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$NAME")" -eq 0 ] || die "non-zero exit on the second SIGTERM"
+remove_container
+lap "second checks, stop, remove"
+
+say "timings:"
+for t in "${TIMINGS[@]}"; do say "  $t"; done
+say "  $(printf '%-44s %6s s' total "$(secs $(($(date +%s%3N) - T0)))")"
+say "PASSED"
