@@ -212,22 +212,23 @@ struct CollectTests {
     @Test("Peak memory of collect does not grow with the number of users (slapd, two sizes)")
     func memoryDoesNotGrowWithUsers() throws {
         let dc = try TestDirectory.require()
-        func run(_ base: String) throws -> (users: Int, peakKiB: Int) {
+        /// Peak RSS in KiB of a collect of every user under `base`, written to /dev/null.
+        func peakKiB(_ base: String) throws -> Int {
             let result = try Self.collect(dc, ["--ldap-url", dc.slapdURL, "--bind-dn", "CN=admin,\(base)",
                                                "--bind-password-file", dc.slapdPasswordFile, "--base-dn", base,
                                                "--output", "/dev/null"], measureMemory: true)
             try #require(result.status == 0, "\(result.stderr)")
-            return (0, try #require(result.peakKiB))
+            return try #require(result.peakKiB)
         }
         // Count what slapd holds with a stdout run of the small base, to be sure paging crossed 1000.
         let small = try Self.collect(dc, ["--ldap-url", dc.slapdURL, "--bind-dn", "CN=admin,\(dc.slapdSmallBaseDN)",
                                           "--bind-password-file", dc.slapdPasswordFile, "--base-dn", dc.slapdSmallBaseDN])
         try #require(small.status == 0, "\(small.stderr)")
         #expect(small.lines.count - 1 == dc.slapdSmallUsers)
-        let smallRun = try run(dc.slapdSmallBaseDN)
-        let largeRun = try run(dc.slapdLargeBaseDN)
-        let ratio = Double(largeRun.peakKiB) / Double(smallRun.peakKiB)
-        print("collect peak RSS: \(dc.slapdSmallUsers) users \(smallRun.peakKiB) KiB, \(dc.slapdLargeUsers) users \(largeRun.peakKiB) KiB, ratio \(String(format: "%.2f", ratio)) for \(dc.slapdLargeUsers / dc.slapdSmallUsers)x the users")
+        let smallPeak = try peakKiB(dc.slapdSmallBaseDN)
+        let largePeak = try peakKiB(dc.slapdLargeBaseDN)
+        let ratio = Double(largePeak) / Double(smallPeak)
+        print("collect peak RSS: \(dc.slapdSmallUsers) users \(smallPeak) KiB, \(dc.slapdLargeUsers) users \(largePeak) KiB, ratio \(String(format: "%.2f", ratio)) for \(dc.slapdLargeUsers / dc.slapdSmallUsers)x the users")
         // Ten times the users must cost far less than ten times the memory: a streaming reader
         // stays within a page's worth of entries (allow 25% for allocator noise).
         #expect(ratio < 1.25)
