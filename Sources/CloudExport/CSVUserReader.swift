@@ -38,7 +38,7 @@ struct CSVUserReader {
         var variant: String
         var users: Int
         var newest: Date?
-        var present: Set<CloudUserField>
+        var present: UInt32
         var dateFormat: String?
     }
 
@@ -81,7 +81,7 @@ struct CSVUserReader {
         guard try rewind(input) else {
             throw CloudExportError(.unreadableFile, file, "the file cannot be read a second time")
         }
-        var result = Result(kind: layout.kind, variant: "", users: 0, newest: nil, present: [], dateFormat: nil)
+        var result = Result(kind: layout.kind, variant: "", users: 0, newest: nil, present: 0, dateFormat: nil)
         try withRows(input, layout) { (sc: borrowing CSVScanner) throws in
             var user = CloudUser()
             for (index, target) in layout.columns where !sc.fieldIsEmpty(index) {
@@ -124,10 +124,9 @@ struct CSVUserReader {
     }
 
     private static func note(_ user: CloudUser, into result: inout Result) {
-        for date in [user.lastPasswordChangeDateTime, user.onPremisesLastSyncDateTime] {
-            if let date, result.newest.map({ date > $0 }) ?? true { result.newest = date }
-        }
-        result.present.formUnion(CloudUserField.present(in: user))
+        if let date = user.lastPasswordChangeDateTime, result.newest.map({ date > $0 }) ?? true { result.newest = date }
+        if let date = user.onPremisesLastSyncDateTime, result.newest.map({ date > $0 }) ?? true { result.newest = date }
+        result.present |= CloudUserField.mask(of: user)
     }
 
     private func rewind(_ input: DecodedInput) throws(CloudExportError) -> Bool {
@@ -297,6 +296,12 @@ struct CSVUserReader {
     // MARK: Values
 
     private func bool(_ text: String, _ column: String, _ sc: borrowing CSVScanner) throws(CloudExportError) -> Bool? {
+        switch text {
+        case "True", "true", "TRUE", "1": return true
+        case "False", "false", "FALSE", "0": return false
+        case "": return nil
+        default: break
+        }
         switch text.trimmingCharacters(in: .whitespaces).lowercased() {
         case "true", "1": return true
         case "false", "0": return false

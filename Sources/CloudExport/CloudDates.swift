@@ -308,19 +308,30 @@ struct DateScanner {
 
     /// AM/PM in the forms cultures write (`AM`, `PM`, `a.m.`, `p.m.`); true for PM.
     mutating func designator() -> Bool? {
-        let rest = String(String.UnicodeScalarView(scalars[i...])).lowercased()
-        for (text, pm) in [("a.m.", false), ("p.m.", true), ("am", false), ("pm", true)] where rest.hasPrefix(text) {
+        for (text, pm) in [("a.m.", false), ("p.m.", true), ("am", false), ("pm", true)] where hasPrefix(text) {
             i += text.unicodeScalars.count
             return pm
         }
         return nil
     }
 
+    /// Whether the rest starts with `lower` (ASCII lower case), ignoring case.
+    private func hasPrefix(_ lower: String) -> Bool {
+        var j = i
+        for c in lower.unicodeScalars {
+            guard j < scalars.count else { return false }
+            var s = scalars[j].value
+            if s >= 0x41 && s <= 0x5A { s |= 0x20 }
+            guard s == c.value else { return false }
+            j += 1
+        }
+        return true
+    }
+
     /// `Z`, `UTC`, `±HH:MM`, `±HHMM`, `±HH`: seconds east of UTC.
     mutating func zone() -> Int64? {
         if take("Z") || take("z") { return 0 }
-        let rest = String(String.UnicodeScalarView(scalars[i...]))
-        if rest.uppercased() == "UTC" || rest.uppercased() == "GMT" { i = scalars.count; return 0 }
+        if scalars.count - i == 3, hasPrefix("utc") || hasPrefix("gmt") { i = scalars.count; return 0 }
         guard i < scalars.count, scalars[i] == "+" || scalars[i] == "-" else { return nil }
         let save = i
         let sign: Int64 = scalars[i] == "+" ? 1 : -1

@@ -19,22 +19,51 @@ public enum CloudUserField: String, CaseIterable, Sendable, Hashable {
 
     /// The fields `user` carries a value for (a non-empty list for provisioning errors).
     public static func present(in user: CloudUser) -> Set<CloudUserField> {
-        var set: Set<CloudUserField> = []
-        if user.id != nil { set.insert(.id) }
-        if user.userPrincipalName != nil { set.insert(.userPrincipalName) }
-        if user.accountEnabled != nil { set.insert(.accountEnabled) }
-        if user.lastPasswordChangeDateTime != nil { set.insert(.lastPasswordChangeDateTime) }
-        if user.onPremisesImmutableId != nil { set.insert(.onPremisesImmutableId) }
-        if user.onPremisesSyncEnabled != nil { set.insert(.onPremisesSyncEnabled) }
-        if user.onPremisesLastSyncDateTime != nil { set.insert(.onPremisesLastSyncDateTime) }
-        if user.onPremisesSecurityIdentifier != nil { set.insert(.onPremisesSecurityIdentifier) }
-        if user.onPremisesSamAccountName != nil { set.insert(.onPremisesSamAccountName) }
-        if user.onPremisesUserPrincipalName != nil { set.insert(.onPremisesUserPrincipalName) }
-        if user.onPremisesDistinguishedName != nil { set.insert(.onPremisesDistinguishedName) }
-        if user.onPremisesDomainName != nil { set.insert(.onPremisesDomainName) }
-        if user.passwordPolicies != nil { set.insert(.passwordPolicies) }
-        if !user.onPremisesProvisioningErrors.isEmpty { set.insert(.onPremisesProvisioningErrors) }
-        return set
+        fields(inMask: mask(of: user))
+    }
+
+    /// Bit `n` set when the field `allCases[n]` has a value.
+    static func mask(of user: CloudUser) -> UInt32 {
+        var m: UInt32 = 0
+        func bit(_ f: CloudUserField, _ has: Bool) { if has { m |= 1 << UInt32(f.index) } }
+        bit(.id, user.id != nil)
+        bit(.userPrincipalName, user.userPrincipalName != nil)
+        bit(.accountEnabled, user.accountEnabled != nil)
+        bit(.lastPasswordChangeDateTime, user.lastPasswordChangeDateTime != nil)
+        bit(.onPremisesImmutableId, user.onPremisesImmutableId != nil)
+        bit(.onPremisesSyncEnabled, user.onPremisesSyncEnabled != nil)
+        bit(.onPremisesLastSyncDateTime, user.onPremisesLastSyncDateTime != nil)
+        bit(.onPremisesSecurityIdentifier, user.onPremisesSecurityIdentifier != nil)
+        bit(.onPremisesSamAccountName, user.onPremisesSamAccountName != nil)
+        bit(.onPremisesUserPrincipalName, user.onPremisesUserPrincipalName != nil)
+        bit(.onPremisesDistinguishedName, user.onPremisesDistinguishedName != nil)
+        bit(.onPremisesDomainName, user.onPremisesDomainName != nil)
+        bit(.passwordPolicies, user.passwordPolicies != nil)
+        bit(.onPremisesProvisioningErrors, !user.onPremisesProvisioningErrors.isEmpty)
+        return m
+    }
+
+    static func fields(inMask m: UInt32) -> Set<CloudUserField> {
+        Set(allCases.enumerated().filter { m & (1 << UInt32($0.offset)) != 0 }.map(\.element))
+    }
+
+    private var index: Int {
+        switch self {
+        case .id: 0
+        case .userPrincipalName: 1
+        case .accountEnabled: 2
+        case .lastPasswordChangeDateTime: 3
+        case .onPremisesImmutableId: 4
+        case .onPremisesSyncEnabled: 5
+        case .onPremisesLastSyncDateTime: 6
+        case .onPremisesSecurityIdentifier: 7
+        case .onPremisesSamAccountName: 8
+        case .onPremisesUserPrincipalName: 9
+        case .onPremisesDistinguishedName: 10
+        case .onPremisesDomainName: 11
+        case .passwordPolicies: 12
+        case .onPremisesProvisioningErrors: 13
+        }
     }
 }
 
@@ -214,10 +243,7 @@ public enum CloudExportReader {
                     "every response page in the file has an @odata.nextLink, so the export stops after \(stats.users) users and Graph had more",
                     fix: "Follow @odata.nextLink until a page has none (Get-MgUser -All does this)")
             }
-            var present: Set<CloudUserField> = []
-            for field in CloudUserField.allCases.enumerated() where stats.present & (1 << UInt32(field.offset)) != 0 {
-                present.insert(field.element)
-            }
+            let present = CloudUserField.fields(inMask: stats.present)
             return CloudExportSummary(source: name, format: .graphJSON, variant: reader.variant,
                                       encoding: input.encoding.rawValue, users: stats.users,
                                       newestTimestamp: stats.newest, fieldsPresent: present, dateFormat: nil)
@@ -240,7 +266,7 @@ public enum CloudExportReader {
         let result = try reader.read(input, onUser: onUser)
         return CloudExportSummary(source: name, format: result.kind == .mg ? .mgCSV : .msolCSV,
                                   variant: result.variant, encoding: input.encoding.rawValue, users: result.users,
-                                  newestTimestamp: result.newest, fieldsPresent: result.present,
+                                  newestTimestamp: result.newest, fieldsPresent: CloudUserField.fields(inMask: result.present),
                                   dateFormat: result.dateFormat)
     }
 
