@@ -25,6 +25,8 @@ struct GraphJSONReader {
         var pagesInArrays = 0
         var pascalCaseKeys = false
         var microsoftDates = false
+        /// Objects whose `@odata.type` is not a user (group members that are groups, devices, ...).
+        var skippedNonUsers = 0
         var newest: Date?
         var present: UInt32 = 0
     }
@@ -40,7 +42,7 @@ struct GraphJSONReader {
              onPremisesSyncEnabled, onPremisesLastSyncDateTime, onPremisesSecurityIdentifier,
              onPremisesSamAccountName, onPremisesUserPrincipalName, onPremisesDistinguishedName,
              onPremisesDomainName, passwordPolicies, onPremisesProvisioningErrors
-        case value, odataContext, odataNextLink, tenantOnly
+        case value, odataContext, odataNextLink, odataType, tenantOnly
     }
 
     private static let keys: [(StaticString, Key)] = [
@@ -61,6 +63,7 @@ struct GraphJSONReader {
         ("value", .value),
         ("@odata.context", .odataContext),
         ("@odata.nextlink", .odataNextLink),
+        ("@odata.type", .odataType),
         // Keys of the `organization` and `onPremisesSynchronization` objects that no user has.
         ("verifieddomains", .tenantOnly),
         ("tenanttype", .tenantOnly),
@@ -118,6 +121,7 @@ struct GraphJSONReader {
         var isPage = false
         var hasNextLink = false
         var tenantKey: String?
+        var otherType: String?
         var first = true
         while try lex.nextMember(first: &first) {
             guard let key = Self.key(lex) else {
@@ -152,6 +156,15 @@ struct GraphJSONReader {
                 } else {
                     try lex.skipValue(depth: depth + 1)
                 }
+            case .odataType:
+                // `/groups/{id}/members` lists directory objects of every kind, each typed.
+                if next == 0x22 {
+                    try lex.readString()
+                    let type = lex.scratchString
+                    if !type.lowercased().hasSuffix(".user") { otherType = type }
+                } else {
+                    try lex.skipValue(depth: depth + 1)
+                }
             case .odataNextLink:
                 if next == 0x22 { hasNextLink = true }
                 try lex.skipValue(depth: depth + 1)
@@ -165,6 +178,10 @@ struct GraphJSONReader {
         if isPage {
             stats.pages += 1
             if hasNextLink { stats.pagesWithNextLink += 1 }
+            return false
+        }
+        if otherType != nil {
+            stats.skippedNonUsers += 1
             return false
         }
         if let tenantKey {
@@ -351,7 +368,9 @@ struct GraphJSONReader {
 
     /// `category: propertyCausingError = value` (CloudUser's documented form).
     static func describeProvisioningError(_ v: JSONValue) -> String {
-        let category = v["category"]?.string ?? "Error"
+        guard let category = v["category"]?.string else {
+            return v["value"]?.string ?? "provisioning error"
+        }
         var text = category
         if let property = v["propertyCausingError"]?.string, !property.isEmpty {
             text += ": " + property
@@ -380,6 +399,7 @@ struct GraphJSONReader {
         }
         if stats.pascalCaseKeys && stats.pages > 0 { text += ", PascalCase keys" }
         if stats.microsoftDates { text += ", Windows PowerShell 5.1 \\/Date()\\/ dates" }
+        if stats.skippedNonUsers > 0 { text += ", \(stats.skippedNonUsers) objects that are not users skipped" }
         return text
     }
 }

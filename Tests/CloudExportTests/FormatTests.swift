@@ -196,3 +196,32 @@ struct GraphJSONTests {
         }
     }
 }
+
+@Suite("Dump lines")
+struct DumpTests {
+    @Test func jsonLinesReadBackToTheSameUsers() throws {
+        var withError = Expected.dave
+        withError.onPremisesProvisioningErrors = ["PropertyConflict: ProxyAddresses = smtp:\"d\"@x\n"]
+        let users = Expected.users + [withError]
+        let text = users.map(CloudExportReader.jsonLine).joined(separator: "\n")
+        let (read, summary) = try readUsers(text)
+        #expect(read == users)
+        #expect(summary.variant == "JSON Lines (one user per line)")
+    }
+
+    @Test func carolAsALine() {
+        #expect(CloudExportReader.jsonLine(Expected.carol) == #"{"id":"9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a","userPrincipalName":"carol@contoso.onmicrosoft.com","accountEnabled":true,"lastPasswordChangeDateTime":"2024-03-04T05:06:07Z","onPremisesImmutableId":null,"onPremisesSyncEnabled":null,"onPremisesLastSyncDateTime":null,"onPremisesSecurityIdentifier":null,"onPremisesSamAccountName":null,"onPremisesUserPrincipalName":null,"onPremisesDistinguishedName":null,"onPremisesDomainName":null,"passwordPolicies":null,"onPremisesProvisioningErrors":[]}"#)
+    }
+
+    @Test func groupMembersThatAreNotUsersAreSkipped() throws {
+        let json = #"""
+        {"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#directoryObjects","value":[
+          {"@odata.type":"#microsoft.graph.user","id":"1","userPrincipalName":"a@contoso.com"},
+          {"@odata.type":"#microsoft.graph.group","id":"2","displayName":"Finance"},
+          {"@odata.type":"#microsoft.graph.device","id":"3"}]}
+        """#
+        let (users, summary) = try readUsers(json)
+        #expect(users.map(\.id) == ["1"])
+        #expect(summary.variant == "Graph /users response, 2 objects that are not users skipped")
+    }
+}
