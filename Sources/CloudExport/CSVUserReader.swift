@@ -250,6 +250,11 @@ struct CSVUserReader {
             kind = .msol
         } else if isMg {
             kind = .mg
+        } else if header.count == 1 {
+            throw CloudExportError(
+                .wrongFormat, file, at: position,
+                "the file is neither JSON (it does not start with { or [) nor a CSV with the columns of Get-MgUser or Get-MsolUser",
+                fix: "Export the users with: \(CloudExportReader.recommendedCommand)")
         } else {
             let shown = header.prefix(6).map { "\"\($0)\"" }.joined(separator: ", ") + (header.count > 6 ? ", ..." : "")
             throw CloudExportError(

@@ -1,3 +1,26 @@
+// CloudExport reads what admins export from Entra ID (DESIGN.md "Cloud exports read").
+//
+// Decisions, kept here and in the doc comments they belong to:
+// - Detection: after the byte order mark, `{` or `[` is JSON (Graph, PowerShell ConvertTo-Json),
+//   anything else a CSV told apart by its header (Get-MgUser, Get-MsolUser, and the Entra admin
+//   center "Download users" file, which is refused with the Get-MgUser command to run instead).
+// - JSON is streamed: one buffer of the file and one user are held at a time, whatever the
+//   size. Pages, arrays of pages, bare arrays, JSON Lines and one PowerShell object are one
+//   grammar; all pages carrying @odata.nextLink means the export stopped early and is refused.
+// - CSV is read twice (standard input is held in memory for it): the first pass checks every
+//   row and reads every date, so the day/month order is decided from the whole file and no
+//   user is handed over from a file that fails; the second pass hands out the users.
+// - Dates with a zone (ISO 8601 `Z`/offset, `/Date(ms)/`) are exact. Dates without one (CSV,
+//   PowerShell 7 DateTimeKind.Unspecified) need `--cloud-timezone`, are resolved through
+//   Foundation's zone rules (daylight saving included), and a time that does not exist or
+//   happened twice in that zone is refused. A day/month order that no date settles is refused
+//   with the `--cloud-date-format` values that settle it. Nothing is guessed.
+// - MSOnline has no onPremisesSyncEnabled: LastDirSyncTime set reads as synced (true), else
+//   unknown (nil); BlockCredential true reads as accountEnabled false.
+// - Export-Csv writes nested lists as a type name, so provisioning errors from a CSV are
+//   unknown and read as none; PowerShell JSON cut off by -Depth still counts each error.
+// - asOf: no format carries the time it was taken, so the summary gives the newest
+//   lastPasswordChangeDateTime / onPremisesLastSyncDateTime (asOfSource "inferred").
 public import Foundation
 public import SyncAudit
 

@@ -50,6 +50,8 @@ struct ErrorTests {
              says: ["unexpected '2' after the closing quote"]),
         Case(file: "errors/wrong-field-count.csv", kind: .malformed, line: 3,
              says: ["line 3", "this row has 6 fields, the header has 4", "double quotes"]),
+        Case(file: "errors/plain-text.txt", kind: .wrongFormat, line: 1,
+             says: ["the file is neither JSON (it does not start with { or [) nor a CSV"]),
         Case(file: "errors/duplicate-header.csv", kind: .malformed, line: 1,
              says: ["names column \"userPrincipalName\" twice (columns 2 and 4)"]),
         Case(file: "valid/mg-csv-en-us.csv", kind: .missingTimeZone, line: 3,
