@@ -6,19 +6,25 @@
 #
 #   Benchmarks/cloud-read.sh [USERS]        (default 1000000)
 #
-# Environment: KEEP=1 keeps the generated file; WORK=DIR puts it (and the build) there.
+# Environment: WORK=DIR puts the generated file and the release build there (kept between
+# runs; the file is removed at the end unless KEEP=1); without WORK a temporary directory is
+# used and removed.
 set -euo pipefail
 
 USERS="${1:-1000000}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-WORK="${WORK:-$(mktemp -d /tmp/cloud-read-bench.XXXXXX)}"
-mkdir -p "$WORK"
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK/users.json"' EXIT
+if [ -n "${WORK:-}" ]; then
+    mkdir -p "$WORK"
+    [ "${KEEP:-0}" = 1 ] || trap 'rm -f "$WORK/users.json" "$WORK/users.count"' EXIT
+else
+    WORK="$(mktemp -d /tmp/cloud-read-bench.XXXXXX)"
+    [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+fi
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need jq || [ ! -x /usr/bin/time ]; then
     echo "installing jq and time (Debian packages)" >&2
-    apt-get install -y -qq jq time >/dev/null
+    apt-get install -y -qq jq time >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq jq time >/dev/null; }
 fi
 
 # --- build: a small package around the CloudExport sources and Benchmarks/CloudRead -----
