@@ -34,6 +34,8 @@ public struct CloudExportError: Error, Sendable, Hashable, CustomStringConvertib
         case invalidValue
         /// `--cloud-date-format`, `--cloud-timezone` or `--cloud-format` cannot be used.
         case invalidOption
+        /// No user carries a field the comparison needs (it was not asked for in the export).
+        case missingField
     }
 
     public var kind: Kind

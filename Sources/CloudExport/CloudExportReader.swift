@@ -187,6 +187,18 @@ public struct CloudExportSummary: Sendable, Hashable {
     public var missingKeyFields: [CloudUserField] {
         [.lastPasswordChangeDateTime, .onPremisesImmutableId, .onPremisesSyncEnabled].filter { !fieldsPresent.contains($0) }
     }
+
+    /// Refuses an export in which no user has `lastPasswordChangeDateTime`: Graph and
+    /// Get-MgUser return it only when asked for (`$select`, `-Property`), and without it no
+    /// password can be checked. Call it after reading, before reporting anything.
+    public func requirePasswordTimes() throws(CloudExportError) {
+        guard !fieldsPresent.contains(.lastPasswordChangeDateTime) else { return }
+        let name = format == .msolCSV ? "LastPasswordChangeTimestamp" : "lastPasswordChangeDateTime"
+        throw CloudExportError(
+            .missingField, source,
+            "none of the \(users) users has \(name), so no password can be checked: Graph and Get-MgUser return it only when it is asked for",
+            fix: "Export with the property named: \(CloudExportReader.recommendedCommand)")
+    }
 }
 
 /// Reads a cloud export (DESIGN.md "Cloud exports read") into `CloudUser` values.
