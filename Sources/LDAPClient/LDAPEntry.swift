@@ -16,10 +16,20 @@ public struct LDAPEntry: Sendable, Hashable {
     /// when the entry does not have it.
     public func values(_ name: String) -> [Data] {
         if let values = attributes[name] { return values }
-        for (key, values) in attributes where key.caseInsensitiveCompare(name) == .orderedSame {
+        for (key, values) in attributes where Self.sameName(key, name) {
             return values
         }
         return []
+    }
+
+    /// Attribute descriptions are ASCII (RFC 4512): compare them without Foundation's
+    /// locale-aware machinery, which costs more than the rest of decoding an entry.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        return zip(x, y).allSatisfy { p, q in
+            p == q || (p | 0x20 == q | 0x20 && (p | 0x20) >= UInt8(ascii: "a") && (p | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 
     /// The first value of `name`, or nil.

@@ -128,15 +128,19 @@ public struct ObjectGUID: Sendable, Hashable {
 
     /// Lower-case text form, as `ldapsearch`-based tools and PowerShell show it.
     public var uuidString: String {
+        let hex = Array("0123456789abcdef".utf8)
         let b = bytes
-        let ordered = [b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6]] + b[8...]
-        let hex = ordered.map { byte in
-            let s = String(byte, radix: 16)
-            return byte < 16 ? "0" + s : s
-        }.joined()
-        let chars = Array(hex)
-        return [chars[0..<8], chars[8..<12], chars[12..<16], chars[16..<20], chars[20..<32]]
-            .map { String($0) }.joined(separator: "-")
+        let textOrder = [b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6]] + b[8...]
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var i = 0
+            for (n, byte) in textOrder.enumerated() {
+                if n == 4 || n == 6 || n == 8 || n == 10 { buffer[i] = UInt8(ascii: "-"); i += 1 }
+                buffer[i] = hex[Int(byte >> 4)]
+                buffer[i + 1] = hex[Int(byte & 0xF)]
+                i += 2
+            }
+            return i
+        }
     }
 
     /// Base64 of the raw bytes: what Entra stores as `onPremisesImmutableId`.

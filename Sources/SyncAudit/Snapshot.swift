@@ -25,7 +25,7 @@ public enum Snapshot {
     }
 
     /// One user line, field for field as DESIGN.md names them.
-    struct UserLine: Codable {
+    struct UserLine: Decodable {
         var distinguishedName: String
         var samAccountName: String
         var userPrincipalName: String?
@@ -48,31 +48,6 @@ public enum Snapshot {
         var unicodePwdLastChanged: String?
         var notes: [String]?
 
-        // Encode nulls explicitly: a reader sees every field of the contract on every line.
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(distinguishedName, forKey: .distinguishedName)
-            try c.encode(samAccountName, forKey: .samAccountName)
-            try c.encode(userPrincipalName, forKey: .userPrincipalName)
-            try c.encode(objectGUID, forKey: .objectGUID)
-            try c.encode(objectGUIDBase64, forKey: .objectGUIDBase64)
-            try c.encode(consistencyGuid, forKey: .consistencyGuid)
-            try c.encode(objectSid, forKey: .objectSid)
-            try c.encode(pwdLastSet, forKey: .pwdLastSet)
-            try c.encode(pwdLastSetRaw, forKey: .pwdLastSetRaw)
-            try c.encode(mustChangePassword, forKey: .mustChangePassword)
-            try c.encode(userAccountControl, forKey: .userAccountControl)
-            try c.encode(flags, forKey: .flags)
-            try c.encode(enabled, forKey: .enabled)
-            try c.encode(accountExpires, forKey: .accountExpires)
-            try c.encode(lockedOut, forKey: .lockedOut)
-            try c.encode(passwordExpired, forKey: .passwordExpired)
-            try c.encode(whenChanged, forKey: .whenChanged)
-            try c.encode(uSNChanged, forKey: .uSNChanged)
-            try c.encode(adminDescription, forKey: .adminDescription)
-            try c.encode(unicodePwdLastChanged, forKey: .unicodePwdLastChanged)
-            if let notes, !notes.isEmpty { try c.encode(notes, forKey: .notes) }
-        }
     }
 
     /// A snapshot line that could not be read, with its 1-based line number.
@@ -93,32 +68,32 @@ public enum Snapshot {
         try makeEncoder().encode(header)
     }
 
-    /// One user as one JSON line (no trailing newline).
-    public static func encode(_ user: DirectoryUser) throws -> Data {
-        let line = UserLine(
-            distinguishedName: user.distinguishedName,
-            samAccountName: user.samAccountName,
-            userPrincipalName: user.userPrincipalName,
-            objectGUID: user.objectGUID?.uuidString,
-            objectGUIDBase64: user.objectGUID?.base64,
-            consistencyGuid: user.consistencyGuid?.base64EncodedString(),
-            objectSid: user.objectSid,
-            pwdLastSet: user.pwdLastSet.date.map(Timestamp.format),
-            pwdLastSetRaw: user.pwdLastSet.raw.map { String($0) },
-            mustChangePassword: user.pwdLastSet == .mustChange,
-            userAccountControl: user.userAccountControl.rawValue,
-            flags: user.userAccountControl.names,
-            enabled: user.isEnabled,
-            accountExpires: user.accountExpires.map(Timestamp.format),
-            lockedOut: user.lockedOut,
-            passwordExpired: user.passwordExpired,
-            whenChanged: user.whenChanged.map(Timestamp.format),
-            uSNChanged: user.uSNChanged,
-            adminDescription: user.adminDescription,
-            unicodePwdLastChanged: user.unicodePwdLastChanged.map(Timestamp.format),
-            notes: user.notes
-        )
-        return try makeEncoder().encode(line)
+    /// One user as one JSON line (no trailing newline), every field of the contract present
+    /// (null where it does not apply), keys sorted.
+    public static func encode(_ user: DirectoryUser) -> Data {
+        var w = JSONObjectWriter()
+        w.add("accountExpires", user.accountExpires.map(Timestamp.format))
+        w.add("adminDescription", user.adminDescription)
+        w.add("consistencyGuid", user.consistencyGuid?.base64EncodedString())
+        w.add("distinguishedName", user.distinguishedName)
+        w.add("enabled", user.isEnabled)
+        w.add("flags", user.userAccountControl.names)
+        w.add("lockedOut", user.lockedOut)
+        w.add("mustChangePassword", user.pwdLastSet == .mustChange)
+        if !user.notes.isEmpty { w.add("notes", user.notes) }
+        w.add("objectGUID", user.objectGUID?.uuidString)
+        w.add("objectGUIDBase64", user.objectGUID?.base64)
+        w.add("objectSid", user.objectSid)
+        w.add("passwordExpired", user.passwordExpired)
+        w.add("pwdLastSet", user.pwdLastSet.date.map(Timestamp.format))
+        w.add("pwdLastSetRaw", user.pwdLastSet.raw.map { String($0) })
+        w.add("samAccountName", user.samAccountName)
+        w.add("uSNChanged", user.uSNChanged)
+        w.add("unicodePwdLastChanged", user.unicodePwdLastChanged.map(Timestamp.format))
+        w.add("userAccountControl", user.userAccountControl.rawValue)
+        w.add("userPrincipalName", user.userPrincipalName)
+        w.add("whenChanged", user.whenChanged.map(Timestamp.format))
+        return Data(w.finish().utf8)
     }
 
     /// Reads the header line; `line` is its 1-based number for the error.
