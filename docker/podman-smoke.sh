@@ -16,11 +16,16 @@
 #   6. stops it with SIGTERM (must exit 0), starts it again on the kept state (no new
 #      provisioning), checks again, stops and removes it.
 #
+# --compose runs docker/compose.yaml itself instead of `podman run`: podman-compose (from PyPI,
+# into a virtual environment in the temporary folder) `up -d testdc`, readiness by the service's
+# own healthcheck (`podman healthcheck run`; Podman schedules healthchecks only with systemd),
+# `stop`, `start`, `down`.
+#
 # Idempotent: a container, network namespace or temporary folder left by an earlier run is
-# removed first, and everything but the two images is removed on exit (--remove-images removes
+# removed first, and everything but the images is removed on exit (--remove-images removes
 # those too).
 #
-#   docker/podman-smoke.sh [--rebuild-base] [--remove-images]
+#   docker/podman-smoke.sh [--compose] [--rebuild-base] [--remove-images]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -32,11 +37,14 @@ SUITE=bookworm
 BASE_DN=DC=phs,DC=test
 REBUILD_BASE=false
 REMOVE_IMAGES=false
+COMPOSE_MODE=false
+PODMAN_COMPOSE_VERSION=1.6.0 # verified
 for arg in "$@"; do
     case $arg in
+        --compose) COMPOSE_MODE=true ;;
         --rebuild-base) REBUILD_BASE=true ;;
         --remove-images) REMOVE_IMAGES=true ;;
-        *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 
@@ -61,6 +69,11 @@ flock -n 9 || die "another docker/podman-smoke.sh is running"
 # podman, runc (crun fails on some hosts' cgroups), debootstrap for the base image, iproute2 and
 # util-linux for the network namespace, ldap-utils for the checks.
 PACKAGES=(podman runc debootstrap iproute2 util-linux ldap-utils)
+if $COMPOSE_MODE; then
+    PACKAGES+=(python3-venv)
+    IMAGE=localhost/phs-check-testdc:latest # compose.yaml's image
+    PROJECT=phs-check-smoke                 # not compose.yaml's project name phs-check
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -75,6 +88,7 @@ lap "packages"
 
 # --- clean slate and cleanup on exit -----------------------------------------------------------------
 WORK=$(mktemp -d /var/tmp/phs-podman-smoke.XXXXXX)
+STATE=$WORK/state
 # Podman as verified on this kind of machine: no default ulimits (setting them is refused), runc.
 printf '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n' > "$WORK/containers.conf"
 export CONTAINERS_CONF=$WORK/containers.conf
@@ -82,9 +96,26 @@ PODMAN=(podman --runtime runc)
 in_ns() { nsenter --net="/run/netns/$NETNS" "$@"; } # the container's "host" network
 
 remove_container() {
-    if "${PODMAN[@]}" container exists "$NAME" 2>/dev/null; then
-        "${PODMAN[@]}" rm -f -t 30 "$NAME" >/dev/null 2>&1 || true
+    if $COMPOSE_MODE && [ -x "$WORK/venv/bin/podman-compose" ]; then
+        compose down -t 30 >/dev/null 2>&1 || true
     fi
+    local c
+    for c in "$NAME" $(compose_containers); do
+        if "${PODMAN[@]}" container exists "$c" 2>/dev/null; then
+            "${PODMAN[@]}" rm -f -t 30 "$c" >/dev/null 2>&1 || true
+        fi
+    done
+    if $COMPOSE_MODE && "${PODMAN[@]}" pod exists "pod_$PROJECT" 2>/dev/null; then
+        "${PODMAN[@]}" pod rm -f "pod_$PROJECT" >/dev/null 2>&1 || true
+    fi
+}
+compose_containers() { # the smoke project's containers, by podman-compose's labels
+    $COMPOSE_MODE || return 0
+    "${PODMAN[@]}" ps -a --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}' 2>/dev/null || true
+}
+compose() { # podman-compose on docker/compose.yaml, in the container's "host" network
+    in_ns env BASE_IMAGE="$BASE_IMAGE" PHS_TEST_DIR="$STATE" \
+        "$WORK/venv/bin/podman-compose" -p "$PROJECT" -f docker/compose.yaml "$@"
 }
 remove_netns() {
     if [ -e "/run/netns/$NETNS" ]; then ip netns delete "$NETNS" 2>/dev/null || true; fi
@@ -179,6 +210,8 @@ else
 fi
 
 # --- 3. build ---------------------------------------------------------------------------------------
+# (In --compose mode too: `podman-compose build` runs the same podman build, without
+# --network=host, which a machine whose build containers cannot reach the mirror needs.)
 say "building $IMAGE from docker/testdc.Dockerfile"
 old_image=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 "${PODMAN[@]}" build --network=host --build-arg BASE_IMAGE="$BASE_IMAGE" \
@@ -192,15 +225,28 @@ fi
 lap "build testdc image"
 
 # --- 4. run -----------------------------------------------------------------------------------------
-STATE=$WORK/state
 mkdir -p "$STATE"
 ip netns add "$NETNS"
 ip -n "$NETNS" link set lo up
-say "running $NAME (host network of namespace $NETNS, state $STATE)"
-in_ns "${PODMAN[@]}" run -d --name "$NAME" --network=host \
-    --add-host dc1.phs.test:127.0.0.1 \
-    -e PHS_TEST_DIR="$STATE" -v "$STATE:$STATE" \
-    "$IMAGE" > /dev/null
+if $COMPOSE_MODE; then
+    if [ ! -x "$WORK/venv/bin/podman-compose" ]; then
+        python3 -m venv "$WORK/venv"
+        "$WORK/venv/bin/pip" install -q "podman-compose==$PODMAN_COMPOSE_VERSION" ||
+            die "pip install podman-compose==$PODMAN_COMPOSE_VERSION failed"
+    fi
+    lap "podman-compose $PODMAN_COMPOSE_VERSION (pip, virtual environment)"
+    say "podman-compose -f docker/compose.yaml up -d testdc (host network of namespace $NETNS, state $STATE)"
+    compose up -d --no-build testdc > "$WORK/compose-up.log" 2>&1 ||
+        { cat "$WORK/compose-up.log" >&2; die "podman-compose up failed"; }
+    NAME=$(compose_containers | head -1)
+    [ -n "$NAME" ] || die "podman-compose made no container"
+else
+    say "running $NAME (host network of namespace $NETNS, state $STATE)"
+    in_ns "${PODMAN[@]}" run -d --name "$NAME" --network=host \
+        --add-host dc1.phs.test:127.0.0.1 \
+        -e PHS_TEST_DIR="$STATE" -v "$STATE:$STATE" \
+        "$IMAGE" > /dev/null
+fi
 
 # LDAPS as Administrator with the state folder's CA and password file; prints the DNs found.
 # (ldapsearch -y takes the whole file, newline included: strip it.)
@@ -211,18 +257,24 @@ ldaps_in_container() { # base, filter
             -y <(tr -d "\n" < "$PHS_TEST_DIR/admin-password") \
             -b "$BASE" -E pr=500/noprompt "$FILTER" dn' 2>/dev/null
 }
-wait_ready() { # as compose.yaml's healthcheck: the ticket cache the script makes once the users
-    local tries=$1 # are in (they are made after Samba first starts), and LDAPS with the last one
-    for _ in $(seq 1 "$tries"); do
+ready() {
+    if $COMPOSE_MODE; then # compose.yaml's healthcheck itself
+        in_ns "${PODMAN[@]}" healthcheck run "$NAME" >/dev/null 2>&1
+    else # the same test: the ticket cache the script makes once the users are in (they are
+        # made after Samba first starts), and LDAPS as Administrator finding the last one
+        [ -f "$STATE/krb5cc" ] &&
+            ldaps_in_container "OU=Bulk,$BASE_DN" '(sAMAccountName=bulk1100)' | grep -q '^dn: CN=bulk1100,'
+    fi
+}
+wait_ready() { # seconds
+    local deadline=$(($(date +%s) + $1))
+    while [ "$(date +%s)" -lt $deadline ]; do
         [ "$("${PODMAN[@]}" inspect --format '{{.State.Running}}' "$NAME")" = true ] ||
             die "the container exited"
-        if [ -f "$STATE/krb5cc" ] &&
-            ldaps_in_container "OU=Bulk,$BASE_DN" '(sAMAccountName=bulk1100)' | grep -q '^dn: CN=bulk1100,'; then
-            return 0
-        fi
+        ready && return 0
         sleep 1
     done
-    die "LDAPS with the test users did not come up in time"
+    die "LDAPS with the test users did not come up in $1 s"
 }
 wait_ready 300
 "${PODMAN[@]}" logs "$NAME" 2>&1 | grep -q 'provisioning Samba AD DC' || die "no provisioning in the log"
@@ -271,20 +323,31 @@ check_host_side
 lap "checks"
 
 # --- 5. SIGTERM, restart on the kept state ------------------------------------------------------
-"${PODMAN[@]}" stop -t 30 "$NAME" > /dev/null
+stop_container() {
+    if $COMPOSE_MODE; then
+        compose stop testdc > /dev/null 2>&1 || die "podman-compose stop failed"
+    else
+        "${PODMAN[@]}" stop -t 30 "$NAME" > /dev/null
+    fi
+}
+stop_container
 code=$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$NAME")
 [ "$code" -eq 0 ] || die "the container exited with $code on SIGTERM (expected 0)"
 "${PODMAN[@]}" logs "$NAME" 2>&1 | grep -q 'stopping Samba' || die "Samba was not stopped by the script"
 say "SIGTERM: the script stopped Samba, exit code 0"
 lap "stop (SIGTERM)"
 
-in_ns "${PODMAN[@]}" start "$NAME" > /dev/null
+if $COMPOSE_MODE; then
+    compose start testdc > /dev/null 2>&1 || die "podman-compose start failed"
+else
+    in_ns "${PODMAN[@]}" start "$NAME" > /dev/null
+fi
 wait_ready 120
 [ "$("${PODMAN[@]}" logs "$NAME" 2>&1 | grep -c 'provisioning Samba AD DC')" -eq 1 ] ||
     die "the restart provisioned again instead of reusing the state folder"
 lap "restart on the kept state, LDAPS ready"
 check_users
-"${PODMAN[@]}" stop -t 30 "$NAME" > /dev/null
+stop_container
 [ "$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$NAME")" -eq 0 ] || die "non-zero exit on the second SIGTERM"
 remove_container
 lap "second checks, stop, remove"
