@@ -196,3 +196,38 @@ struct ErrorTests {
         #expect(error?.description.contains("happened twice in Europe/Amsterdam (2024-10-27T00:30:00Z and 2024-10-27T01:30:00Z)") == true)
     }
 }
+
+@Suite("Cut and damaged files")
+struct DamageTests {
+    /// A single response cut anywhere is refused as cut off (or as empty), never read short.
+    @Test(arguments: ["valid/graph-response.json", "valid/ps51-convertto-json-utf16le.json", "valid/graph-response-utf16be.json"])
+    func everyPrefixOfAResponseIsRefused(_ file: String) {
+        let bytes = Fixture.bytes(file)
+        // The document is complete once its last bracket is in; only the line break follows.
+        let complete = (bytes.lastIndex { ![0x00, 0x0A, 0x0D, 0x20].contains($0) } ?? 0) + 1
+        for length in stride(from: 0, to: complete - 1, by: 3) {
+            let error = readError(Array(bytes[0..<length]), name: "cut.json")
+            #expect(error?.kind == .truncated || error?.kind == .empty, "length \(length): \(String(describing: error))")
+        }
+    }
+
+    /// Any byte changed: an error or a reading, never a crash.
+    @Test(arguments: ["valid/graph-pages.json", "valid/mg-csv-en-us.csv", "valid/ps51-convertto-json-utf16le.json"])
+    func damagedBytesNeverCrash(_ file: String) {
+        var rng = SystemRandomNumberGenerator()
+        let original = Fixture.bytes(file)
+        let options = CloudReadOptions(timeZone: amsterdam)
+        for _ in 0..<400 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            do {
+                _ = try readUsers(bytes, name: "damaged", options: options)
+            } catch is CloudExportError {
+            } catch {
+                Issue.record("unexpected error \(error)")
+            }
+        }
+    }
+}
