@@ -32,16 +32,19 @@ let package = Package(
         ),
         // Cloud export readers -> CloudUser.
         .target(name: "CloudExport", dependencies: ["SyncAudit"]),
+        // Pure renderers from a report value to bytes: table, json, csv.
+        .target(name: "Reports", dependencies: ["SyncAudit"]),
         .executableTarget(
             name: "phs-check",
             dependencies: [
-                "LDAPClient", "ActiveDirectory", "SyncAudit", "CloudExport",
+                "LDAPClient", "ActiveDirectory", "SyncAudit", "CloudExport", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "SyncAuditTests", dependencies: ["SyncAudit"]),
         .testTarget(name: "ActiveDirectoryTests", dependencies: ["ActiveDirectory", "SyncAudit"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "SyncAudit"], resources: [.copy("Golden")]),
         .testTarget(name: "CloudExportTests", dependencies: ["CloudExport", "SyncAudit"], resources: [.copy("Fixtures")]),
         // Against the real test directory (scripts/test-directory.sh): Samba AD DC and slapd on loopback.
         .testTarget(

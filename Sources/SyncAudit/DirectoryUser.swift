@@ -69,6 +69,12 @@ public struct DirectoryUser: Sendable, Hashable {
     /// Enabled in AD: the ACCOUNTDISABLE bit (0x2) is clear.
     public var isEnabled: Bool { !userAccountControl.contains(.accountDisable) }
 
+    /// The immutable ID Entra Connect gives this user: base64 of `mS-DS-ConsistencyGuid` when
+    /// set, else of `objectGUID`.
+    public var sourceAnchor: String? {
+        consistencyGuid?.base64EncodedString() ?? objectGUID?.base64
+    }
+
     /// `adminDescription` is `PHSFiltered`: selective password hash sync excludes this user.
     public var isExcludedFromPHS: Bool {
         adminDescription?.caseInsensitiveCompare("PHSFiltered") == .orderedSame

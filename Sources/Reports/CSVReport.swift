@@ -1,0 +1,24 @@
+public import SyncAudit
+import Foundation
+
+/// `--format csv`: one finding a row, for Excel. UTF-8 with a byte order mark (so Excel reads
+/// accents right), CRLF line ends, RFC 4180 quoting, and cells that start like a formula
+/// (`=`, `+`, `-`, `@`) prefixed with `'` so a crafted name cannot run in a spreadsheet.
+public enum CSVReport {
+    public static func render(_ report: AuditReport) -> String {
+        var out = "\u{FEFF}"
+        let header = FindingFields(Finding(code: .notInCloud, message: "")).columns.map(\.0)
+        out += header.joined(separator: ",") + "\r\n"
+        for finding in report.findings {
+            out += FindingFields(finding).columns.map { cell($0.1 ?? "") }.joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+
+    static func cell(_ value: String) -> String {
+        var text = value
+        if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,48 @@
+import SyncAudit
+
+/// The per-finding facts every report shows, flattened once so the renderers agree.
+struct FindingFields {
+    var code: String
+    var severity: String
+    var scope: String
+    var samAccountName: String?
+    var userPrincipalName: String?
+    var distinguishedName: String?
+    var objectGUID: String?
+    var immutableId: String?
+    var cloudId: String?
+    var matchedBy: String?
+    var onPremPasswordLastSet: String?
+    var cloudLastPasswordChange: String?
+    var message: String
+    var status: String?
+
+    init(_ finding: Finding) {
+        let user = finding.directoryUser
+        let cloud = finding.cloudUser
+        code = finding.code.rawValue
+        severity = finding.severity.rawValue
+        scope = finding.scope.rawValue
+        samAccountName = user?.samAccountName ?? cloud?.onPremisesSamAccountName
+        userPrincipalName = user?.userPrincipalName ?? cloud?.userPrincipalName
+        distinguishedName = user?.distinguishedName ?? cloud?.onPremisesDistinguishedName
+        objectGUID = user?.objectGUID?.uuidString
+        // The cloud's anchor when there is a cloud user, else the anchor the directory user would carry.
+        immutableId = cloud?.onPremisesImmutableId ?? user?.sourceAnchor
+        cloudId = cloud?.id
+        matchedBy = finding.matchedBy?.rawValue
+        onPremPasswordLastSet = user?.pwdLastSet.date.map(Timestamp.format)
+        cloudLastPasswordChange = cloud?.lastPasswordChangeDateTime.map(Timestamp.format)
+        message = finding.message
+        status = finding.status?.rawValue
+    }
+
+    /// Name, value pairs in the report's column order.
+    var columns: [(String, String?)] {
+        [("severity", severity), ("code", code), ("scope", scope), ("samAccountName", samAccountName),
+         ("userPrincipalName", userPrincipalName), ("distinguishedName", distinguishedName),
+         ("objectGUID", objectGUID), ("immutableId", immutableId), ("cloudId", cloudId),
+         ("matchedBy", matchedBy), ("onPremPasswordLastSet", onPremPasswordLastSet),
+         ("cloudLastPasswordChange", cloudLastPasswordChange), ("status", status), ("message", message)]
+    }
+}

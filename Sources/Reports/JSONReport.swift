@@ -1,0 +1,93 @@
+public import SyncAudit
+
+/// `--format json`: the stable report of DESIGN.md ("JSON report", shared/schema/report.schema.json).
+/// Keys in the contract's order; one finding per line so that the file diffs and greps well.
+public enum JSONReport {
+    public static func render(_ report: AuditReport) -> String {
+        var top = JSONObjectWriter()
+        top.add("tool", "phs-check")
+        top.add("version", report.version)
+        top.add("generatedAt", Timestamp.format(report.generatedAt))
+        top.add("asOf", Timestamp.format(report.result.settings.asOf))
+        top.add("asOfSource", report.result.settings.asOfSource.rawValue)
+
+        var directory = JSONObjectWriter()
+        directory.add("source", report.directory.source)
+        directory.add("baseDN", report.directory.baseDN)
+        directory.add("users", report.directory.users)
+        top.add("directory", json: directory.finish())
+
+        var cloud = JSONObjectWriter()
+        cloud.add("source", report.cloud.source)
+        cloud.add("format", report.cloud.format)
+        cloud.add("users", report.cloud.users)
+        top.add("cloud", json: cloud.finish())
+
+        var bySeverity = JSONObjectWriter()
+        for severity in [Severity.error, .warning, .info] { bySeverity.add(severity.rawValue, report.count(severity)) }
+        var byCode = JSONObjectWriter()
+        for (code, count) in report.countsByCode { byCode.add(code.rawValue, count) }
+        var summary = JSONObjectWriter()
+        summary.add("matched", report.result.matched)
+        summary.add("bySeverity", json: bySeverity.finish())
+        summary.add("byCode", json: byCode.finish())
+        if let resolved = report.resolved { summary.add("resolved", resolved) }
+        top.add("summary", json: summary.finish())
+
+        let findings = report.findings.map { finding -> String in
+            var w = JSONObjectWriter()
+            let f = FindingFields(finding)
+            w.add("code", f.code)
+            w.add("severity", f.severity)
+            w.add("scope", f.scope)
+            if finding.scope == .user {
+                w.add("samAccountName", f.samAccountName)
+                w.add("userPrincipalName", f.userPrincipalName)
+                w.add("distinguishedName", f.distinguishedName)
+                w.add("objectGUID", f.objectGUID)
+                w.add("immutableId", f.immutableId)
+                w.add("cloudId", f.cloudId)
+                w.add("matchedBy", f.matchedBy)
+                w.add("onPremPasswordLastSet", f.onPremPasswordLastSet)
+                w.add("cloudLastPasswordChange", f.cloudLastPasswordChange)
+            }
+            w.add("message", f.message)
+            w.add("status", f.status)
+            return w.finish()
+        }
+        top.add("findings", json: findings.isEmpty ? "[]" : "[\n    " + findings.joined(separator: ",\n    ") + "\n  ]")
+        // Put each top-level key on its own line: {"tool":...,"findings":[...]} → readable.
+        return Self.breakTopLevel(top.finish()) + "\n"
+    }
+
+    /// Inserts a newline and two spaces before each top-level key of a compact object.
+    static func breakTopLevel(_ json: String) -> String {
+        var out = ""
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for ch in json {
+            if inString {
+                out.append(ch)
+                if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false }
+                continue
+            }
+            switch ch {
+            case "\"":
+                if depth == 1, out.last == "{" || out.last == "," { out += "\n  " }
+                inString = true
+                out.append(ch)
+            case "{", "[":
+                depth += 1
+                out.append(ch)
+            case "}", "]":
+                depth -= 1
+                if depth == 0 { out += "\n" }
+                out.append(ch)
+            default:
+                out.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,94 @@
+public import SyncAudit
+
+/// `--format table`: for a person at a terminal. The summary first, then the findings grouped
+/// by severity, each with who, the two times, and what to do. Colour only when asked (the
+/// caller decides: a TTY and no `NO_COLOR`).
+public enum TableReport {
+    public static func render(_ report: AuditReport, color: Bool) -> String {
+        let paint = Paint(enabled: color)
+        let settings = report.result.settings
+        var out = ""
+        out += paint.bold("phs-check \(report.version)") + "  " + Timestamp.format(report.generatedAt) + "\n\n"
+        let source: String = switch settings.asOfSource {
+        case .option: "from --as-of"
+        case .export: "carried by the export"
+        case .inferred: "newest time in the export"
+        }
+        let rows: [(String, String)] = [
+            ("Directory", "\(report.directory.source)\(report.directory.baseDN.map { "  \($0)" } ?? "")  \(report.directory.users) users"),
+            ("Cloud", "\(report.cloud.source) (\(report.cloud.format))  \(report.cloud.users) users"),
+            ("As of", "\(Timestamp.format(settings.asOf)) (\(source)); grace \(Self.duration(settings.grace)), max skew \(Self.duration(settings.maxSkew))"),
+            ("Matched", "\(report.result.matched) users, \(report.result.inSync) with their latest password in the cloud"),
+        ]
+        for (label, value) in rows { out += "  " + pad(label, 10) + value + "\n" }
+        if let resolved = report.resolved { out += "  " + pad("Resolved", 10) + "\(resolved) findings since the previous run\n" }
+        out += "\n"
+
+        let counts = [Severity.error, .warning, .info].map { ($0, report.count($0)) }
+        if report.findings.isEmpty {
+            out += paint.green("No findings: every password change in scope reached Entra ID.") + "\n"
+            return out
+        }
+        out += "  " + counts.map { severity, n in paint.severity(severity, "\(n) \(Self.plural(severity, n))") }.joined(separator: "   ") + "\n"
+        for (code, n) in report.countsByCode {
+            out += "    " + pad(code.rawValue, 30) + String(n) + "\n"
+        }
+
+        for severity in [Severity.error, .warning, .info] {
+            let group = report.findings.filter { $0.severity == severity }
+            guard !group.isEmpty else { continue }
+            out += "\n" + paint.severity(severity, Self.plural(severity, group.count).uppercased() + " (\(group.count))") + "\n"
+            for finding in group {
+                let f = FindingFields(finding)
+                var who = [f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "tenant"]
+                if let upn = f.userPrincipalName, upn != who[0] { who.append(upn) }
+                var line = "  " + paint.bold(f.code) + "  " + who.joined(separator: "  ")
+                if let status = f.status { line += "  [\(status)]" }
+                out += line + "\n"
+                var facts: [String] = []
+                if let onPrem = f.onPremPasswordLastSet { facts.append("on-prem \(onPrem)") }
+                if finding.scope == .user, finding.cloudUser != nil { facts.append("cloud \(f.cloudLastPasswordChange ?? "never")") }
+                if let matchedBy = f.matchedBy { facts.append("matched by \(matchedBy)") }
+                if !facts.isEmpty { out += "    " + paint.dim(facts.joined(separator: ", ")) + "\n" }
+                out += "    " + f.message + "\n"
+            }
+        }
+        return out
+    }
+
+    static func plural(_ severity: Severity, _ n: Int) -> String {
+        switch severity {
+        case .error: n == 1 ? "error" : "errors"
+        case .warning: n == 1 ? "warning" : "warnings"
+        case .info: "info"
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s % 86_400 == 0 { return "\(s / 86_400)d" }
+        if s % 3600 == 0 { return "\(s / 3600)h" }
+        if s % 60 == 0 { return "\(s / 60)m" }
+        return "\(s)s"
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// ANSI styling that is a no-op when disabled.
+struct Paint {
+    let enabled: Bool
+    private func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    func bold(_ text: String) -> String { wrap("1", text) }
+    func dim(_ text: String) -> String { wrap("2", text) }
+    func green(_ text: String) -> String { wrap("32", text) }
+    func severity(_ severity: Severity, _ text: String) -> String {
+        switch severity {
+        case .error: wrap("1;31", text)
+        case .warning: wrap("1;33", text)
+        case .info: wrap("1;36", text)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+public import Foundation
+
+/// Everything a report shows: the comparison's result and where its inputs came from
+/// (DESIGN.md "JSON report").
+public struct AuditReport: Sendable, Hashable {
+    public struct DirectorySource: Sendable, Hashable {
+        /// The DC's URL, or `snapshot FILE (collected ... from ...)`.
+        public var source: String
+        public var baseDN: String?
+        public var users: Int
+        public init(source: String, baseDN: String?, users: Int) {
+            self.source = source
+            self.baseDN = baseDN
+            self.users = users
+        }
+    }
+
+    public struct CloudSource: Sendable, Hashable {
+        public var source: String
+        public var format: String
+        public var users: Int
+        public init(source: String, format: String, users: Int) {
+            self.source = source
+            self.format = format
+            self.users = users
+        }
+    }
+
+    public var version: String
+    public var generatedAt: Date
+    public var directory: DirectorySource
+    public var cloud: CloudSource
+    public var result: AuditResult
+    /// With history: findings of the previous run that are gone now.
+    public var resolved: Int?
+
+    public init(version: String, generatedAt: Date, directory: DirectorySource, cloud: CloudSource,
+                result: AuditResult, resolved: Int? = nil) {
+        self.version = version
+        self.generatedAt = generatedAt
+        self.directory = directory
+        self.cloud = cloud
+        self.result = result
+        self.resolved = resolved
+    }
+
+    public var findings: [Finding] { result.findings }
+
+    public func count(_ severity: Severity) -> Int {
+        findings.reduce(0) { $0 + ($1.severity == severity ? 1 : 0) }
+    }
+
+    /// Finding counts by code, only codes that occur.
+    public var countsByCode: [(code: FindingCode, count: Int)] {
+        FindingCode.allCases.compactMap { code in
+            let n = findings.reduce(0) { $0 + ($1.code == code ? 1 : 0) }
+            return n > 0 ? (code, n) : nil
+        }
+    }
+
+    /// The most severe finding, if any.
+    public var worstSeverity: Severity? { findings.map(\.severity).max() }
+}
