@@ -27,12 +27,17 @@ public final class LDAPConnection {
     public let url: String
     private let operationTimeout: Duration
     private let logger: Logger
+    /// The TLS handshake watchdog; libldap keeps a pointer to its connection callback, so it
+    /// is released only after the handle (stored properties go after `deinit`'s body).
+    private let handshakeGuard: HandshakeGuard
 
-    private init(handle: OpaquePointer, url: String, operationTimeout: Duration, logger: Logger) {
+    private init(handle: OpaquePointer, url: String, operationTimeout: Duration, logger: Logger,
+                 handshakeGuard: HandshakeGuard) {
         self.handle = handle
         self.url = url
         self.operationTimeout = operationTimeout
         self.logger = logger
+        self.handshakeGuard = handshakeGuard
     }
 
     deinit {
@@ -110,9 +115,14 @@ public final class LDAPConnection {
             throw LDAPError(kind: .invalidArgument, code: LDAPResultCode(rawValue: rc), operation: "connect",
                             message: "Not a usable LDAP URL (\(errorText(rc)))", url: url)
         }
+        guard let handshakeGuard = HandshakeGuard() else {
+            ldap_unbind_ext_s(ld, nil, nil)
+            throw LDAPError(kind: .operationFailed, code: .noMemory, operation: "connect",
+                            message: errorText(LDAPResultCode.noMemory.rawValue), url: url)
+        }
         // From here on the connection object owns the handle: every throw below releases it.
         let connection = LDAPConnection(handle: ld, url: url, operationTimeout: configuration.operationTimeout,
-                                        logger: logger)
+                                        logger: logger, handshakeGuard: handshakeGuard)
         try connection.setOptions(configuration, tls: target.isLDAPS || configuration.startTLS)
         try connection.open(target, networkTimeout: configuration.networkTimeout)
         if configuration.startTLS {
@@ -140,6 +150,8 @@ public final class LDAPConnection {
         try setOption(LDAP_OPT_TIMEOUT, "operation timeout", &operationTimeout)
 
         guard tls else { return }
+        // Tells the handshake watchdog (HandshakeGuard, shim.h) the socket once it is connected.
+        try check(ldap_set_option(handle, LDAP_OPT_CONNECT_CB, handshakeGuard.connectCallback), "connection callback")
         var requireCert = configuration.skipTLSVerify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND
         try setOption(LDAP_OPT_X_TLS_REQUIRE_CERT, "TLS certificate verification", &requireCert)
         if let caFile = configuration.caFile {
@@ -173,11 +185,18 @@ public final class LDAPConnection {
     /// Opens the TCP (and for LDAPS the TLS) connection with `ldap_connect`, so that a server
     /// that cannot be reached is told apart from a bind that fails.
     private func open(_ target: ServerAddress, networkTimeout: Duration) throws(LDAPError) {
-        let rc = ldap_connect(handle)
+        let (rc, handshakeTimedOut) = target.isLDAPS
+            ? handshakeGuard.run(socket: -1, period: networkTimeout) { ldap_connect(handle) }
+            : (ldap_connect(handle), false)
         guard rc == LDAP_SUCCESS else {
             let diagnostic = diagnosticMessage()
             let kind: LDAPError.Kind
-            if rc == LDAPResultCode.timeout.rawValue {
+            if handshakeTimedOut {
+                throw LDAPError(kind: .timeout, code: .timeout, operation: "TLS handshake",
+                                message: "The server accepted the connection but did not complete the TLS "
+                                    + "handshake in time (network timeout \(networkTimeout))", url: url)
+            } else if rc == LDAPResultCode.timeout.rawValue {
+                // The TCP connect or (LDAPS) the TLS handshake took longer than networkTimeout.
                 kind = .timeout
             } else if target.isLDAPS,
                 TCPProbe.canConnect(host: target.host, port: target.port, timeout: networkTimeout)
@@ -196,9 +215,20 @@ public final class LDAPConnection {
 
     /// `ldap_start_tls_s(3)`: the StartTLS extended operation, then the TLS handshake.
     private func startTLS(_ target: ServerAddress, networkTimeout: Duration) throws(LDAPError) {
-        let rc = ldap_start_tls_s(handle, nil, nil)
+        // The extended operation is bounded by LDAP_OPT_TIMEOUT, the handshake after it by the
+        // watchdog (HandshakeGuard).
+        var socket: Int32 = -1
+        _ = ldap_get_option(handle, LDAP_OPT_DESC, &socket)
+        let (rc, handshakeTimedOut) = handshakeGuard.run(socket: socket, period: networkTimeout) {
+            ldap_start_tls_s(handle, nil, nil)
+        }
         guard rc == LDAP_SUCCESS else {
             let diagnostic = diagnosticMessage()
+            if handshakeTimedOut {
+                throw LDAPError(kind: .timeout, code: .timeout, operation: "start TLS",
+                                message: "The server did not complete StartTLS (request and TLS handshake) in time",
+                                url: url)
+            }
             let code = LDAPResultCode(rawValue: rc)
             let kind: LDAPError.Kind
             switch code {

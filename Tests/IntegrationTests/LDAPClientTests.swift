@@ -9,7 +9,7 @@ import Glibc
 
 // MARK: - Without a directory
 
-@Suite("LDAPClient values")
+@Suite("LDAPClient without a directory")
 struct LDAPClientValueTests {
     @Test(arguments: [
         ("alice", "alice"),
@@ -65,6 +65,22 @@ struct LDAPClientValueTests {
             try LDAPConnection.connect(LDAPConfiguration(urls: ["http://example.com"]), logger: Logger(label: "test"))
         }
         #expect(error.kind == .invalidArgument)
+    }
+
+    /// A server that accepts TCP connections but never speaks TLS (a hung DC, a load balancer
+    /// without a backend): libldap with GnuTLS would spin in the handshake forever.
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func silentServerTimesOut(startTLS: Bool) throws {
+        let listener = try SilentListener()
+        let start = ContinuousClock.now
+        let error = try #require(throws: LDAPError.self) {
+            try LDAPConnection.connect(
+                LDAPConfiguration(urls: ["\(startTLS ? "ldap" : "ldaps")://127.0.0.1:\(listener.port)"], startTLS: startTLS,
+                                  networkTimeout: .seconds(1), operationTimeout: .seconds(2)),
+                logger: Logger(label: "test"))
+        }
+        #expect(error.kind == .timeout)
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func unreachablePort() throws {
@@ -366,4 +382,33 @@ extension TestDirectory {
     func useKerberosTicketCache() {
         Self.kerberosSetUp
     }
+}
+
+/// A TCP socket on 127.0.0.1 that listens and never reads: the kernel completes the TCP
+/// handshake from the backlog, nothing ever answers.
+private final class SilentListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else {
+            if fd >= 0 { close(fd) }
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
 }
