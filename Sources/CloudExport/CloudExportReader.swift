@@ -217,7 +217,9 @@ public enum CloudExportReader {
                             onUser: (CloudUser) throws -> Void) throws -> CloudExportSummary {
         let stream: any ByteStream
         do {
-            stream = path == "-" ? RecordingStream(try FileStream(path: "-")) : try FileStream(path: path)
+            // A pipe (standard input, `<(...)`) is recorded while the format is unknown: a CSV is read twice.
+            let file = try FileStream(path: path)
+            stream = file.isRegularFile ? file : RecordingStream(file)
         } catch {
             throw CloudExportError(.unreadableFile, path, "cannot open the file: \(error.message)",
                                    fix: "Check the path given with --cloud")

@@ -42,23 +42,27 @@ struct IOFault: Error {
 final class FileStream: ByteStream {
     let fd: Int32
     private let owned: Bool
+    /// A regular file, which can be read again from the start; pipes, FIFOs and terminals cannot.
+    let isRegularFile: Bool
 
     /// Opens `path` for reading; `-` is standard input (not closed).
     init(path: String) throws(IOFault) {
+        var info = stat()
         if path == "-" {
             fd = 0
             owned = false
+            isRegularFile = fstat(0, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
             return
         }
         let opened = open(path, O_RDONLY | O_CLOEXEC)
         guard opened >= 0 else { throw IOFault(message: String(cString: strerror(errno))) }
-        var info = stat()
         if fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
             close(opened)
             throw IOFault(message: "it is a directory")
         }
         fd = opened
         owned = true
+        isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
     }
 
     deinit {

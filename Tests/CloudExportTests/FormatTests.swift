@@ -234,3 +234,23 @@ struct DumpTests {
         #expect(summary.variant == "Graph /users response, 2 objects that are not users skipped")
     }
 }
+
+@Suite("Pipes")
+struct PipeTests {
+    /// `--cloud <(cat users.csv)` or a FIFO: not rewindable, yet a CSV must be read twice.
+    @Test(arguments: ["valid/mg-csv-en-us.csv", "valid/graph-pages.json"])
+    func aFIFOIsReadLikeAFile(_ file: String) throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("cloud-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let bytes = Fixture.bytes(file)
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        writer.start()
+        let (users, _) = try CloudExportReader.readAll(path: fifo, options: CloudReadOptions(timeZone: amsterdam))
+        #expect(users == Expected.users)
+    }
+}
