@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Reports
+import SyncAudit
+
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
+
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    case error, warning, never
+
+    /// Exit 1 when the worst finding is at least this severe.
+    func status(worst: Severity?) -> ExitStatus {
+        guard let worst else { return .clean }
+        switch self {
+        case .never: return .clean
+        case .warning: return worst >= .warning ? .findings : .clean
+        case .error: return worst >= .error ? .findings : .clean
+        }
+    }
+}
+
+/// How to write the report and when to fail.
+struct ReportOptions: ParsableArguments {
+    @Option(name: .customLong("format"), help: "table, json or csv.")
+    var format: ReportFormat = .table
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe: error, warning or never.")
+    var failOn: FailOn = .error
+
+    /// Renders and writes the report; returns the exit status `--fail-on` asks for.
+    func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
+        let text: String = switch format {
+        case .table: TableReport.render(report, color: output == nil && Self.colorOnStandardOutput)
+        case .json: JSONReport.render(report)
+        case .csv: CSVReport.render(report)
+        }
+        let out = try Output(path: output)
+        try out.write(text)
+        try out.commit()
+        return failOn.status(worst: report.worstSeverity)
+    }
+
+    /// Colour only on a terminal, and never with NO_COLOR (https://no-color.org).
+    static var colorOnStandardOutput: Bool {
+        isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    }
+}
