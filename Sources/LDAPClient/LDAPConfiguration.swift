@@ -11,10 +11,11 @@ public struct LDAPConfiguration: Sendable {
     /// Do not verify the server's certificate (`LDAP_OPT_X_TLS_REQUIRE_CERT` = `NEVER`).
     /// Only when the user asked for it; the caller is responsible for a loud warning.
     public var skipTLSVerify: Bool
-    /// Limit for the TCP connect to each URL (`LDAP_OPT_NETWORK_TIMEOUT`).
+    /// Limit for the TCP connect to each URL (`LDAP_OPT_NETWORK_TIMEOUT`) and, within one to
+    /// two times this, for the TLS handshake. Zero or less: no limit.
     public var networkTimeout: Duration
-    /// Limit for each synchronous operation and for each page of a search
-    /// (`LDAP_OPT_TIMEOUT`, the search's time limit).
+    /// Limit for each synchronous operation (StartTLS, bind) and for each page of a search
+    /// (`LDAP_OPT_TIMEOUT`, and the search's time limit). Zero or less: no limit.
     public var operationTimeout: Duration
     public var bind: LDAPBind
 

@@ -84,6 +84,14 @@ public final class LDAPConnection {
             throw LDAPError(kind: .invalidArgument, code: .paramError, operation: "connect",
                             message: "The CA file \(caFile) does not exist or cannot be read")
         }
+        if case .simple(let dn, let password) = configuration.bind, password.isEmpty {
+            // RFC 4513 5.1.2: a simple bind with a DN and an empty password is an
+            // "unauthenticated bind", which many servers answer with success.
+            throw LDAPError(kind: .invalidArgument, code: .paramError, operation: "bind",
+                            message: "The password is empty; a simple bind without a password would "
+                                + "be an unauthenticated (anonymous) bind",
+                            bindDN: dn)
+        }
         var failures: [LDAPError] = []
         for url in configuration.urls {
             do {
@@ -144,10 +152,15 @@ public final class LDAPConnection {
         try check(cldap_set_bool_option(handle, LDAP_OPT_REFERRALS, 0), "referrals off")
         // Restart select(2) when a signal interrupts it instead of failing the operation.
         try check(cldap_set_bool_option(handle, LDAP_OPT_RESTART, 1), "restart on EINTR")
-        var networkTimeout = timeval(configuration.networkTimeout)
-        try setOption(LDAP_OPT_NETWORK_TIMEOUT, "network timeout", &networkTimeout)
-        var operationTimeout = timeval(configuration.operationTimeout)
-        try setOption(LDAP_OPT_TIMEOUT, "operation timeout", &operationTimeout)
+        // A timeout of zero or less means no limit: the option is left unset.
+        if configuration.networkTimeout > .zero {
+            var networkTimeout = timeval(configuration.networkTimeout)
+            try setOption(LDAP_OPT_NETWORK_TIMEOUT, "network timeout", &networkTimeout)
+        }
+        if configuration.operationTimeout > .zero {
+            var operationTimeout = timeval(configuration.operationTimeout)
+            try setOption(LDAP_OPT_TIMEOUT, "operation timeout", &operationTimeout)
+        }
 
         guard tls else { return }
         // Tells the handshake watchdog (HandshakeGuard, shim.h) the socket once it is connected.
@@ -186,7 +199,7 @@ public final class LDAPConnection {
     /// that cannot be reached is told apart from a bind that fails.
     private func open(_ target: ServerAddress, networkTimeout: Duration) throws(LDAPError) {
         let (rc, handshakeTimedOut) = target.isLDAPS
-            ? handshakeGuard.run(socket: -1, period: networkTimeout) { ldap_connect(handle) }
+            ? handshakeGuard.run(socket: -1, period: Self.handshakePeriod(networkTimeout)) { ldap_connect(handle) }
             : (ldap_connect(handle), false)
         guard rc == LDAP_SUCCESS else {
             let diagnostic = diagnosticMessage()
@@ -213,13 +226,18 @@ public final class LDAPConnection {
         logger.debug("LDAP connected", metadata: ["url": "\(url)", "tls": "\(isTLS)"])
     }
 
+    /// The watchdog's period: the network timeout, or 30 seconds when there is none.
+    private static func handshakePeriod(_ networkTimeout: Duration) -> Duration {
+        networkTimeout > .zero ? networkTimeout : .seconds(30)
+    }
+
     /// `ldap_start_tls_s(3)`: the StartTLS extended operation, then the TLS handshake.
     private func startTLS(_ target: ServerAddress, networkTimeout: Duration) throws(LDAPError) {
         // The extended operation is bounded by LDAP_OPT_TIMEOUT, the handshake after it by the
         // watchdog (HandshakeGuard).
         var socket: Int32 = -1
         _ = ldap_get_option(handle, LDAP_OPT_DESC, &socket)
-        let (rc, handshakeTimedOut) = handshakeGuard.run(socket: socket, period: networkTimeout) {
+        let (rc, handshakeTimedOut) = handshakeGuard.run(socket: socket, period: Self.handshakePeriod(networkTimeout)) {
             ldap_start_tls_s(handle, nil, nil)
         }
         guard rc == LDAP_SUCCESS else {
@@ -257,14 +275,7 @@ public final class LDAPConnection {
             logger.debug("LDAP anonymous", metadata: ["url": "\(url)"])
 
         case .simple(let dn, let password):
-            guard !password.isEmpty else {
-                // RFC 4513 5.1.2: a simple bind with a DN and an empty password is an
-                // "unauthenticated bind", which many servers answer with success.
-                throw LDAPError(kind: .invalidArgument, code: .paramError, operation: "bind",
-                                message: "The password is empty; a simple bind without a password would "
-                                    + "be an unauthenticated (anonymous) bind",
-                                url: url, bindDN: dn)
-            }
+            // An empty password was refused in connect(_:logger:).
             // ldap_sasl_bind_s(3) with mechanism LDAP_SASL_SIMPLE (NULL) and the password as
             // the credentials berval; the bytes are zeroed after the call.
             let rc = password.withUTF8Bytes { bytes in
@@ -382,7 +393,8 @@ public final class LDAPConnection {
 
     var rawHandle: OpaquePointer { handle }
     var searchLogger: Logger { logger }
-    var defaultOperationTimeout: Duration { operationTimeout }
+    /// The limit for one operation (a page of a search); nil when unlimited.
+    var operationLimit: Duration? { operationTimeout > .zero ? operationTimeout : nil }
 }
 
 @available(*, unavailable)

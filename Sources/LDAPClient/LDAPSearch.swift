@@ -99,13 +99,16 @@ extension LDAPConnection {
         defer { if let control { ldap_control_free(control) } }
 
         var controls: [UnsafeMutablePointer<LDAPControl>?] = [control, nil]
-        var timeLimit = timeval(defaultOperationTimeout)
+        // Sent as the search's time limit (whole seconds, at least 1); nil: none.
+        var timeLimit = operationLimit.map { timeval(max($0, .seconds(1))) }
         var messageID: Int32 = 0
         let rc = request.withAttributeArray { attributes in
             controls.withUnsafeMutableBufferPointer { controls in
-                ldap_search_ext(
-                    rawHandle, request.base, request.scope.rawValue, request.filter, attributes, 0,
-                    control == nil ? nil : controls.baseAddress, nil, &timeLimit, LDAP_NO_LIMIT, &messageID)
+                withOptionalPointer(&timeLimit) { timeLimit in
+                    ldap_search_ext(
+                        rawHandle, request.base, request.scope.rawValue, request.filter, attributes, 0,
+                        control == nil ? nil : controls.baseAddress, nil, timeLimit, LDAP_NO_LIMIT, &messageID)
+                }
             }
         }
         guard rc == LDAP_SUCCESS else {
@@ -125,17 +128,17 @@ extension LDAPConnection {
         onEntry: (LDAPEntry) throws -> Void
     ) throws -> Data {
         let clock = ContinuousClock()
-        let deadline = clock.now + defaultOperationTimeout
+        let deadline = operationLimit.map { clock.now + $0 }
         while true {
             if Task.isCancelled {
                 stop(messageID, request: request, cookie: sentCookie)
                 throw CancellationError()
             }
-            let remaining = deadline - clock.now
+            let remaining = deadline.map { $0 - clock.now } ?? .seconds(1)
             guard remaining > .zero else {
                 stop(messageID, request: request, cookie: sentCookie)
                 throw LDAPError(kind: .timeout, code: .timeout, operation: "search",
-                                message: "No answer within \(defaultOperationTimeout)", url: url)
+                                message: "No answer within \(operationLimit ?? .zero)", url: url)
             }
             // Wait at most a second at a time so that cancellation is noticed.
             var wait = timeval(min(remaining, .seconds(1)))
@@ -266,7 +269,7 @@ extension LDAPConnection {
             let release = SearchRequest(base: request.base, scope: request.scope, filter: request.filter,
                                         attributes: ["1.1"], pageSize: 0)
             let id = try send(release, cookie: cookie, pageSize: 0)
-            var wait = timeval(min(defaultOperationTimeout, .seconds(5)))
+            var wait = timeval(min(operationLimit ?? .seconds(5), .seconds(5)))
             var message: OpaquePointer?
             // LDAP_MSG_ALL: the whole (empty) answer at once.
             let type = ldap_result(rawHandle, id, LDAP_MSG_ALL, &wait, &message)
@@ -294,4 +297,10 @@ struct SearchRequest {
         defer { for pointer in array { free(pointer) } }
         return array.withUnsafeMutableBufferPointer { body($0.baseAddress) }
     }
+}
+
+/// `body` with a pointer to `value`, or with nil when there is no value.
+private func withOptionalPointer<T, R>(_ value: inout T?, _ body: (UnsafeMutablePointer<T>?) -> R) -> R {
+    guard value != nil else { return body(nil) }
+    return withUnsafeMutablePointer(to: &value!) { body($0) }
 }

@@ -60,6 +60,18 @@ struct LDAPClientValueTests {
         }
     }
 
+    /// RFC 4513: a DN with an empty password is an "unauthenticated bind" that servers answer
+    /// with success. It is refused before anything is sent (so no server is needed).
+    @Test func emptyPasswordIsNotAnAnonymousBind() throws {
+        let error = try #require(throws: LDAPError.self) {
+            try LDAPConnection.connect(
+                LDAPConfiguration(urls: ["ldaps://127.0.0.1:1"], bind: .simple(dn: "CN=x", password: LDAPSecret(""))),
+                logger: Logger(label: "test"))
+        }
+        #expect(error.kind == .invalidArgument)
+        #expect(error.code == .paramError)
+    }
+
     @Test func notAnLDAPURL() throws {
         let error = try #require(throws: LDAPError.self) {
             try LDAPConnection.connect(LDAPConfiguration(urls: ["http://example.com"]), logger: Logger(label: "test"))
@@ -214,20 +226,6 @@ struct LDAPClientTests {
         #expect(error.description.contains(directory.bindDN))
     }
 
-    /// RFC 4513: a DN with an empty password is an "unauthenticated bind" that servers answer
-    /// with success. It is refused before anything is sent.
-    @Test func emptyPasswordIsNotAnAnonymousBind() throws {
-        let directory = try TestDirectory.require()
-        let error = try #require(throws: LDAPError.self) {
-            try LDAPConnection.connect(
-                LDAPConfiguration(urls: [directory.url], caFile: directory.caFile,
-                                  bind: .simple(dn: directory.bindDN, password: LDAPSecret(""))),
-                logger: logger)
-        }
-        #expect(error.kind == .invalidArgument)
-        #expect(error.code == .paramError)
-    }
-
     @Test func failoverToTheNextURL() throws {
         let directory = try TestDirectory.require()
         let connection = try LDAPConnection.connect(
@@ -344,6 +342,26 @@ struct LDAPClientTests {
             attributes: ["1.1"], pageSize: 500
         ) { _ in again += 1 }
         #expect(again > 1000)
+    }
+
+    @Test func cancellationStopsTheSearch() async throws {
+        let directory = try TestDirectory.require()
+        let configuration = LDAPConfiguration(urls: [directory.url], caFile: directory.caFile, bind: adminBind(directory))
+        let logger = self.logger
+        let bulk = "OU=Bulk,\(directory.baseDN)"
+        let seen = try await Task {
+            let connection = try LDAPConnection.connect(configuration, logger: logger)
+            var seen = 0
+            do {
+                try connection.search(base: bulk, scope: .oneLevel, filter: "(objectClass=user)", attributes: ["cn"],
+                                      pageSize: 100) { _ in
+                    seen += 1
+                    if seen == 10 { withUnsafeCurrentTask { $0?.cancel() } }
+                }
+            } catch is CancellationError {}
+            return seen
+        }.value
+        #expect(seen == 10)
     }
 
     @Test func searchErrors() throws {
