@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libldap and liblber, found through pkg-config; see Sources/CLDAP/shim.h.
@@ -32,18 +34,22 @@ let package = Package(
         ),
         // Cloud export readers -> CloudUser.
         .target(name: "CloudExport", dependencies: ["SyncAudit"]),
-        // Pure renderers from a report value to bytes: table, json, csv.
+        // Pure renderers from a report value to bytes: table, json, csv, html, prometheus.
         .target(name: "Reports", dependencies: ["SyncAudit"]),
+        // SQLite store of runs and findings: new / persisting / resolved.
+        .target(name: "RunHistory", dependencies: ["SyncAudit", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "phs-check",
             dependencies: [
-                "LDAPClient", "ActiveDirectory", "SyncAudit", "CloudExport", "Reports",
+                "LDAPClient", "ActiveDirectory", "SyncAudit", "CloudExport", "Reports", "RunHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "SyncAuditTests", dependencies: ["SyncAudit"]),
         .testTarget(name: "ActiveDirectoryTests", dependencies: ["ActiveDirectory", "SyncAudit"]),
+        .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory", "SyncAudit"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "SyncAudit"], resources: [.copy("Golden")]),
         .testTarget(name: "CloudExportTests", dependencies: ["CloudExport", "SyncAudit"], resources: [.copy("Fixtures")]),
         // Against the real test directory (scripts/test-directory.sh): Samba AD DC and slapd on loopback.

@@ -12,6 +12,8 @@ PACKAGES=(
     samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba winbind slapd ldap-utils
     # tests and benchmarks: JSON Schema validation, GNU time for peak memory, jq as a baseline
     python3-jsonschema time jq
+    # RunHistory: SQLite for GRDB
+    libsqlite3-dev
 )
 
 missing=()
