@@ -16,6 +16,10 @@ extension Failure {
             return .directory("\(server) did not answer in time during \(error.operation). Raise --timeout or check the network.")
         case .bindRefused:
             let who = error.bindDN.map { " as \($0)" } ?? ""
+            if error.operation.contains("SASL") {
+                // Over TLS a DC may refuse GSSAPI with or without a SASL layer; the library's hint says which fix applies.
+                return .directory("the GSSAPI bind to \(server) was refused: \(error.message) (result \(error.code.rawValue)).\(said) \(error.hint ?? "Get a Kerberos ticket with kinit and use the DC's DNS name in --ldap-url.")")
+            }
             switch error.code {
             case .strongAuthRequired, .confidentialityRequired:
                 return .directory("\(server) refused the bind\(who) because the connection is not encrypted (result \(error.code.rawValue), strong authentication required).\(said) Use an ldaps:// URL, add --starttls, or bind with --sasl-mech GSSAPI.")
