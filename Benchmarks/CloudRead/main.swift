@@ -1,5 +1,6 @@
 // cloud-read: reads a cloud export with CloudExport and prints what it found.
-// Built by Benchmarks/cloud-read.sh; usage: cloud-read FILE [--cloud-timezone TZ] [--cloud-date-format F]
+// Built by Benchmarks/cloud-read.sh; usage: cloud-read FILE [--cloud-timezone TZ] [--cloud-date-format F] [--all]
+// --all keeps every user in memory (CloudExportReader.readAll), as a comparison needs them.
 import CloudExport
 import Foundation
 import SyncAudit
@@ -21,10 +22,18 @@ var synced = 0
 do {
     let options = try CloudReadOptions(format: option("--cloud-format"), timeZone: option("--cloud-timezone"),
                                        dateFormat: option("--cloud-date-format"))
-    let summary = try CloudExportReader.read(path: path, options: options) { user in
+    let count = { (user: CloudUser) in
         users += 1
         if user.lastPasswordChangeDateTime != nil { withPasswordTime += 1 }
         if user.onPremisesSyncEnabled == true { synced += 1 }
+    }
+    let summary: CloudExportSummary
+    if arguments.contains("--all") {
+        let all = try CloudExportReader.readAll(path: path, options: options)
+        all.users.forEach(count)
+        summary = all.summary
+    } else {
+        summary = try CloudExportReader.read(path: path, options: options, onUser: count)
     }
     let seconds = Date().timeIntervalSince(started)
     print("format=\(summary.format.rawValue) variant=\"\(summary.variant)\" encoding=\(summary.encoding)")

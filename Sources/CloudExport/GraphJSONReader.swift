@@ -14,6 +14,10 @@ struct GraphJSONReader {
     let file: String
     let timeZone: TimeZone?
     var stats = Stats()
+    /// The last domain name and password policies read: nearly every user repeats them, and
+    /// sharing one String keeps a million users from holding a million copies.
+    private var lastDomain = ""
+    private var lastPolicies = ""
 
     struct Stats {
         var users = 0
@@ -240,7 +244,10 @@ struct GraphJSONReader {
             user.onPremisesProvisioningErrors = try readProvisioningErrors(&lex)
             return true
         default:
-            let value = try readString(name, &lex)
+            var value = try readString(name, &lex, reusing: key == .onPremisesDomainName ? lastDomain
+                                                          : key == .passwordPolicies ? lastPolicies : nil)
+            if key == .onPremisesDomainName, let v = value { lastDomain = v; value = v }
+            if key == .passwordPolicies, let v = value { lastPolicies = v; value = v }
             switch key {
             case .id: user.id = value
             case .userPrincipalName: user.userPrincipalName = value
@@ -260,12 +267,14 @@ struct GraphJSONReader {
     /// Field names for messages, by `Key.rawValue`.
     private static let names = CloudUserField.allCases.map(\.rawValue)
 
-    private func readString(_ name: String, _ lex: inout JSONLexer) throws(CloudExportError) -> String? {
+    private func readString(_ name: String, _ lex: inout JSONLexer, reusing previous: String? = nil) throws(CloudExportError) -> String? {
         let m = lex.mark
         switch try lex.peekNonWhitespace() {
         case 0x22:
             try lex.readString()
-            return lex.scratchCount == 0 ? nil : lex.scratchString
+            if lex.scratchCount == 0 { return nil }
+            if let previous, lex.withScratch({ previous.utf8.elementsEqual($0) }) { return previous }
+            return lex.scratchString
         case 0x6E:
             _ = try lex.readLiteral()
             return nil
