@@ -116,14 +116,16 @@ measure() { # output file, command...: prints "seconds peak_kib" of the command
 cat "$FILE" > /dev/null   # warm the page cache for both readers alike
 
 read -r CT CM <<<"$(measure "$WORK/cloud-read.out" "$BIN" "$FILE")"
+read -r AT AM <<<"$(measure /dev/null "$BIN" "$FILE" --all)"
 read -r JT JM <<<"$(measure /dev/null jq -c '.value[]' "$FILE")"
 cat "$WORK/cloud-read.out" >&2
 
-awk -v users="$USERS" -v size="$SIZE" -v ct="$CT" -v cm="$CM" -v jt="$JT" -v jm="$JM" 'BEGIN {
+awk -v users="$USERS" -v size="$SIZE" -v ct="$CT" -v cm="$CM" -v at="$AT" -v am="$AM" -v jt="$JT" -v jm="$JM" 'BEGIN {
     mb = size / 1048576
     printf "file:       %d users, %.0f MiB (Graph /users pages, %d users a page)\n", users, mb, 999
     printf "cloud-read (CloudExport): %6.2f s  %7.1f MiB/s  peak RSS %7.1f MiB\n", ct, mb / ct, cm / 1024
     printf "baseline jq -c .value[] > /dev/null: %6.2f s  %7.1f MiB/s  peak RSS %7.1f MiB\n", jt, mb / jt, jm / 1024
     printf "ratio cloud-read / jq: time %.2f, peak RSS %.3f\n", ct / jt, cm / jm
     printf "peak RSS / file size: %.4f\n", (cm * 1024) / size
+    printf "for reference, every user kept in memory (readAll): %6.2f s  peak RSS %7.1f MiB\n", at, am / 1024
 }'
