@@ -22,14 +22,22 @@ struct PHSCheck: ParsableCommand {
 
     /// Runs the command and turns every failure into a message on standard error and the
     /// exit code of DESIGN.md: usage errors exit 2 (argument-parser's default is 64).
+    /// A `--config FILE` is read first and its options join the command line's (ConfigFile).
     static func main() {
+        let expansion: ConfigFile.Expansion
+        do {
+            expansion = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), root: Self.self)
+        } catch {
+            FileHandle.standardError.write(Data("phs-check: \(error.message)\n".utf8))
+            Foundation.exit(error.status.rawValue)
+        }
         let command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(expansion.arguments)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                FileHandle.standardError.write(Data((expansion.annotate(fullMessage(for: error)) + "\n").utf8))
                 Foundation.exit(ExitStatus.usage.rawValue)
             }
             exit(withError: error)
@@ -38,7 +46,7 @@ struct PHSCheck: ParsableCommand {
             var command = command
             try command.run()
         } catch let failure as Failure {
-            FileHandle.standardError.write(Data("phs-check: \(failure.message)\n".utf8))
+            FileHandle.standardError.write(Data((expansion.annotate("phs-check: \(failure.message)") + "\n").utf8))
             Foundation.exit(failure.status.rawValue)
         } catch {
             exit(withError: error)

@@ -10,6 +10,13 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log what phs-check does on standard error.")
     var verbose = false
 
+    /// Read by `ConfigFile.expand` before parsing (PHSCheck.main); declared here so that it
+    /// shows in --help and the parser accepts it.
+    @Option(name: .customLong("config"), help: ArgumentHelp(
+        "A YAML file of options: keys are the long option names (ldap-url: ldaps://dc1.example.com, grace: 2h). The command line wins.",
+        valueName: "file"))
+    var config: String?
+
     /// A logger to standard error (standard output is for reports), bootstrapped once.
     func makeLogger() -> Logger {
         let level: Logger.Level = verbose ? .debug : (quiet ? .error : .warning)

@@ -1,0 +1,428 @@
+import ArgumentParser
+import Foundation
+import Yams
+
+/// `--config FILE`: a YAML file of option values, turned into command-line arguments before
+/// parsing (DESIGN.md, "Commands": any option can live there, the command line wins).
+///
+/// Keys are the long option names without dashes (`ldap-url`, `grace`, `fail-on`). A scalar
+/// becomes `--key=value`, a list becomes `--key=v1 --key=v2` (repeatable options only), a
+/// switch becomes `--key` when true and nothing when false; an empty value (`key:`, `~`,
+/// `null`) sets nothing. An option the command line gives is taken from the command line
+/// only: for a repeatable option the command line's values replace the file's.
+///
+/// The keys are not listed here: they come from argument-parser's own description of every
+/// command (`--experimental-dump-help`), so a new option is a config key the moment it exists.
+/// A key that some other command takes is skipped, so one file serves every command; a key
+/// that no command takes is an error naming the file, line and key.
+///
+/// No message ever quotes a value from the file, nor a line of it: a password pasted there
+/// by mistake must not reach a terminal or a log.
+struct ConfigFile {
+    /// One option the file set and the command line did not.
+    struct Setting: Equatable {
+        var key: String
+        var line: Int
+        var arguments: [String]
+    }
+
+    /// The arguments to parse, and the file they came from.
+    struct Expansion {
+        var arguments: [String]
+        var path: String?
+        var applied: [Setting] = []
+
+        /// `message` with a line per option it names that came from the file, so that an error
+        /// about `--grace 2x` says where `2x` was written. argument-parser's usage lines, which
+        /// name options too, stay last.
+        func annotate(_ message: String) -> String {
+            let (text, usage) = message.range(of: "\nUsage:").map {
+                (String(message[..<$0.lowerBound]), String(message[$0.lowerBound...]))
+            } ?? (message, "")
+            guard let path else { return message }
+            var seen: Set<String> = []
+            var notes = ""
+            for setting in applied where !seen.contains(setting.key) && Self.mentions(text, option: setting.key) {
+                seen.insert(setting.key)
+                notes += "\nphs-check: note: --\(setting.key) is set in \(path) line \(setting.line)"
+            }
+            return text + notes + usage
+        }
+
+        /// Whether `message` names `--option` itself (not `--option-longer`).
+        static func mentions(_ message: String, option: String) -> Bool {
+            let needle = "--" + option
+            var rest = message[...]
+            while let range = rest.range(of: needle) {
+                let next = rest[range.upperBound...].first
+                if next.map({ !($0.isLetter || $0.isNumber || $0 == "-") }) ?? true { return true }
+                rest = rest[range.upperBound...]
+            }
+            return false
+        }
+    }
+
+    /// Keys that are options of every command but mean nothing in a file.
+    static let reservedKeys: Set<String> = ["help", "version", "config", "experimental-dump-help"]
+
+    /// `arguments` (without the program name) with the options of the `--config` file they
+    /// name inserted after the subcommand's name. Without `--config`, or when the command
+    /// takes no `--config`, `arguments` come back unchanged for the parser to judge.
+    static func expand(_ arguments: [String], root: any ParsableCommand.Type) throws(Failure) -> Expansion {
+        guard arguments.contains(where: { $0 == "--config" || $0.hasPrefix("--config=") }) else {
+            return Expansion(arguments: arguments)
+        }
+        let catalog = try OptionCatalog(root: root)
+        let (command, start) = catalog.command(for: arguments)
+        guard command.entry(long: "config") != nil else { return Expansion(arguments: arguments) }
+
+        // What the command line says: the file's path, and which options it sets itself.
+        var path: String?
+        var given: Set<String> = []
+        var index = start
+        while index < arguments.count {
+            let token = arguments[index]
+            index += 1
+            if token == "--" { break }
+            if token == "--config" {
+                guard index < arguments.count else { return Expansion(arguments: arguments) }  // the parser says what is missing
+                path = arguments[index]
+                index += 1
+            } else if token.hasPrefix("--config=") {
+                path = String(token.dropFirst("--config=".count))
+            } else if token.hasPrefix("--") {
+                let name = token.dropFirst(2).prefix { $0 != "=" }
+                if let entry = command.entry(long: String(name)) { given.insert(entry.key) }
+            } else if token.hasPrefix("-"), token.count > 1 {
+                for letter in token.dropFirst() {
+                    guard let entry = command.entry(short: letter) else { break }
+                    given.insert(entry.key)
+                    if !entry.isFlag { break }
+                }
+            }
+        }
+        guard let path else { return Expansion(arguments: arguments) }
+        guard !path.isEmpty else { throw .usage("--config: name a YAML file, e.g. --config /etc/phs-check.yaml") }
+
+        let settings = try read(path: path, catalog: catalog, command: command)
+        let applied = settings.filter { !given.contains($0.key) }
+        let merged = Array(arguments[..<start]) + applied.flatMap(\.arguments) + Array(arguments[start...])
+        return Expansion(arguments: merged, path: path, applied: applied)
+    }
+
+    /// Every setting of the file that `command` takes; every key is checked against every
+    /// command, so a mistake shows whichever command runs.
+    static func read(path: String, catalog: OptionCatalog, command: OptionCatalog.Command) throws(Failure) -> [Setting] {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .usage("--config \(path) is a directory: name the YAML file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .usage("--config \(path): cannot read it; check the path and its permissions")
+        }
+        guard var text = String(data: data, encoding: .utf8) else {
+            throw .usage("--config \(path): not UTF-8 text; save the file as UTF-8")
+        }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        return try settings(yaml: text, path: path, catalog: catalog, command: command)
+    }
+
+    static func settings(yaml text: String, path: String, catalog: OptionCatalog,
+                         command: OptionCatalog.Command) throws(Failure) -> [Setting] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw syntaxFailure(error, path: path, text: text)
+        } catch {
+            throw .usage("\(path): not valid YAML: \(error)")
+        }
+        guard let root else { return [] }  // empty, or nothing but comments
+        if isNull(root) { return [] }
+        guard let mapping = root.mapping else {
+            throw .usage("\(path):\(root.mark?.line ?? 1): expected option names and values, one per line, such as `grace: 2h`")
+        }
+
+        var settings: [Setting] = []
+        var firstLine: [String: Int] = [:]
+        for (keyNode, valueNode) in mapping {
+            let line = keyNode.mark?.line ?? 1
+            guard let key = keyNode.scalar?.string, !isNull(keyNode) else {
+                throw .usage("\(path):\(line): a key must be an option name such as ldap-url")
+            }
+            if key == "config" {
+                throw .usage("\(path):\(line): config: a config file cannot name another one; pass each with --config")
+            }
+            guard !reservedKeys.contains(key), let known = catalog.entry(key: key) else {
+                throw unknownKey(key, path: path, line: line, catalog: catalog)
+            }
+            if let first = firstLine[known.key] {
+                throw .usage("\(path):\(line): \(key) is set twice (also on line \(first)); keep one")
+            }
+            firstLine[known.key] = line
+            // Judge the value with this command's own definition when it takes the key.
+            let entry = command.entry(long: key) ?? known
+            guard let arguments = try arguments(for: valueNode, key: key, entry: entry, command: command,
+                                                path: path, line: line)
+            else { continue }
+            if command.entry(long: key) != nil {
+                settings.append(Setting(key: entry.key, line: line, arguments: arguments))
+            }
+        }
+        return settings
+    }
+
+    /// The arguments one key stands for; nil when the value is empty.
+    private static func arguments(for value: Node, key: String, entry: OptionCatalog.Entry, command: OptionCatalog.Command,
+                                  path: String, line keyLine: Int) throws(Failure) -> [String]? {
+        let line = value.mark?.line ?? keyLine
+        if isNull(value) { return nil }  // `key:`, `~`, `null`; a quoted "" is a value
+        if entry.isFlag {
+            if entry.isRepeating, let scalar = value.scalar, let count = Int(scalar.string), (0...100).contains(count) {
+                return Array(repeating: "--\(key)", count: count)
+            }
+            guard let scalar = value.scalar, let on = switchValue(scalar.string) else {
+                throw .usage("\(path):\(line): \(key) is a switch: write \(key): true or \(key): false")
+            }
+            if on { return ["--\(key)"] }
+            // A flag with an inversion (`--no-x`) can be turned off explicitly; otherwise off is its default.
+            if command.entry(long: "no-" + key) != nil { return ["--no-\(key)"] }
+            return []
+        }
+        switch value {
+        case .scalar(let scalar):
+            return ["--\(key)=\(scalar.string)"]
+        case .sequence(let items):
+            guard entry.isRepeating else {
+                throw .usage("\(path):\(line): \(key) takes one value, not a list")
+            }
+            var out: [String] = []
+            for item in items {
+                guard let scalar = item.scalar else {
+                    throw .usage("\(path):\(item.mark?.line ?? line): \(key): each item of the list must be one value")
+                }
+                if isNull(item) { continue }
+                out.append("--\(key)=\(scalar.string)")
+            }
+            return out
+        case .mapping:
+            let takes = entry.isRepeating ? "a value or a list of values" : "one value"
+            throw .usage("\(path):\(line): \(key) takes \(takes), not `name: value` pairs; check the indentation")
+        case .alias:
+            throw .usage("\(path):\(line): \(key): write the value itself, not an alias")
+        }
+    }
+
+    /// A plain `~`, `null` or nothing; a quoted "" is an empty string.
+    private static func isNull(_ node: Node) -> Bool {
+        node.scalar != nil && node.tag.rawValue == Tag.Name.null.rawValue
+    }
+
+    private static func switchValue(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on": true
+        case "false", "no", "off": false
+        default: nil
+        }
+    }
+
+    // MARK: - Messages
+
+    private static func unknownKey(_ key: String, path: String, line: Int, catalog: OptionCatalog) -> Failure {
+        let normalized = normalize(key)
+        if isPasswordLike(normalized) {
+            return .usage("""
+                \(path):\(line): \(key): a config file never holds a password. Use bind-password-file \
+                (a file holding only the password, readable by this account alone) or the environment \
+                variable PHS_CHECK_BIND_PASSWORD
+                """)
+        }
+        var message = "\(path):\(line): unknown key \(key): no phs-check command has an option --\(key)"
+        if let suggestion = suggestion(for: key, among: catalog.keys) {
+            message += "; did you mean \(suggestion)?"
+        } else {
+            message += " (keys are the long option names without dashes; see phs-check help COMMAND)"
+        }
+        return .usage(message)
+    }
+
+    static func isPasswordLike(_ key: String) -> Bool {
+        key.contains("password") || key.contains("passwd") || key.contains("secret")
+            || key.hasSuffix("pw") || key.hasSuffix("pwd") || key.hasSuffix("pass")
+    }
+
+    /// `ldapUrl`, `LDAP_URL`, `--ldap-url` → `ldap-url`.
+    static func normalize(_ key: String) -> String {
+        var out = ""
+        var previous: Character?
+        for character in key.drop(while: { $0 == "-" }) {
+            if character.isUppercase, let previous, previous.isLowercase || previous.isNumber { out.append("-") }
+            out.append(character == "_" || character == " " ? "-" : character)
+            previous = character
+        }
+        return out.lowercased()
+    }
+
+    /// The known key `key` most probably meant, if one is close enough.
+    static func suggestion(for key: String, among keys: [String]) -> String? {
+        let normalized = normalize(key)
+        if keys.contains(normalized) { return normalized }
+        let bare = normalized.replacingOccurrences(of: "-", with: "")
+        if let same = keys.first(where: { $0.replacingOccurrences(of: "-", with: "") == bare }) { return same }
+        let limit = normalized.count <= 4 ? 1 : 2
+        let scored = keys.map { ($0, editDistance(normalized, $0)) }.filter { $0.1 <= limit }
+        return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0
+    }
+
+    /// Optimal string alignment distance: insertions, deletions, substitutions and
+    /// transpositions of neighbours each cost one.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return d[a.count][b.count]
+    }
+
+    /// A YAML error as `FILE:LINE:COLUMN: ...`, without quoting the line (it may hold a secret).
+    private static func syntaxFailure(_ error: YamlError, path: String, text: String) -> Failure {
+        func context(_ context: YamlError.Context?) -> String {
+            guard let context, !context.text.isEmpty else { return "" }
+            return " (\(context.text) that starts on line \(context.mark.line))"
+        }
+        switch error {
+        case .scanner(let ctx, let problem, let mark, _), .parser(let ctx, let problem, let mark, _),
+             .composer(let ctx, let problem, let mark, _):
+            return .usage("\(path):\(mark.line):\(mark.column): not valid YAML: \(problem)\(context(ctx))")
+        case .reader(let problem, let offset, _, _):
+            let line = offset.map { offset in text.utf8.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) } }
+            return .usage("\(path):\(line.map(String.init) ?? "?"): not valid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let ctx):
+            return .usage("\(path):\(ctx.mark.line): \(duplicates.sorted().joined(separator: ", ")) set twice; keep one")
+        default:
+            return .usage("\(path): not valid YAML")
+        }
+    }
+}
+
+/// Every option of every command, as argument-parser describes them
+/// (`ParsableCommand._dumpHelp()`, the JSON that `--experimental-dump-help` prints:
+/// `ArgumentParserToolInfo.ToolInfoV0`, serialization version 0).
+struct OptionCatalog {
+    /// One option or flag; `key` is its preferred long name.
+    struct Entry {
+        var key: String
+        var longNames: [String]
+        var shortNames: [Character]
+        var isFlag: Bool
+        var isRepeating: Bool
+    }
+
+    struct Command {
+        var names: [String]
+        var entries: [Entry]
+        var subcommands: [Command]
+
+        func entry(long name: String) -> Entry? { entries.first { $0.longNames.contains(name) } }
+        func entry(short letter: Character) -> Entry? { entries.first { $0.shortNames.contains(letter) } }
+    }
+
+    var root: Command
+
+    init(root type: any ParsableCommand.Type) throws(Failure) {
+        let info: ToolInfo
+        do {
+            info = try JSONDecoder().decode(ToolInfo.self, from: Data(type._dumpHelp().utf8))
+        } catch {
+            throw .usage("cannot read argument-parser's description of the options (\(error)); --config needs it")
+        }
+        guard info.serializationVersion == 0 else {
+            throw .usage("argument-parser describes its options in version \(info.serializationVersion), --config reads version 0")
+        }
+        root = Self.command(info.command)
+    }
+
+    /// The command the arguments name (`check`, `compare`...), and where its own arguments start.
+    func command(for arguments: [String]) -> (Command, Int) {
+        var command = root
+        var index = 0
+        while index < arguments.count, let next = command.subcommands.first(where: { $0.names.contains(arguments[index]) }) {
+            command = next
+            index += 1
+        }
+        return (command, index)
+    }
+
+    /// Every command below the root except argument-parser's own `help`.
+    var commands: [Command] {
+        func walk(_ command: Command) -> [Command] {
+            command.subcommands.filter { $0.names.first != "help" }.flatMap { [$0] + walk($0) }
+        }
+        return walk(root)
+    }
+
+    /// The entry for a config key, from the first command that takes it.
+    func entry(key: String) -> Entry? {
+        for command in commands {
+            if let entry = command.entry(long: key), !ConfigFile.reservedKeys.contains(entry.key) { return entry }
+        }
+        return nil
+    }
+
+    /// Every config key: every long name of every command's options, but the reserved ones.
+    var keys: [String] {
+        var seen: Set<String> = []
+        return commands.flatMap(\.entries).flatMap(\.longNames)
+            .filter { !ConfigFile.reservedKeys.contains($0) && seen.insert($0).inserted }
+    }
+
+    private static func command(_ info: CommandInfo) -> Command {
+        let entries = (info.arguments ?? []).compactMap { argument -> Entry? in
+            guard argument.kind == "option" || argument.kind == "flag" else { return nil }
+            let names = argument.names ?? []
+            let longs = names.filter { $0.kind == "long" }.map(\.name)
+            let shorts = names.filter { $0.kind == "short" }.compactMap(\.name.first)
+            let preferred = argument.preferredName.flatMap { $0.kind == "long" ? $0.name : nil }
+            guard let key = preferred ?? longs.first else { return nil }
+            return Entry(key: key, longNames: longs, shortNames: shorts, isFlag: argument.kind == "flag",
+                         isRepeating: argument.isRepeating ?? false)
+        }
+        return Command(names: [info.commandName] + (info.aliases ?? []), entries: entries,
+                       subcommands: (info.subcommands ?? []).map(command))
+    }
+
+    private struct ToolInfo: Decodable {
+        var serializationVersion: Int
+        var command: CommandInfo
+    }
+
+    private struct CommandInfo: Decodable {
+        var commandName: String
+        var aliases: [String]?
+        var subcommands: [CommandInfo]?
+        var arguments: [ArgumentInfo]?
+    }
+
+    private struct ArgumentInfo: Decodable {
+        var kind: String
+        var names: [NameInfo]?
+        var preferredName: NameInfo?
+        var isRepeating: Bool?
+    }
+
+    private struct NameInfo: Decodable {
+        var kind: String
+        var name: String
+    }
+}
