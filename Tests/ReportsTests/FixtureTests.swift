@@ -1,3 +1,4 @@
+import Foundation
 import SyncAudit
 import Testing
 
@@ -11,8 +12,8 @@ struct FixtureTests {
         #expect(report.findings.contains { $0.scope == .tenant })
         #expect(report.findings.contains { $0.directoryUser?.samAccountName == ReportFixture.hostileName })
         #expect(report.findings.allSatisfy { $0.status != nil })
-        #expect(report.findings.count == 19)
-        #expect(report.result.oldestNotSyncedAge == 9 * 86_400 + 2 * 3600)
+        #expect(report.findings.count == 20)
+        #expect(report.result.oldestNotSyncedAge == TimeInterval(9 * 86_400 + 2 * 3600))
     }
 
     @Test("The clean report has no findings")
