@@ -148,7 +148,7 @@ public struct DirectoryCollector: Sendable {
                 try directory.search(base: base, scope: plan.scope, filter: plan.query.filter,
                                      attributes: plan.query.attributes, pageSize: nil,
                                      onPage: { _ in }, onEntry: { users.append(DirectoryUser(entry: $0)) })
-            } catch let error as LDAPError where error.code == .noSuchObject {
+            } catch let error as LDAPError where error.code == .noSuchObject || error.code == .invalidDNSyntax {
                 return []
             }
             return users

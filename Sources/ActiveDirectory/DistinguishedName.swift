@@ -16,6 +16,16 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
     public let rdns: [[Attribute]]
     public let description: String
 
+    /// RFC 4514 `attributeType`: a descr (`ALPHA *(ALPHA / DIGIT / "-")`) or a numeric OID.
+    static func isAttributeType(_ t: String) -> Bool {
+        let u = Array(t.utf8)
+        guard let first = u.first else { return false }
+        func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        if isAlpha(first) { return u.allSatisfy { isAlpha($0) || isDigit($0) || $0 == 0x2D } }
+        return u.allSatisfy { isDigit($0) || $0 == 0x2E } && !t.hasPrefix(".") && !t.hasSuffix(".") && !t.contains("..")
+    }
+
     /// `nil` when `text` is not a DN (no `=` in an RDN, a dangling escape, ...). `""` is the root.
     public init?(_ text: String) {
         description = text
@@ -40,7 +50,7 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
         }
         func finishAttribute() -> Bool {
             let t = String(decoding: type, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            guard inValue, !t.isEmpty else { return false }
+            guard inValue, Self.isAttributeType(t) else { return false }
             rdn.append(Attribute(type: t, value: String(decoding: value[..<significant], as: UTF8.self)))
             type = []; value = []; inValue = false; significant = 0
             return true

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// `phs-check collect` against the real Samba AD DC and slapd of scripts/test-directory.sh.
-@Suite(.enabled(if: TestDirectory.available), .serialized)
+extension DirectoryWriters {
+@Suite(.enabled(if: TestDirectory.available))
 struct CollectTests {
     /// One snapshot read back: the header and the users by sAMAccountName.
     struct Snapshot {
@@ -249,4 +250,5 @@ struct CollectTests {
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: text)
     }
+}
 }

@@ -87,7 +87,10 @@ enum SchemaValidator {
         import json, sys
         from jsonschema import Draft202012Validator
         folder, header_name, line_name, path = sys.argv[1:5]
-        load = lambda n: json.load(open(f"{folder}/{n}.schema.json"))
+        def load(n):
+            schema = json.load(open(f"{folder}/{n}.schema.json"))
+            schema.pop("$id", None)  # a relative $id makes older jsonschema try to fetch "#/$defs/..." remotely
+            return schema
         header, line = Draft202012Validator(load(header_name)), Draft202012Validator(load(line_name)) if line_name != "-" else None
         errors = []
         with open(path) as f:

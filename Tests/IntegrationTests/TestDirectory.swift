@@ -75,3 +75,7 @@ struct TestDirectory: Sendable {
 }
 
 struct TestDirectoryMissing: Error {}
+
+/// The suites that change the test DC or read all of it: serialized together, so that a
+/// whole-domain read never sees another suite's users half created.
+@Suite(.serialized) enum DirectoryWriters {}

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// Every cloud export that cannot be read right, used through the CLI (`compare`): a clear
+/// message naming the file (and line or offset where there is one), exit 2, and no report.
+@Suite struct CloudCLITests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("CloudExportTests/Fixtures")
+
+    /// A one-user snapshot, as `collect` writes it.
+    static let snapshot: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cloud-cli-\(UUID().uuidString).jsonl").path
+        let text = """
+            {"baseDN":"DC=corp,DC=contoso,DC=com","collectedAt":"2024-07-02T00:00:00Z","kind":"phs-check/ad-snapshot","server":"ldaps://dc1.corp.contoso.com","version":1}
+            {"accountExpires":null,"adminDescription":null,"consistencyGuid":null,"distinguishedName":"CN=Alice Martin,OU=Staff,DC=corp,DC=contoso,DC=com","enabled":true,"flags":["NORMAL_ACCOUNT"],"lockedOut":false,"mustChangePassword":false,"objectGUID":"62a29e84-3449-496d-9418-ed9ad734d684","objectGUIDBase64":"hJ6iYkk0bUmUGO2a1zTWhA==","objectSid":"S-1-5-21-3623811015-3361044348-30300820-1103","passwordExpired":false,"pwdLastSet":"2023-11-14T22:13:20Z","pwdLastSetRaw":"133444208000000000","samAccountName":"alice","uSNChanged":1,"unicodePwdLastChanged":"2023-11-14T22:13:20Z","userAccountControl":512,"userPrincipalName":"alice@corp.contoso.com","whenChanged":"2023-11-14T22:13:20Z"}
+
+            """
+        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }()
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var file: String
+        var mentions: [String]
+        var extra: [String] = []
+        var testDescription: String { file }
+    }
+
+    static let cases: [Case] = [
+        Case(file: "truncated.json", mentions: ["truncated.json", "line"]),
+        Case(file: "malformed.json", mentions: ["malformed.json", "line"]),
+        Case(file: "trailing-garbage.json", mentions: ["trailing-garbage.json"]),
+        Case(file: "empty.json", mentions: ["empty.json", "empty"]),
+        Case(file: "no-users.json", mentions: ["no-users.json"]),
+        Case(file: "invalid-utf8.json", mentions: ["invalid-utf8.json", "byte"]),
+        Case(file: "truncated-utf16le.json", mentions: ["truncated-utf16le.json"]),
+        Case(file: "plain-text.txt", mentions: ["plain-text.txt"]),
+        Case(file: "organization-as-cloud.json", mentions: ["--tenant"]),
+        Case(file: "admin-center-download.csv", mentions: ["admin-center-download.csv", "Get-MgUser"]),
+        Case(file: "ambiguous-dates.csv", mentions: ["ambiguous-dates.csv", "--cloud-date-format"], extra: ["--cloud-timezone", "Europe/Amsterdam"]),
+        Case(file: "unterminated-quote.csv", mentions: ["unterminated-quote.csv", "line"]),
+        Case(file: "wrong-field-count.csv", mentions: ["wrong-field-count.csv", "line"]),
+        Case(file: "incomplete-pages.json", mentions: ["incomplete-pages.json", "nextLink"]),
+    ]
+
+    @Test("A bad export exits 2 with a message naming the file, and prints no report", arguments: cases)
+    func refused(_ c: Case) throws {
+        let path = Self.fixtures.appendingPathComponent("errors/\(c.file)").path
+        let result = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", path, "--format", "json"] + c.extra)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty, "a refused export must not print a report")
+        for text in c.mentions { #expect(result.stderr.contains(text), "\(result.stderr)") }
+    }
+
+    @Test("A CSV export without --cloud-timezone is refused with the option to set")
+    func csvNeedsTimeZone() throws {
+        let path = Self.fixtures.appendingPathComponent("valid/mg-csv-en-us.csv").path
+        let result = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--cloud-timezone"))
+        let ok = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", path, "--cloud-timezone", "Europe/Amsterdam", "--format", "json", "--fail-on", "never"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
+    @Test("A bad option value exits 2 naming the option", arguments: [
+        (["--cloud-format", "xml"], "--cloud-format"), (["--grace", "soon"], "--grace"),
+        (["--as-of", "yesterday"], "--as-of"), (["--cloud-timezone", "Mars/Olympus"], "--cloud-timezone"),
+    ])
+    func badOption(_ extra: [String], _ option: String) throws {
+        let path = Self.fixtures.appendingPathComponent("valid/graph-response.json").path
+        let result = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", path] + extra)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(option), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test("A damaged snapshot names its file and line")
+    func badSnapshot() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).jsonl").path
+        try (String(contentsOfFile: Self.snapshot, encoding: .utf8) + "{\"distinguishedName\": 5}\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.phsCheck(["compare", "--snapshot", path, "--cloud", Self.fixtures.appendingPathComponent("valid/graph-response.json").path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(path) && result.stderr.contains("line 3"), "\(result.stderr)")
+    }
+}
