@@ -56,14 +56,19 @@ die() { say "FAILED: $*"; exit 1; }
 secs() { printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100)); } # milliseconds -> "12.3"
 lap() { # record how long the step that just ended took
     local now line; now=$(date +%s%3N)
-    line=$(printf '%-44s %6s s' "$1" "$(secs $((now - STEP_T)))")
+    line=$(printf '%-48s %6s s' "$1" "$(secs $((now - STEP_T)))")
     TIMINGS+=("$line"); say "$line"
     STEP_T=$now
 }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (podman as root, debootstrap, ip netns)"
-exec 9> /run/lock/phs-podman-smoke.lock
-flock -n 9 || die "another docker/podman-smoke.sh is running"
+# One run at a time (a pid file, not flock: the lock's descriptor would be inherited by conmon).
+PIDFILE=/run/phs-podman-smoke.pid
+if [ -f "$PIDFILE" ] && other=$(cat "$PIDFILE") && [ "$other" != $$ ] &&
+    grep -qa podman-smoke "/proc/$other/cmdline" 2>/dev/null; then
+    die "another docker/podman-smoke.sh is running (pid $other)"
+fi
+echo $$ > "$PIDFILE"
 
 # --- 1. packages ----------------------------------------------------------------------------------
 # podman, runc (crun fails on some hosts' cgroups), debootstrap for the base image, iproute2 and
@@ -76,7 +81,7 @@ if $COMPOSE_MODE; then
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = 'install ok installed' ] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
@@ -97,12 +102,12 @@ in_ns() { nsenter --net="/run/netns/$NETNS" "$@"; } # the container's "host" net
 
 remove_container() {
     if $COMPOSE_MODE && [ -x "$WORK/venv/bin/podman-compose" ]; then
-        compose down -t 30 >/dev/null 2>&1 || true
+        compose down -t 0 >/dev/null 2>&1 || true
     fi
     local c
     for c in "$NAME" $(compose_containers); do
         if "${PODMAN[@]}" container exists "$c" 2>/dev/null; then
-            "${PODMAN[@]}" rm -f -t 30 "$c" >/dev/null 2>&1 || true
+            "${PODMAN[@]}" rm -f -t 0 "$c" >/dev/null 2>&1 || true
         fi
     done
     if $COMPOSE_MODE && "${PODMAN[@]}" pod exists "pod_$PROJECT" 2>/dev/null; then
@@ -120,11 +125,12 @@ compose() { # podman-compose on docker/compose.yaml, in the container's "host" n
 remove_netns() {
     if [ -e "/run/netns/$NETNS" ]; then ip netns delete "$NETNS" 2>/dev/null || true; fi
 }
-remove_work() {
+remove_work() { # [folder]
+    local dir=${1:-$WORK}
     # debootstrap mounts proc and sys in its target: never delete through a mount left behind.
-    awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
+    awk -v w="$dir/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
         while read -r m; do umount -l "$m" 2>/dev/null || true; done
-    rm -rf --one-file-system "$WORK"
+    rm -rf --one-file-system "$dir"
 }
 cleanup() {
     local rc=$?
@@ -135,8 +141,14 @@ cleanup() {
     fi
     remove_container
     remove_netns
-    if $REMOVE_IMAGES; then "${PODMAN[@]}" rmi -f "$IMAGE" "$BASE_IMAGE" >/dev/null 2>&1 || true; fi
+    if $REMOVE_IMAGES; then # both modes' tags, and the base
+        local i
+        for i in localhost/phs-check-testdc:smoke localhost/phs-check-testdc:latest "$BASE_IMAGE"; do
+            "${PODMAN[@]}" rmi -f "$i" >/dev/null 2>&1 || true
+        done
+    fi
     remove_work
+    rm -f "$PIDFILE"
     exit $rc
 }
 trap cleanup EXIT
@@ -144,11 +156,10 @@ trap 'exit 130' INT TERM
 
 remove_container
 remove_netns
-for old in /var/tmp/phs-podman-smoke.*; do
+for old in /var/tmp/phs-podman-smoke.*; do # the pid file above: no other run uses them
     [ -d "$old" ] && [ "$old" != "$WORK" ] || continue
-    grep -q " $old/" /proc/mounts && continue # still mounted: leave it alone
     say "removing $old left by an earlier run"
-    rm -rf --one-file-system "$old"
+    remove_work "$old"
 done
 
 # --- 2. base image --------------------------------------------------------------------------------
@@ -238,7 +249,8 @@ if $COMPOSE_MODE; then
     say "podman-compose -f docker/compose.yaml up -d testdc (host network of namespace $NETNS, state $STATE)"
     compose up -d --no-build testdc > "$WORK/compose-up.log" 2>&1 ||
         { cat "$WORK/compose-up.log" >&2; die "podman-compose up failed"; }
-    NAME=$(compose_containers | head -1)
+    NAME=$(compose_containers)
+    NAME=${NAME%%$'\n'*}
     [ -n "$NAME" ] || die "podman-compose made no container"
 else
     say "running $NAME (host network of namespace $NETNS, state $STATE)"
@@ -263,7 +275,7 @@ ready() {
     else # the same test: the ticket cache the script makes once the users are in (they are
         # made after Samba first starts), and LDAPS as Administrator finding the last one
         [ -f "$STATE/krb5cc" ] &&
-            ldaps_in_container "OU=Bulk,$BASE_DN" '(sAMAccountName=bulk1100)' | grep -q '^dn: CN=bulk1100,'
+            ldaps_in_container "OU=Bulk,$BASE_DN" '(sAMAccountName=bulk1100)' | grep '^dn: CN=bulk1100,' >/dev/null
     fi
 }
 wait_ready() { # seconds
@@ -277,7 +289,8 @@ wait_ready() { # seconds
     die "LDAPS with the test users did not come up in $1 s"
 }
 wait_ready 300
-"${PODMAN[@]}" logs "$NAME" 2>&1 | grep -q 'provisioning Samba AD DC' || die "no provisioning in the log"
+container_log() { "${PODMAN[@]}" logs "$NAME" 2>&1; }
+grep -q 'provisioning Samba AD DC' <<< "$(container_log)" || die "no provisioning in the log"
 lap "first start: provision + users, LDAPS ready"
 
 check_users() {
@@ -296,7 +309,7 @@ check_users
 # The "host" side, as tests on the host see a compose-run DC: the variables of
 # `scripts/test-directory.sh env` for this state folder, used from the container's network.
 check_host_side() {
-    if ! getent hosts dc1.phs.test | grep -q '^127\.0\.0\.1'; then
+    if ! grep -q '^127\.0\.0\.1' <<< "$(getent hosts dc1.phs.test)"; then
         say "skipping the host-side checks: dc1.phs.test does not resolve to 127.0.0.1 on this machine"
         return 0
     fi
@@ -333,7 +346,7 @@ stop_container() {
 stop_container
 code=$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$NAME")
 [ "$code" -eq 0 ] || die "the container exited with $code on SIGTERM (expected 0)"
-"${PODMAN[@]}" logs "$NAME" 2>&1 | grep -q 'stopping Samba' || die "Samba was not stopped by the script"
+grep -q 'stopping Samba' <<< "$(container_log)" || die "Samba was not stopped by the script"
 say "SIGTERM: the script stopped Samba, exit code 0"
 lap "stop (SIGTERM)"
 
@@ -343,7 +356,7 @@ else
     in_ns "${PODMAN[@]}" start "$NAME" > /dev/null
 fi
 wait_ready 120
-[ "$("${PODMAN[@]}" logs "$NAME" 2>&1 | grep -c 'provisioning Samba AD DC')" -eq 1 ] ||
+[ "$(grep -c 'provisioning Samba AD DC' <<< "$(container_log)")" -eq 1 ] ||
     die "the restart provisioned again instead of reusing the state folder"
 lap "restart on the kept state, LDAPS ready"
 check_users
@@ -354,5 +367,5 @@ lap "second checks, stop, remove"
 
 say "timings:"
 for t in "${TIMINGS[@]}"; do say "  $t"; done
-say "  $(printf '%-44s %6s s' total "$(secs $(($(date +%s%3N) - T0)))")"
+say "  $(printf '%-48s %6s s' total "$(secs $(($(date +%s%3N) - T0)))")"
 say "PASSED"
