@@ -1,0 +1,88 @@
+public import Foundation
+public import SyncAudit
+
+/// A failure to open, read or write a history database: one sentence naming the file.
+public struct RunHistoryError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One recorded run, as `phs-check history` lists it.
+public struct RunSummary: Sendable, Hashable {
+    public var id: Int64
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var succeeded: Bool
+    /// Why the run failed (`nil` for a run that succeeded).
+    public var failure: String?
+    public var toolVersion: String
+    // Known for a run that succeeded; `nil` for a failed one.
+    public var asOf: Date?
+    public var asOfSource: String?
+    public var directorySource: String?
+    public var baseDN: String?
+    public var cloudSource: String?
+    public var cloudFormat: String?
+    public var directoryUsers: Int?
+    public var cloudUsers: Int?
+    public var matched: Int?
+    public var errors: Int?
+    public var warnings: Int?
+    public var infos: Int?
+    /// The successful run this one was compared with (`nil`: the first successful run, or a failed run).
+    public var previousRunId: Int64?
+    /// Findings of `previousRunId` that are gone in this run (`nil` for a failed run).
+    public var resolved: Int?
+    /// Findings of this run that `previousRunId` did not have (every finding of a first run).
+    public var newFindings: Int
+    /// All findings of this run.
+    public var findings: Int
+}
+
+/// One finding as stored: enough to say who and what without the original inputs.
+public struct RecordedFinding: Sendable, Hashable {
+    /// `Finding.identity`: the code plus the objectGUID, else the DN, else the cloud id.
+    public var identity: String
+    public var code: String
+    public var severity: String
+    public var status: FindingStatus
+    public var samAccountName: String?
+    public var userPrincipalName: String?
+    public var distinguishedName: String?
+    public var message: String
+
+    public init(identity: String, code: String, severity: String, status: FindingStatus, samAccountName: String?,
+                userPrincipalName: String?, distinguishedName: String?, message: String) {
+        self.identity = identity
+        self.code = code
+        self.severity = severity
+        self.status = status
+        self.samAccountName = samAccountName
+        self.userPrincipalName = userPrincipalName
+        self.distinguishedName = distinguishedName
+        self.message = message
+    }
+}
+
+/// What `record` wrote: the run's id, the run it was compared with, and the report with every
+/// finding's `status` and the `resolved` count filled in.
+public struct RecordedRun: Sendable {
+    public var id: Int64
+    public var previousRunId: Int64?
+    public var report: AuditReport
+    public var new: Int { report.findings.reduce(0) { $0 + ($1.status == .new ? 1 : 0) } }
+    public var persisting: Int { report.findings.reduce(0) { $0 + ($1.status == .persisting ? 1 : 0) } }
+    public var resolved: Int { report.resolved ?? 0 }
+}
+
+/// A run next to the successful run before it: what is new and what was resolved.
+public struct RunDiff: Sendable {
+    public var run: RunSummary
+    /// The run compared with; `nil` for the first successful run and for a failed run.
+    public var previous: RunSummary?
+    public var new: [RecordedFinding]
+    /// Findings of `previous` that are gone in `run` (as `previous` recorded them).
+    public var resolved: [RecordedFinding]
+    public var persisting: Int
+}

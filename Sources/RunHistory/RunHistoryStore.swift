@@ -1,0 +1,399 @@
+public import Foundation
+import GRDB
+public import SyncAudit
+
+/// The history of runs (`--history DB`): an SQLite file holding each run — when, `asOf`, the
+/// sources, the counts, success or the reason of failure — and its findings keyed by
+/// `Finding.identity`, so that the next run can tell `new` from `persisting` and count what was
+/// `resolved` (DESIGN.md "JSON report").
+///
+/// Concurrency: the file is in WAL mode and every connection waits up to `busyTimeout` for a
+/// lock, so runs in several processes (or several stores in one process) can share one file.
+/// Every write is one `BEGIN IMMEDIATE` transaction: it takes SQLite's single write lock before
+/// it reads anything, so two recorders serialize, and the second one sees the first one's run as
+/// "previous". Runs are ordered by their id, that is by the order in which they were committed.
+///
+/// A run is all or nothing: its row and its findings are inserted in one transaction, so a run
+/// that fails midway — an error from SQLite, from `beforeCommit`, or a killed process — leaves
+/// the database as it was. A failed run is recorded on its own with `recordFailure`; it has no
+/// findings and is never anyone's "previous" run.
+public final class RunHistoryStore: Sendable {
+    public enum Access: Sendable {
+        /// Creates the file when missing and brings its schema up to date.
+        case readWrite
+        /// The file must exist and hold a phs-check history; nothing is ever written.
+        case readOnly
+    }
+
+    /// How long a connection waits for another process's lock by default.
+    public static let defaultBusyTimeout: TimeInterval = 120
+
+    public let path: String
+    public let busyTimeout: TimeInterval
+    private let pool: DatabasePool
+
+    /// Opens (with `.readWrite`: creates and migrates) the history at `path`.
+    public init(path: String, access: Access = .readWrite, busyTimeout: TimeInterval = defaultBusyTimeout) throws(RunHistoryError) {
+        self.path = path
+        self.busyTimeout = busyTimeout
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists, isDirectory.boolValue {
+            throw RunHistoryError("\(path) is a folder: name the history database file inside it, e.g. \(path)/history.sqlite")
+        }
+        switch access {
+        case .readOnly:
+            guard exists else {
+                throw RunHistoryError("\(path) does not exist: no run was recorded there (record runs with phs-check check --history \(path))")
+            }
+        case .readWrite:
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var folderIsDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &folderIsDirectory), folderIsDirectory.boolValue else {
+                throw RunHistoryError("\(path): the folder \(folder) does not exist; create it or choose another path")
+            }
+        }
+        var configuration = Configuration()
+        configuration.readonly = access == .readOnly
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "phs-check history"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            switch access {
+            case .readWrite: try Self.migrate(pool, path: path)
+            case .readOnly: try Self.checkSchema(pool, path: path)
+            }
+        } catch {
+            throw Self.describe(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    // MARK: Schema
+
+    /// The schema, one migration per released change; never edit a migration once released.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    startedAt DATETIME NOT NULL,
+                    finishedAt DATETIME NOT NULL,
+                    succeeded BOOLEAN NOT NULL,
+                    failure TEXT,
+                    toolVersion TEXT NOT NULL,
+                    asOf DATETIME,
+                    asOfSource TEXT,
+                    directorySource TEXT,
+                    baseDN TEXT,
+                    cloudSource TEXT,
+                    cloudFormat TEXT,
+                    directoryUsers INTEGER,
+                    cloudUsers INTEGER,
+                    matched INTEGER,
+                    errors INTEGER,
+                    warnings INTEGER,
+                    infos INTEGER,
+                    previousRunId INTEGER REFERENCES run(id),
+                    resolved INTEGER,
+                    CHECK (succeeded OR failure IS NOT NULL)
+                );
+                CREATE TABLE finding (
+                    runId INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    identity TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('new', 'persisting')),
+                    samAccountName TEXT,
+                    userPrincipalName TEXT,
+                    distinguishedName TEXT,
+                    message TEXT NOT NULL
+                );
+                CREATE INDEX finding_run_identity ON finding(runId, identity);
+                CREATE INDEX run_succeeded ON run(succeeded, id);
+                """)
+        }
+        return migrator
+    }
+
+    private static func migrate(_ pool: DatabasePool, path: String) throws {
+        let migrator = Self.migrator
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            // GRDB reads the applied migrations before it takes the write lock, so another
+            // process opening a new file at the same moment may have applied "v1" first and
+            // ours fails on `CREATE TABLE`. Then the schema is complete: carry on. Else retry once.
+            if try !pool.read({ try migrator.hasCompletedMigrations($0) }) {
+                try migrator.migrate(pool)
+            }
+        }
+        if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+            throw RunHistoryError("\(path) was written by a newer phs-check: record runs there with that version")
+        }
+    }
+
+    private static func checkSchema(_ pool: DatabasePool, path: String) throws {
+        let migrator = Self.migrator
+        let complete = try pool.read { db in try migrator.hasCompletedMigrations(db) }
+        guard complete else {
+            throw RunHistoryError("\(path) is not a phs-check history database (no phs-check run tables in it)")
+        }
+    }
+
+    // MARK: Recording
+
+    /// The identities of the findings of the latest successful run (empty when there is none).
+    /// For a look ahead only: `record` reads them again inside its own transaction.
+    public func previousFindings() throws(RunHistoryError) -> Set<String> {
+        try reading { db in
+            guard let previous = try Self.latestSuccessfulRunId(db) else { return [] }
+            return try Self.identities(db, run: previous)
+        }
+    }
+
+    /// Records a complete run in one write transaction: reads the latest successful run, fills
+    /// every finding's `status` and the report's `resolved` against it, inserts the run and its
+    /// findings, then calls `beforeCommit` with the result — still inside the transaction —
+    /// and commits only when it returns. The caller writes its report there, so that a run is
+    /// recorded exactly when its report was written: if `beforeCommit` throws, nothing is
+    /// recorded and its error is rethrown as is.
+    ///
+    /// - Throws: `RunHistoryError` for a database failure (nothing recorded), or the error of `beforeCommit`.
+    @discardableResult
+    public func record(report: AuditReport, startedAt: Date, finishedAt: Date = Date(),
+                       beforeCommit: (RecordedRun) throws -> Void = { _ in }) throws -> RecordedRun {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var recorded: RecordedRun?
+                try db.inTransaction(.immediate) {
+                    let previous = try Self.latestSuccessfulRunId(db)
+                    let previousIdentities = try previous.map { try Self.identities(db, run: $0) } ?? []
+                    let annotated = FindingStatuses.annotate(report, previous: previousIdentities)
+                    let id = try Self.insertRun(db, annotated, startedAt: startedAt, finishedAt: finishedAt, previous: previous)
+                    let insert = try db.makeStatement(sql: """
+                        INSERT INTO finding (runId, identity, code, severity, status, samAccountName,
+                                             userPrincipalName, distinguishedName, message)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    for finding in annotated.findings {
+                        try insert.execute(arguments: [
+                            id, finding.identity, finding.code.rawValue, finding.severity.rawValue,
+                            (finding.status ?? .new).rawValue,
+                            finding.directoryUser?.samAccountName ?? finding.cloudUser?.onPremisesSamAccountName,
+                            finding.directoryUser?.userPrincipalName ?? finding.cloudUser?.userPrincipalName,
+                            finding.directoryUser?.distinguishedName ?? finding.cloudUser?.onPremisesDistinguishedName,
+                            finding.message,
+                        ])
+                    }
+                    let run = RecordedRun(id: id, previousRunId: previous, report: annotated)
+                    do { try beforeCommit(run) } catch { throw CallerError(error: error) }
+                    recorded = run
+                    return .commit
+                }
+                guard let recorded else { throw RunHistoryError("\(path): the run was not recorded") }
+                return recorded
+            }
+        } catch let error as CallerError {
+            throw error.error
+        } catch {
+            throw Self.describe(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    /// Records a run that failed (no report, no findings) with the reason, in one transaction.
+    @discardableResult
+    public func recordFailure(startedAt: Date, finishedAt: Date = Date(), message: String,
+                              toolVersion: String) throws(RunHistoryError) -> Int64 {
+        try writing { db in
+            try db.execute(
+                sql: "INSERT INTO run (startedAt, finishedAt, succeeded, failure, toolVersion) VALUES (?, ?, 0, ?, ?)",
+                arguments: [startedAt, finishedAt, message, toolVersion])
+            return db.lastInsertedRowID
+        }
+    }
+
+    // MARK: Reading
+
+    /// Recorded runs, newest first; `limit` nil for all of them.
+    public func runs(limit: Int? = nil) throws(RunHistoryError) -> [RunSummary] {
+        try reading { db in
+            try Row.fetchAll(db, sql: Self.summarySQL + " ORDER BY id DESC LIMIT ?", arguments: [limit ?? -1])
+                .map(Self.summary)
+        }
+    }
+
+    /// The run `id` (nil: the latest successful run, else the latest run) next to the successful
+    /// run before it: its new findings and the findings of the run before that are gone.
+    /// `nil` when no run is recorded at all.
+    ///
+    /// - Throws: `RunHistoryError` when there is no run `id`.
+    public func diff(run id: Int64? = nil) throws(RunHistoryError) -> RunDiff? {
+        try reading { db -> RunDiff? in
+            let chosen: Int64?
+            if let id {
+                chosen = id
+            } else {
+                let latest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run")
+                chosen = try Self.latestSuccessfulRunId(db) ?? latest
+            }
+            guard let chosen else { return nil }
+            guard let row = try Row.fetchOne(db, sql: Self.summarySQL + " WHERE id = ?", arguments: [chosen]) else {
+                let ids = try Int64.fetchAll(db, sql: "SELECT id FROM run ORDER BY id")
+                throw RunHistoryError("\(path) has no run \(chosen)" + (ids.isEmpty ? " (no run recorded yet)" : "; its runs are \(Self.ranges(ids))"))
+            }
+            let run = Self.summary(row)
+            guard run.succeeded else { return RunDiff(run: run, previous: nil, new: [], resolved: [], persisting: 0) }
+            let previous = try run.previousRunId.flatMap {
+                try Row.fetchOne(db, sql: Self.summarySQL + " WHERE id = ?", arguments: [$0]).map(Self.summary)
+            }
+            let new = try Self.findings(db, sql: "SELECT * FROM finding WHERE runId = ? AND status = 'new' ORDER BY rowid",
+                                        arguments: [chosen])
+            let resolved = try Self.findings(db, sql: """
+                SELECT * FROM finding p WHERE p.runId = ?
+                AND NOT EXISTS (SELECT 1 FROM finding c WHERE c.runId = ? AND c.identity = p.identity)
+                ORDER BY rowid
+                """, arguments: [run.previousRunId ?? -1, chosen])
+            return RunDiff(run: run, previous: previous, new: new, resolved: resolved,
+                           persisting: run.findings - run.newFindings)
+        }
+    }
+
+    /// Every finding recorded for run `id`, in the report's order.
+    public func findings(run id: Int64) throws(RunHistoryError) -> [RecordedFinding] {
+        try reading { db in try Self.findings(db, sql: "SELECT * FROM finding WHERE runId = ? ORDER BY rowid", arguments: [id]) }
+    }
+
+    /// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`: empty when the file is sound,
+    /// else one line per problem.
+    public func integrityCheck() throws(RunHistoryError) -> [String] {
+        try reading { db in
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            let foreignKeys = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { "foreign key: \($0)" }
+            return integrity + foreignKeys
+        }
+    }
+
+    // MARK: Internals
+
+    /// For tests: runs SQL in its own transaction (e.g. a trigger that makes an insert fail).
+    func execute(sql: String) throws {
+        try pool.write { db in try db.execute(sql: sql) }
+    }
+
+    /// An error thrown by the caller's `beforeCommit`, kept apart from SQLite's.
+    private struct CallerError: Error { var error: any Error }
+
+    private func reading<T>(_ body: (Database) throws -> T) throws(RunHistoryError) -> T {
+        do { return try pool.read(body) } catch { throw Self.describe(error, path: path, busyTimeout: busyTimeout) }
+    }
+
+    private func writing<T>(_ body: (Database) throws -> T) throws(RunHistoryError) -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw Self.describe(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    private static func latestSuccessfulRunId(_ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run WHERE succeeded")
+    }
+
+    private static func identities(_ db: Database, run: Int64) throws -> Set<String> {
+        try Set(String.fetchAll(db, sql: "SELECT identity FROM finding WHERE runId = ?", arguments: [run]))
+    }
+
+    private static func insertRun(_ db: Database, _ report: AuditReport, startedAt: Date, finishedAt: Date,
+                                  previous: Int64?) throws -> Int64 {
+        let settings = report.result.settings
+        try db.execute(sql: """
+            INSERT INTO run (startedAt, finishedAt, succeeded, toolVersion, asOf, asOfSource, directorySource, baseDN,
+                             cloudSource, cloudFormat, directoryUsers, cloudUsers, matched, errors, warnings, infos,
+                             previousRunId, resolved)
+            VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                startedAt, finishedAt, report.version, settings.asOf, settings.asOfSource.rawValue,
+                report.directory.source, report.directory.baseDN, report.cloud.source, report.cloud.format,
+                report.result.directoryUsers, report.result.cloudUsers, report.result.matched,
+                report.count(.error), report.count(.warning), report.count(.info),
+                previous, report.resolved ?? 0,
+            ])
+        return db.lastInsertedRowID
+    }
+
+    private static let summarySQL = """
+        SELECT run.*,
+               (SELECT COUNT(*) FROM finding WHERE finding.runId = run.id) AS findingCount,
+               (SELECT COUNT(*) FROM finding WHERE finding.runId = run.id AND finding.status = 'new') AS newCount
+        FROM run
+        """
+
+    private static func summary(_ row: Row) -> RunSummary {
+        RunSummary(
+            id: row["id"], startedAt: row["startedAt"], finishedAt: row["finishedAt"], succeeded: row["succeeded"],
+            failure: row["failure"], toolVersion: row["toolVersion"], asOf: row["asOf"], asOfSource: row["asOfSource"],
+            directorySource: row["directorySource"], baseDN: row["baseDN"], cloudSource: row["cloudSource"],
+            cloudFormat: row["cloudFormat"], directoryUsers: row["directoryUsers"], cloudUsers: row["cloudUsers"],
+            matched: row["matched"], errors: row["errors"], warnings: row["warnings"], infos: row["infos"],
+            previousRunId: row["previousRunId"], resolved: row["resolved"], newFindings: row["newCount"],
+            findings: row["findingCount"])
+    }
+
+    private static func findings(_ db: Database, sql: String, arguments: StatementArguments) throws -> [RecordedFinding] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            RecordedFinding(
+                identity: row["identity"], code: row["code"], severity: row["severity"],
+                status: FindingStatus(rawValue: row["status"]) ?? .new, samAccountName: row["samAccountName"],
+                userPrincipalName: row["userPrincipalName"], distinguishedName: row["distinguishedName"],
+                message: row["message"])
+        }
+    }
+
+    /// `1-3, 5, 7-9`.
+    private static func ranges(_ ids: [Int64]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < ids.count {
+            var end = index
+            while end + 1 < ids.count, ids[end + 1] == ids[end] + 1 { end += 1 }
+            parts.append(end == index ? "\(ids[index])" : "\(ids[index])-\(ids[end])")
+            index = end + 1
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    /// One sentence for an SQLite failure, naming the file and what to do.
+    private static func describe(_ error: any Error, path: String, busyTimeout: TimeInterval) -> RunHistoryError {
+        if let error = error as? RunHistoryError { return error }
+        guard let error = error as? DatabaseError else { return RunHistoryError("\(path): \(error)") }
+        let detail = error.message ?? "\(error.resultCode)"
+        switch error.resultCode {
+        case .SQLITE_NOTADB:
+            return RunHistoryError("\(path) is not a phs-check history database (not an SQLite file)")
+        case .SQLITE_CANTOPEN:
+            return RunHistoryError("cannot open \(path) (\(detail)): check the path and its permissions")
+        case .SQLITE_READONLY:
+            return RunHistoryError("\(path) is read-only (\(detail)): phs-check must be able to write the file and its folder")
+        case .SQLITE_PERM, .SQLITE_AUTH:
+            return RunHistoryError("\(path): permission denied (\(detail))")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return RunHistoryError("\(path) stayed locked by another process for more than \(Int(busyTimeout)) s; try again")
+        case .SQLITE_FULL:
+            return RunHistoryError("the disk holding \(path) is full; nothing was recorded")
+        case .SQLITE_CORRUPT:
+            return RunHistoryError("\(path) is damaged (\(detail)); move it aside to start a new history")
+        case .SQLITE_IOERR:
+            return RunHistoryError("cannot read or write \(path) (\(detail))")
+        default:
+            return RunHistoryError("\(path): \(detail)")
+        }
+    }
+}
