@@ -221,8 +221,8 @@ else
 fi
 
 # --- 3. build ---------------------------------------------------------------------------------------
-# (In --compose mode too: `podman-compose build` runs the same podman build, without
-# --network=host, which a machine whose build containers cannot reach the mirror needs.)
+# In --compose mode too (then tagged as compose.yaml's image, and `up --no-build`): the verified
+# recipe builds with --network=host, which `podman-compose build` does not pass.
 say "building $IMAGE from docker/testdc.Dockerfile"
 old_image=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 "${PODMAN[@]}" build --network=host --build-arg BASE_IMAGE="$BASE_IMAGE" \
