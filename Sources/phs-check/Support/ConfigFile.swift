@@ -165,11 +165,24 @@ struct ConfigFile {
             guard let arguments = try arguments(for: valueNode, key: key, entry: entry, command: command,
                                                 path: path, line: line)
             else { continue }
-            if command.entry(long: key) != nil {
+            if command.entry(long: key) != nil, !meantForAnother(arguments, key: key, command: command, catalog: catalog) {
                 settings.append(Setting(key: entry.key, line: line, arguments: arguments))
             }
         }
         return settings
+    }
+
+    /// Whether a value is one this command's option does not list but another command's
+    /// option of the same name does (`format: csv` is for compare, not for history's table or
+    /// json): skipped like a key this command does not take. A value no command lists stays,
+    /// for the parser to refuse.
+    private static func meantForAnother(_ arguments: [String], key: String, command: OptionCatalog.Command,
+                                        catalog: OptionCatalog) -> Bool {
+        guard let values = command.entry(long: key)?.allValues, arguments.count == 1,
+              let value = arguments[0].split(separator: "=", maxSplits: 1).dropFirst().first.map(String.init),
+              !values.contains(value)
+        else { return false }
+        return catalog.commands.contains { $0.entry(long: key)?.allValues?.contains(value) ?? false }
     }
 
     /// The arguments one key stands for; nil when the value is empty.
@@ -241,7 +254,7 @@ struct ConfigFile {
         if let suggestion = suggestion(for: key, among: catalog.keys) {
             message += "; did you mean \(suggestion)?"
         } else {
-            message += " (keys are the long option names without dashes; see phs-check help COMMAND)"
+            message += " (keys are the long option names without dashes, all at the top level; see phs-check COMMAND --help)"
         }
         return .usage(message)
     }
@@ -302,6 +315,8 @@ struct ConfigFile {
             return " (\(context.text) that starts on line \(context.mark.line))"
         }
         switch error {
+        case .composer(_, "but found another document", let mark, _):
+            return .usage("\(path):\(mark.line): a config file is one YAML document: remove the `---` line and what follows, or merge it above")
         case .scanner(let ctx, let problem, let mark, _), .parser(let ctx, let problem, let mark, _),
              .composer(let ctx, let problem, let mark, _):
             return .usage("\(path):\(mark.line):\(mark.column): not valid YAML: \(problem)\(context(ctx))")
@@ -309,7 +324,8 @@ struct ConfigFile {
             let line = offset.map { offset in text.utf8.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) } }
             return .usage("\(path):\(line.map(String.init) ?? "?"): not valid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let ctx):
-            return .usage("\(path):\(ctx.mark.line): \(duplicates.sorted().joined(separator: ", ")) set twice; keep one")
+            let keys = duplicates.sorted()
+            return .usage("\(path):\(ctx.mark.line): \(keys.joined(separator: ", ")) \(keys.count == 1 ? "is" : "are") set twice; keep one")
         default:
             return .usage("\(path): not valid YAML")
         }
@@ -327,6 +343,8 @@ struct OptionCatalog {
         var shortNames: [Character]
         var isFlag: Bool
         var isRepeating: Bool
+        /// The values an enumerated option takes (`format`: table, json...), nil for any.
+        var allValues: [String]?
     }
 
     struct Command {
@@ -396,7 +414,7 @@ struct OptionCatalog {
             let preferred = argument.preferredName.flatMap { $0.kind == "long" ? $0.name : nil }
             guard let key = preferred ?? longs.first else { return nil }
             return Entry(key: key, longNames: longs, shortNames: shorts, isFlag: argument.kind == "flag",
-                         isRepeating: argument.isRepeating ?? false)
+                         isRepeating: argument.isRepeating ?? false, allValues: argument.allValues)
         }
         return Command(names: [info.commandName] + (info.aliases ?? []), entries: entries,
                        subcommands: (info.subcommands ?? []).map(command))
@@ -419,6 +437,7 @@ struct OptionCatalog {
         var names: [NameInfo]?
         var preferredName: NameInfo?
         var isRepeating: Bool?
+        var allValues: [String]?
     }
 
     private struct NameInfo: Decodable {
