@@ -151,7 +151,7 @@ struct ConfigFile {
                 throw .usage("\(path):\(line): a key must be an option name such as ldap-url")
             }
             if key == "config" {
-                throw .usage("\(path):\(line): config: a config file cannot name another one; pass each with --config")
+                throw .usage("\(path):\(line): config: a config file cannot name another; give one file with --config on the command line")
             }
             guard !reservedKeys.contains(key), let known = catalog.entry(key: key) else {
                 throw unknownKey(key, path: path, line: line, catalog: catalog)
