@@ -30,7 +30,9 @@ public final class RunHistoryStore: Sendable {
 
     public let path: String
     public let busyTimeout: TimeInterval
-    private let pool: DatabasePool
+    /// One connection: a CLI run needs no parallel reads, and being the only connection it is
+    /// the last to close, so closing checkpoints the WAL (a pool's read-only readers cannot).
+    private let pool: DatabaseQueue
 
     /// Opens (with `.readWrite`: creates and migrates) the history at `path`.
     public init(path: String, access: Access = .readWrite, busyTimeout: TimeInterval = defaultBusyTimeout) throws(RunHistoryError) {
@@ -56,9 +58,10 @@ public final class RunHistoryStore: Sendable {
         var configuration = Configuration()
         configuration.readonly = access == .readOnly
         configuration.busyMode = .timeout(busyTimeout)
+        configuration.journalMode = .wal
         configuration.label = "phs-check history"
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DatabaseQueue(path: path, configuration: configuration)
             switch access {
             case .readWrite: try Self.migrate(pool, path: path)
             case .readOnly: try Self.checkSchema(pool, path: path)
@@ -116,7 +119,7 @@ public final class RunHistoryStore: Sendable {
         return migrator
     }
 
-    private static func migrate(_ pool: DatabasePool, path: String) throws {
+    private static func migrate(_ pool: DatabaseQueue, path: String) throws {
         let migrator = Self.migrator
         do {
             try migrator.migrate(pool)
@@ -133,7 +136,7 @@ public final class RunHistoryStore: Sendable {
         }
     }
 
-    private static func checkSchema(_ pool: DatabasePool, path: String) throws {
+    private static func checkSchema(_ pool: DatabaseQueue, path: String) throws {
         let migrator = Self.migrator
         let complete = try pool.read { db in try migrator.hasCompletedMigrations(db) }
         guard complete else {
@@ -272,6 +275,14 @@ public final class RunHistoryStore: Sendable {
             let foreignKeys = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { "foreign key: \($0)" }
             return integrity + foreignKeys
         }
+    }
+
+    /// Closes the file now rather than at deinit (a command that ends with `exit()` never gets
+    /// there). The last connection to the file checkpoints the write-ahead log into it and
+    /// removes the `-wal` and `-shm` files, so the history is one file again for backups.
+    /// Every later use of the store fails.
+    public func close() {
+        try? pool.close()
     }
 
     // MARK: Internals

@@ -17,7 +17,7 @@ struct PHSCheck: ParsableCommand {
             input, 3 directory unreachable or bind refused.
             """,
         version: version,
-        subcommands: [Check.self, Compare.self, Explain.self, Collect.self]
+        subcommands: [Check.self, Compare.self, Explain.self, Collect.self, History.self]
     )
 
     /// Runs the command and turns every failure into a message on standard error and the

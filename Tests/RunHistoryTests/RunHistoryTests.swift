@@ -238,6 +238,17 @@ struct RunHistoryStoreTests {
         }
     }
 
+    @Test("closing checkpoints the write-ahead log: the history is one file again")
+    func closing() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunHistoryStore(path: folder.file())
+        try store.record(report: Fixture.report(broken: ["alice"]), startedAt: Fixture.asOf)
+        store.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["history.sqlite"])
+        let reader = try RunHistoryStore(path: folder.file(), access: .readOnly)
+        #expect(try reader.runs().map(\.findings) == [1])
+    }
+
     @Test("opening: a missing file, a file that is not SQLite, an SQLite file of another program, a missing folder")
     func opening() throws {
         let folder = try TemporaryFolder()

@@ -32,6 +32,11 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe: error, warning or never.")
     var failOn: FailOn = .error
 
+    @Option(name: .customLong("history"), help: ArgumentHelp(
+        "Record this run in an SQLite history (created when missing): findings get new or persisting, and the summary counts those resolved since the previous run.",
+        valueName: "db"))
+    var history: String?
+
     /// Renders and writes the report; returns the exit status `--fail-on` asks for.
     func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
         let text: String = switch format {

@@ -16,16 +16,20 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let logger = global.makeLogger()
-        // Read the export first: a bad file fails fast, before any network traffic.
-        let loaded = try cloud.load()
-        let session = try DirectorySession.open(directory, global: global, logger: logger)
-        let progress = Progress(quiet: global.quiet)
-        var users: [DirectoryUser] = []
-        _ = try session.readUsers(onProgress: progress.update) { users.append($0) }
-        progress.finish("\(users.count) directory users read")
-        let source = AuditReport.DirectorySource(source: session.server, baseDN: session.baseDN, users: users.count)
-        let status = try Comparison.run(directory: users, source: source, cloud: loaded, comparison: comparison,
-                                        report: report, global: global)
-        if status != .clean { throw ExitCode(status.rawValue) }
+        // With --history: opened first, and a run that fails from here on is recorded as failed.
+        let recorder = try RunRecorder(history: report.history, global: global)
+        try recorder.run {
+            // Read the export first: a bad file fails fast, before any network traffic.
+            let loaded = try cloud.load()
+            let session = try DirectorySession.open(directory, global: global, logger: logger)
+            let progress = Progress(quiet: global.quiet)
+            var users: [DirectoryUser] = []
+            _ = try session.readUsers(onProgress: progress.update) { users.append($0) }
+            progress.finish("\(users.count) directory users read")
+            let source = AuditReport.DirectorySource(source: session.server, baseDN: session.baseDN, users: users.count)
+            let status = try Comparison.run(directory: users, source: source, cloud: loaded, comparison: comparison,
+                                            report: report, global: global, recorder: recorder)
+            if status != .clean { throw ExitCode(status.rawValue) }
+        }
     }
 }

@@ -18,13 +18,17 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         _ = global.makeLogger()
-        let (header, users) = try SnapshotFile.read(snapshot)
-        let loaded = try cloud.load()
-        let source = AuditReport.DirectorySource(
-            source: "snapshot \(snapshot) (\(header.server), collected \(header.collectedAt))", baseDN: header.baseDN, users: users.count)
-        let status = try Comparison.run(directory: users, source: source, cloud: loaded, comparison: comparison,
-                                        report: report, global: global)
-        if status != .clean { throw ExitCode(status.rawValue) }
+        // With --history: opened first, and a run that fails from here on is recorded as failed.
+        let recorder = try RunRecorder(history: report.history, global: global)
+        try recorder.run {
+            let (header, users) = try SnapshotFile.read(snapshot)
+            let loaded = try cloud.load()
+            let source = AuditReport.DirectorySource(
+                source: "snapshot \(snapshot) (\(header.server), collected \(header.collectedAt))", baseDN: header.baseDN, users: users.count)
+            let status = try Comparison.run(directory: users, source: source, cloud: loaded, comparison: comparison,
+                                            report: report, global: global, recorder: recorder)
+            if status != .clean { throw ExitCode(status.rawValue) }
+        }
     }
 }
 

@@ -2,10 +2,12 @@ import CloudExport
 import Foundation
 import SyncAudit
 
-/// The comparison `check` and `compare` share: judge, refuse an empty comparison, report.
+/// The comparison `check` and `compare` share: judge, refuse an empty comparison, report (and
+/// record the run with `--history`: see `RunRecorder`).
 enum Comparison {
     static func run(directory users: [DirectoryUser], source: AuditReport.DirectorySource, cloud: CloudOptions.Loaded,
-                    comparison: ComparisonOptions, report options: ReportOptions, global: GlobalOptions) throws(Failure) -> ExitStatus {
+                    comparison: ComparisonOptions, report options: ReportOptions, global: GlobalOptions,
+                    recorder: RunRecorder) throws(Failure) -> ExitStatus {
         for field in cloud.summary.missingKeyFields where field != .lastPasswordChangeDateTime {
             global.warn("no user in \(cloud.summary.source) has \(field.rawValue); export it too: \(CloudExportReader.recommendedCommand)")
         }
@@ -16,7 +18,7 @@ enum Comparison {
             version: PHSCheck.version, generatedAt: Date(), directory: source,
             cloud: .init(source: cloud.summary.source, format: cloud.summary.format.rawValue, users: cloud.users.count),
             result: result)
-        return try options.emit(report)
+        return try recorder.emit(report, options: options)
     }
 
     /// An empty comparison is not a clean one: say what to check instead of "no findings".
