@@ -30,7 +30,7 @@ COPY scripts/ scripts/
 # prints paths valid on both sides (compose.yaml does).
 ENV PHS_TEST_DIR=/var/lib/phs-testdir
 
-# LDAP, LDAPS, Kerberos, global catalog; 3389 is slapd's (not started by `run samba`).
+# LDAP, LDAPS, Kerberos, global catalog (Samba); 3389 is slapd's.
 EXPOSE 389 636 88 3268 3389
 STOPSIGNAL SIGTERM
-CMD ["scripts/test-directory.sh", "run", "samba"]
+CMD ["scripts/test-directory.sh", "run", "all"]

@@ -3,7 +3,7 @@
 # AD-compatible schema, both on loopback, provisioned from nothing into one state folder.
 #
 #   scripts/test-directory.sh start [samba|slapd|all]   provision (first time) and start
-#   scripts/test-directory.sh run samba                 provision and serve in the foreground (containers)
+#   scripts/test-directory.sh run [samba|slapd|all]     provision and serve in the foreground (containers)
 #   scripts/test-directory.sh stop                      stop what was started
 #   scripts/test-directory.sh env                       print `export ...` lines for tests and demos
 #   scripts/test-directory.sh status
@@ -72,7 +72,9 @@ ensure_hosts_entry() {
 }
 
 provision_samba() {
-    [ -f "$SAMBA_DIR/etc/smb.conf" ] && return 0
+    # Done only once the users are in: a provisioning cut short is started again from nothing.
+    [ -f "$SAMBA_DIR/provisioned" ] && return 0
+    stop_samba
     need samba samba-tool ldapadd ldapmodify kinit
     say "provisioning Samba AD DC $FQDN (realm $REALM) in $SAMBA_DIR"
     rm -rf "$SAMBA_DIR"
@@ -181,6 +183,7 @@ changetype: modify
 replace: unicodePwd
 unicodePwd:: $(unicode_pwd "$USER_PASSWORD-2")
 EOF
+    touch "$SAMBA_DIR/provisioned"
 }
 
 stop_samba() {
@@ -202,7 +205,8 @@ stop_samba() {
 # --- slapd ----------------------------------------------------------------------------------------
 
 provision_slapd() {
-    [ -f "$SLAPD_DIR/slapd.conf" ] && return 0
+    [ -f "$SLAPD_DIR/provisioned" ] && return 0
+    stop_slapd
     need slapd slapadd
     say "provisioning slapd with AD-compatible users ($SLAPD_SIZES) in $SLAPD_DIR"
     rm -rf "$SLAPD_DIR"
@@ -240,6 +244,7 @@ EOF
         "$PY" "$HERE/slapd/generate-users.py" "DC=${names[$i]},DC=test" "${sizes[$i]}" > "$SLAPD_DIR/${names[$i]}.ldif"
         slapadd -q -f "$SLAPD_DIR/slapd.conf" -b "DC=${names[$i]},DC=test" -l "$SLAPD_DIR/${names[$i]}.ldif"
     done
+    touch "$SLAPD_DIR/provisioned"
 }
 
 start_slapd_process() {
@@ -316,13 +321,19 @@ start() {
 case ${1:-} in
     start) start "${2:-all}" ;;
     run)
-        [ "${2:-samba}" = samba ] || die "run serves samba only"
-        start samba
-        trap 'stop_samba; exit 0' TERM INT
-        say "serving; stop with SIGTERM"
-        while kill -0 "$(cat "$SAMBA_DIR/run/samba.pid")" 2>/dev/null; do sleep 2; done
-        die "samba exited; see $SAMBA_DIR/log" ;;
-    stop) stop_samba; stop_slapd ;;
+        # In the foreground for a container: stops cleanly on SIGTERM, even while provisioning.
+        what=${2:-all}
+        trap 'stop_samba; stop_slapd; exit 0' TERM INT
+        rm -f "$SAMBA_DIR/run/samba.pid" "$SLAPD_DIR/run/slapd.pid"
+        start "$what"
+        touch "$STATE/ready"
+        say "serving $what; stop with SIGTERM"
+        while true; do
+            case $what in samba|all) kill -0 "$(cat "$SAMBA_DIR/run/samba.pid")" 2>/dev/null || die "samba exited; see $SAMBA_DIR/log" ;; esac
+            case $what in slapd|all) kill -0 "$(cat "$SLAPD_DIR/run/slapd.pid")" 2>/dev/null || die "slapd exited; see $SLAPD_DIR/slapd.out" ;; esac
+            sleep 2 & wait $!
+        done ;;
+    stop) stop_samba; stop_slapd; rm -f "$STATE/ready" ;;
     env) print_env ;;
     status)
         for p in "$SAMBA_DIR/run/samba.pid" "$SLAPD_DIR/run/slapd.pid"; do
