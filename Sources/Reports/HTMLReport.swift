@@ -1,0 +1,680 @@
+public import SyncAudit
+import Foundation
+
+/// `--format html`: one self-contained page for people who would rather not read JSON — to mail
+/// round, attach to a ticket or open from a share. No external assets (it works offline, and a
+/// Content-Security-Policy of hashes forbids anything else, so even a name that slipped past
+/// escaping could not run script). It shows the tenant findings first, summary cards, where the
+/// inputs came from, a histogram of how long the missing changes have waited, and the findings
+/// table: sortable by clicking a header, filtered by text and severity (`#q=alice` in the URL
+/// pre-fills the filter). Without JavaScript the table is all there, in report order. Light and
+/// dark colour schemes, and a print style.
+public enum HTMLReport {
+    public static func render(_ report: AuditReport) -> String {
+        let settings = report.result.settings
+        let errors = report.count(.error), warnings = report.count(.warning), infos = report.count(.info)
+        let style = Self.style, script = Self.script
+        var h = ""
+        h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        h += "<meta name=\"color-scheme\" content=\"light dark\">\n"
+        h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src '\(hash(style))'; script-src '\(hash(script))'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
+        h += "<meta name=\"generator\" content=\"phs-check \(esc(report.version))\">\n"
+        h += "<title>\(esc(title(report)))</title>\n"
+        h += "<style>\(style)</style>\n</head>\n<body>\n"
+
+        // Header and verdict.
+        let verdict: (String, String) = if errors > 0 {
+            ("error", "\(errors) \(errors == 1 ? "error needs" : "errors need") action")
+        } else if warnings > 0 {
+            ("warning", "\(warnings) \(warnings == 1 ? "warning" : "warnings") to review")
+        } else if infos > 0 {
+            ("ok", "In sync \u{2014} \(infos) \(infos == 1 ? "note" : "notes")")
+        } else {
+            ("ok", "All in sync")
+        }
+        h += "<header class=\"top\">\n<div>\n<h1>Password hash sync audit</h1>\n"
+        h += "<p class=\"sub\">\(esc(report.directory.baseDN ?? report.directory.source)) \u{2192} Entra ID \u{00B7} as of \(time(settings.asOf)) \u{00B7} phs-check \(esc(report.version))</p>\n</div>\n"
+        h += "<div class=\"verdict verdict-\(verdict.0)\" role=\"status\">\(esc(verdict.1))</div>\n</header>\n<main>\n"
+
+        // Tenant findings: the whole tenant is affected, so they come before anything else.
+        let tenant = report.findings.filter { $0.scope == .tenant }
+        if !tenant.isEmpty {
+            h += "<section class=\"tenant\" aria-label=\"Tenant findings\">\n"
+            for finding in tenant {
+                let sev = finding.severity.rawValue
+                h += "<article class=\"alert sev-\(sev)\">\n<h2><span class=\"badge sev-\(sev)\">\(sev)</span> "
+                h += "<a class=\"code\" href=\"#code-\(finding.code.rawValue)\">\(finding.code.rawValue)</a> <span class=\"scope\">affects the whole tenant</span>"
+                if let status = finding.status { h += " <span class=\"status status-\(status.rawValue)\">\(status.rawValue)</span>" }
+                h += "</h2>\n<p>\(esc(finding.message))</p>\n</article>\n"
+            }
+            h += "</section>\n"
+        }
+
+        // Summary cards.
+        h += "<section class=\"cards\" aria-label=\"Summary\">\n"
+        h += card("Errors", errors, "sev-error", note: "act on these")
+        h += card("Warnings", warnings, "sev-warning", note: "review")
+        h += card("Info", infos, "sev-info", note: "no action needed")
+        h += card("Matched", report.result.matched, "", note: "of \(report.result.directoryUsers) directory users")
+        h += card("In sync", report.result.inSync, "good", note: report.result.matched > 0
+            ? "\(percent(report.result.inSync, of: report.result.matched)) of matched users" : "no matched users")
+        h += card("Directory users", report.directory.users, "", note: "in scope")
+        h += card("Cloud users", report.cloud.users, "", note: "in the export")
+        if let resolved = report.resolved { h += card("Resolved", resolved, "good", note: "since the previous run") }
+        h += "</section>\n"
+
+        // The run's inputs, and the chart.
+        h += "<div class=\"row\">\n<section class=\"panel run\" aria-labelledby=\"run-h\">\n<h2 id=\"run-h\">This run</h2>\n<dl>\n"
+        h += "<dt>Directory</dt><dd>\(esc(report.directory.source))"
+        if let base = report.directory.baseDN { h += "<br><span class=\"muted\">base</span> \(esc(base))" }
+        h += "<br><span class=\"muted\">\(report.directory.users) users</span></dd>\n"
+        h += "<dt>Cloud export</dt><dd>\(esc(report.cloud.source))<br><span class=\"muted\">\(esc(report.cloud.format)) \u{00B7} \(report.cloud.users) users</span></dd>\n"
+        h += "<dt>As of</dt><dd>\(time(settings.asOf))<br><span class=\"muted\">\(asOfSource(settings.asOfSource))</span></dd>\n"
+        h += "<dt>Generated</dt><dd>\(time(report.generatedAt))</dd>\n"
+        h += "<dt>Tolerances</dt><dd>grace \(duration(settings.grace)), max clock skew \(duration(settings.maxSkew))\(settings.forcePasswordChangeOnLogon ? "<br>temporary passwords sync" : "")</dd>\n"
+        let statuses = report.findings.compactMap(\.status)
+        if !statuses.isEmpty || report.resolved != nil {
+            let new = statuses.filter { $0 == .new }.count, persisting = statuses.count - new
+            var parts = ["\(new) new", "\(persisting) persisting"]
+            if let resolved = report.resolved { parts.append("\(resolved) resolved") }
+            h += "<dt>History</dt><dd>\(parts.joined(separator: " \u{00B7} "))<br><span class=\"muted\">compared with the previous recorded run</span></dd>\n"
+        }
+        h += "</dl>\n"
+        h += "</section>\n"
+        h += chart(report)
+        h += "</div>\n"
+
+        h += findingsTable(report)
+        h += guide(report)
+        h += "</main>\n<footer>Generated by phs-check \(esc(report.version)) at \(time(report.generatedAt)). Times are UTC. This file is self-contained and needs no network.</footer>\n"
+        h += "<script>\(script)</script>\n</body>\n</html>\n"
+        return h
+    }
+
+    // MARK: Parts
+
+    static func title(_ report: AuditReport) -> String {
+        let errors = report.count(.error), warnings = report.count(.warning)
+        let state = errors > 0 ? "\(errors) \(errors == 1 ? "error" : "errors")"
+            : warnings > 0 ? "\(warnings) \(warnings == 1 ? "warning" : "warnings")" : "in sync"
+        return "phs-check: \(state) \u{00B7} as of \(Timestamp.format(report.result.settings.asOf))"
+    }
+
+    static func card(_ label: String, _ value: Int, _ kind: String, note: String) -> String {
+        // A zero count of findings is good news, not an alarm: no severity colour.
+        let kind = value == 0 && kind.hasPrefix("sev-") ? "zero" : kind
+        return "<div class=\"card \(kind)\"><div class=\"label\">\(esc(label))</div><div class=\"value\">\(value)</div><div class=\"note\">\(esc(note))</div></div>\n"
+    }
+
+    static func findingsTable(_ report: AuditReport) -> String {
+        var h = "<section class=\"panel findings\" aria-labelledby=\"findings-h\">\n"
+        guard !report.findings.isEmpty else {
+            h += "<h2 id=\"findings-h\">Findings</h2>\n"
+            h += "<div class=\"empty\"><div class=\"check\" aria-hidden=\"true\">\u{2713}</div><p><strong>No findings.</strong> Every password change in scope reached Entra ID: \(report.result.inSync) of \(report.result.matched) matched users are in sync, and nothing else needs attention.</p></div>\n"
+            return h + "</section>\n"
+        }
+        h += "<h2 id=\"findings-h\">Findings <span class=\"muted\" id=\"shown\">\(report.findings.count) \(report.findings.count == 1 ? "finding" : "findings")</span></h2>\n"
+        let settings = report.result.settings
+        let withStatus = report.findings.contains { $0.status != nil }
+        h += "<div class=\"controls\">\n<input type=\"search\" id=\"filter\" placeholder=\"Filter: user, UPN, DN, code, text\u{2026}\" aria-label=\"Filter findings\" autocomplete=\"off\">\n"
+        for severity in [Severity.error, .warning, .info] {
+            let n = report.count(severity)
+            h += "<label class=\"toggle sev-\(severity.rawValue)\"><input type=\"checkbox\" data-severity=\"\(severity.rawValue)\" checked\(n == 0 ? " disabled" : "")> \(label(severity)) <b>\(n)</b></label>\n"
+        }
+        h += "</div>\n"
+        let byCode = codesBySeverity(report)
+        h += "<ul class=\"bycode\" aria-label=\"Show one code\">\n"
+        for (code, n) in byCode {
+            h += "<li><button type=\"button\" class=\"chip sev-\(code.severity.rawValue)\" data-filter=\"\(code.rawValue)\" title=\"Show only \(code.rawValue)\"><span class=\"dot\"></span>\(code.rawValue) <b>\(n)</b></button></li>\n"
+        }
+        h += "</ul>\n<div class=\"scroll\">\n<table id=\"findings\">\n"
+        var headers: [(String, String)] = [("Severity", "sev"), ("Code", "code"), ("User \u{00B7} UPN", "user"),
+                                           ("On-prem pwdLastSet", "time"), ("Cloud last change", "time"), ("Matched by", "key")]
+        if withStatus { headers.append(("Status", "status")) }
+        headers.append(("Message and next step", "message"))
+        h += "<colgroup>" + headers.map { "<col class=\"col-\($0.1)\">" }.joined() + "</colgroup>\n<thead><tr>"
+        for (name, _) in headers {
+            h += "<th scope=\"col\"><button type=\"button\" class=\"sort\">\(name)</button></th>"
+        }
+        h += "</tr></thead>\n<tbody>\n"
+        for finding in report.findings {
+            let f = FindingFields(finding)
+            let sev = finding.severity.rawValue
+            let subject = finding.scope == .tenant ? "tenant" : (f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "")
+            h += "<tr class=\"sev-\(sev)\" data-severity=\"\(sev)\" data-subject=\"\(esc(subject))\">"
+            h += "<td data-sort=\"\(rank(finding.severity))\"><span class=\"badge sev-\(sev)\">\(sev)</span></td>"
+            h += "<td><a class=\"code\" href=\"#code-\(f.code)\">\(f.code)</a></td>"
+            if finding.scope == .tenant {
+                h += "<td data-sort=\"\"><em>whole tenant</em></td>"
+            } else {
+                h += "<td data-sort=\"\(esc((f.samAccountName ?? "").lowercased()))\">"
+                h += f.samAccountName.map { "<strong class=\"sam\">\(esc($0))</strong>" } ?? "<em>no directory user</em>"
+                if let upn = f.userPrincipalName { h += "<div class=\"upn\">\(esc(upn))</div>" }
+                if let dn = f.distinguishedName { h += "<div class=\"dn\">\(breakable(dn))</div>" }
+                h += "</td>"
+            }
+            // On-prem time, with how long it has waited for the missing and pending changes.
+            if let date = finding.directoryUser?.pwdLastSet.date {
+                h += "<td class=\"time\" data-sort=\"\(Timestamp.format(date))\">\(time(date, stacked: true))"
+                if finding.code == .passwordNotSynced || finding.code == .passwordSyncPending {
+                    h += "<div class=\"waited sev-\(sev)\">waited \(duration(settings.asOf.timeIntervalSince(date)))</div>"
+                }
+                h += "</td>"
+            } else if finding.directoryUser?.pwdLastSet == .mustChange {
+                h += "<td class=\"time\" data-sort=\"\"><span class=\"muted\">0 (must change)</span></td>"
+            } else {
+                h += "<td class=\"time\" data-sort=\"\">\u{2014}</td>"
+            }
+            if let date = finding.cloudUser?.lastPasswordChangeDateTime {
+                h += "<td class=\"time\" data-sort=\"\(Timestamp.format(date))\">\(time(date, stacked: true))</td>"
+            } else {
+                h += "<td class=\"time\" data-sort=\"\">\(finding.cloudUser != nil && finding.scope == .user ? "<span class=\"muted\">never</span>" : "\u{2014}")</td>"
+            }
+            h += "<td>\(f.matchedBy ?? "\u{2014}")</td>"
+            if withStatus {
+                h += "<td>" + (f.status.map { "<span class=\"status status-\($0)\">\($0)</span>" } ?? "\u{2014}") + "</td>"
+            }
+            h += "<td class=\"message\">\(message(f.message))</td>"
+            h += "</tr>\n"
+        }
+        h += "</tbody>\n</table>\n</div>\n<p class=\"nomatch\" id=\"nomatch\" hidden>No finding matches the filter.</p>\n</section>\n"
+        return h
+    }
+
+    /// The codes that occur, the most severe first, then the most frequent.
+    static func codesBySeverity(_ report: AuditReport) -> [(code: FindingCode, count: Int)] {
+        report.countsByCode.sorted { a, b in
+            if a.code.severity != b.code.severity { return a.code.severity > b.code.severity }
+            if a.count != b.count { return a.count > b.count }
+            return a.code.rawValue < b.code.rawValue
+        }
+    }
+
+    /// The message, with a PowerShell command to run set apart as code.
+    static func message(_ text: String) -> String {
+        guard let range = text.range(of: "Invoke-ADSyncDiagnostics") else { return esc(text) }
+        let before = text[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+        let command = String(text[range.lowerBound...])
+        return esc(before) + "<code class=\"cmd\">\(esc(command))</code>"
+    }
+
+    /// What each code that occurs means and what to do, the target of the table's code links.
+    static func guide(_ report: AuditReport) -> String {
+        let codes = codesBySeverity(report).map(\.code)
+        guard !codes.isEmpty else { return "" }
+        var h = "<section class=\"panel guide\" aria-labelledby=\"guide-h\">\n<h2 id=\"guide-h\">What the codes mean and what to do</h2>\n<dl>\n"
+        for code in codes {
+            let (means, todo) = explanation(code)
+            h += "<dt id=\"code-\(code.rawValue)\"><span class=\"badge sev-\(code.severity.rawValue)\">\(code.severity.rawValue)</span> <code>\(code.rawValue)</code></dt>"
+            h += "<dd>\(esc(means)) <strong>Next step:</strong> \(esc(todo))</dd>\n"
+        }
+        return h + "</dl>\n</section>\n"
+    }
+
+    static func explanation(_ code: FindingCode) -> (String, String) {
+        switch code {
+        case .passwordNotSynced:
+            ("The password changed on-premises longer ago than the grace period, and Entra ID still has an older one: the user signs in to cloud services with the old password.",
+             "On the Entra Connect server run the Invoke-ADSyncDiagnostics -PasswordSync command shown in the finding, and check the Application log for events 611, 650, 651 and 654.")
+        case .passwordSyncPending:
+            ("The password changed within the grace period before the export; password hash sync usually lands within minutes.",
+             "Nothing yet; check again after the grace period.")
+        case .changedAfterExport:
+            ("The password changed after the cloud export was taken, so the export cannot show it.",
+             "Take a new export and compare again.")
+        case .temporaryPassword:
+            ("pwdLastSet is 0 (must change at next logon): temporary passwords are not synced unless the tenant enables it, so the cloud keeps the old password.",
+             "Have the user change the password on-premises, or enable ForcePasswordChangeOnLogOn and pass --force-password-change-on-logon.")
+        case .notInCloud:
+            ("An enabled user in scope with no cloud account matching by immutable ID, SID or UPN.",
+             "Check the Entra Connect OU and group filtering, and that the export covers all users.")
+        case .cloudSyncDisabled:
+            ("The cloud account is not (or no longer) synchronized from on-premises, so password hash sync cannot update it.",
+             "Re-enable sync for this user, or manage its password in the cloud.")
+        case .orphanedCloudUser:
+            ("A synced cloud account that matches no directory user in scope.",
+             "Find the on-premises account (deleted or moved out of scope), or widen --search-base.")
+        case .accountStateMismatch:
+            ("Enabled on one side and disabled on the other; disabled on-premises users are out of password hash sync scope.",
+             "Block sign-in in the cloud or check the AccountEnabled sync rule, then run a sync cycle.")
+        case .phsExcluded:
+            ("adminDescription is PHSFiltered: selective password hash sync excludes this user on purpose.",
+             "Clear adminDescription if the password should sync.")
+        case .ambiguousMatch:
+            ("A join key matches several users, and phs-check will not pick one.",
+             "Remove the duplicate account or make the key unique.")
+        case .anchorMismatch:
+            ("Matched by SID or UPN only: the cloud account is anchored to a different object, so this user's password changes cannot reach it.",
+             "Hard-match: set onPremisesImmutableId to this user's anchor, or clear it and let Entra Connect soft-match.")
+        case .provisioningError:
+            ("Entra ID reports provisioning errors for the account (for example a duplicate proxyAddresses or UPN).",
+             "Fix the conflicting attribute on-premises; the next sync cycle clears the error.")
+        case .passwordChangeUnconfirmed:
+            ("pwdLastSet moved (0 then -1) without a new password, per replication metadata: nothing is missing in the cloud.",
+             "None.")
+        case .phsStopped:
+            ("Several recent password changes are missing and all are newer than the newest change that arrived: password hash sync appears to have stopped.",
+             "Check the Entra Connect server and its ADSync service, then trigger a full password sync.")
+        case .phsHeartbeatStale:
+            ("Entra ID has seen no password hash sync heartbeat for more than 3 hours (one is sent every 30 minutes).",
+             "Check that the Entra Connect server and its ADSync service are running (event 654 in its Application log).")
+        case .phsDisabled:
+            ("Password hash synchronization is turned off for the tenant: no password reaches Entra ID.",
+             "Turn it on in Entra Connect (Optional features, Password hash synchronization).")
+        }
+    }
+
+    // MARK: Chart
+
+    /// The histogram's buckets: lower bound inclusive, upper exclusive.
+    static let buckets: [(label: String, upTo: TimeInterval)] = [
+        ("< 1 h", 3600), ("1\u{2013}6 h", 6 * 3600), ("6\u{2013}24 h", 86_400),
+        ("1\u{2013}3 d", 3 * 86_400), ("3\u{2013}7 d", 7 * 86_400), ("> 7 d", .infinity),
+    ]
+
+    /// Per bucket, how many not-synced and how many pending changes have waited that long.
+    static func histogram(_ report: AuditReport) -> [(notSynced: Int, pending: Int)] {
+        var counts = Array(repeating: (notSynced: 0, pending: 0), count: buckets.count)
+        let asOf = report.result.settings.asOf
+        for finding in report.findings where finding.code == .passwordNotSynced || finding.code == .passwordSyncPending {
+            guard let date = finding.directoryUser?.pwdLastSet.date else { continue }
+            let age = asOf.timeIntervalSince(date)
+            let index = buckets.firstIndex { age < $0.upTo } ?? buckets.count - 1
+            if finding.code == .passwordNotSynced { counts[index].notSynced += 1 } else { counts[index].pending += 1 }
+        }
+        return counts
+    }
+
+    static func chart(_ report: AuditReport) -> String {
+        let counts = histogram(report)
+        let total = counts.reduce(0) { $0 + $1.notSynced + $1.pending }
+        var h = "<section class=\"panel chart\" aria-labelledby=\"chart-h\">\n<h2 id=\"chart-h\">How long the missing changes have waited</h2>\n"
+        guard total > 0 else {
+            h += "<div class=\"empty small\"><div class=\"check\" aria-hidden=\"true\">\u{2713}</div><p>No password change is waiting to reach Entra ID.</p></div>\n"
+            return h + "</section>\n"
+        }
+        let notSynced = counts.reduce(0) { $0 + $1.notSynced }, pending = counts.reduce(0) { $0 + $1.pending }
+        h += "<p class=\"legend\"><span class=\"key key-error\"></span>password-not-synced <b>\(notSynced)</b> <span class=\"key key-pending\"></span>password-sync-pending <b>\(pending)</b>"
+        if let oldest = report.result.oldestNotSyncedAge {
+            h += " <span class=\"oldest\">oldest: <b>\(duration(oldest))</b></span>"
+        }
+        h += "</p>\n"
+
+        let width = 560.0, height = 250.0
+        let left = 44.0, right = 10.0, top = 18.0, bottom = 50.0
+        let plotW = width - left - right, plotH = height - top - bottom
+        let peak = counts.map { $0.notSynced + $0.pending }.max() ?? 1
+        let step = niceStep(Double(peak) / 4)
+        let ceiling = max(step, (Double(peak) / step).rounded(.up) * step)
+        func y(_ v: Double) -> Double { top + plotH - v / ceiling * plotH }
+
+        let description = zip(buckets, counts).map { "\($0.label): \($1.notSynced) not synced, \($1.pending) pending" }.joined(separator: "; ")
+        h += "<svg class=\"histogram\" viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" aria-labelledby=\"chart-t chart-d\">"
+        h += "<title id=\"chart-t\">Password changes not yet in Entra ID, by how long they have waited</title><desc id=\"chart-d\">\(esc(description))</desc>\n"
+        // Grid and y axis.
+        var tick = 0.0
+        while tick <= ceiling + 0.001 {
+            h += "<line class=\"grid\" x1=\"\(n(left))\" x2=\"\(n(width - right))\" y1=\"\(n(y(tick)))\" y2=\"\(n(y(tick)))\"/>"
+            h += "<text class=\"tick\" x=\"\(n(left - 6))\" y=\"\(n(y(tick) + 4))\" text-anchor=\"end\">\(n(tick))</text>\n"
+            tick += step
+        }
+        h += "<text class=\"axis-title\" transform=\"translate(12 \(n(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">users</text>\n"
+        // Bars: not synced at the bottom, pending stacked on top, the total above.
+        let slot = plotW / Double(buckets.count), barW = slot * 0.62
+        for (index, (bucket, count)) in zip(buckets, counts).enumerated() {
+            let x = left + slot * Double(index) + (slot - barW) / 2
+            let base = y(0), errTop = y(Double(count.notSynced)), allTop = y(Double(count.notSynced + count.pending))
+            let tip = "\(bucket.label): \(count.notSynced) not synced, \(count.pending) pending"
+            if count.notSynced > 0 {
+                h += "<rect class=\"bar bar-error\" x=\"\(n(x))\" y=\"\(n(errTop))\" width=\"\(n(barW))\" height=\"\(n(base - errTop))\" rx=\"2\"><title>\(esc(tip))</title></rect>"
+            }
+            if count.pending > 0 {
+                h += "<rect class=\"bar bar-pending\" x=\"\(n(x))\" y=\"\(n(allTop))\" width=\"\(n(barW))\" height=\"\(n(errTop - allTop))\" rx=\"2\"><title>\(esc(tip))</title></rect>"
+            }
+            let total = count.notSynced + count.pending
+            if total > 0 {
+                h += "<text class=\"value\" x=\"\(n(x + barW / 2))\" y=\"\(n(allTop - 5))\" text-anchor=\"middle\">\(total)</text>"
+            }
+            h += "<text class=\"tick\" x=\"\(n(x + barW / 2))\" y=\"\(n(base + 17))\" text-anchor=\"middle\">\(esc(bucket.label))</text>\n"
+        }
+        h += "<line class=\"axis\" x1=\"\(n(left))\" x2=\"\(n(width - right))\" y1=\"\(n(y(0)))\" y2=\"\(n(y(0)))\"/>\n"
+        h += "<text class=\"axis-title\" x=\"\(n(left + plotW / 2))\" y=\"\(n(height - 8))\" text-anchor=\"middle\">time since the on-premises change, at as-of</text>\n"
+        h += "</svg>\n</section>\n"
+        return h
+    }
+
+    /// 1, 2 or 5 times a power of ten, at least `raw` (and at least 1: counts are whole).
+    static func niceStep(_ raw: Double) -> Double {
+        guard raw > 1 else { return 1 }
+        var magnitude = 1.0
+        while magnitude * 10 <= raw { magnitude *= 10 }
+        for m in [1.0, 2, 5, 10] where m * magnitude >= raw { return m * magnitude }
+        return 10 * magnitude
+    }
+
+    // MARK: Text
+
+    /// Escapes text for HTML element content and quoted attribute values.
+    static func esc(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for ch in text.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// A DN that may wrap after its commas (`<wbr>`), rather than inside a name.
+    static func breakable(_ dn: String) -> String {
+        esc(dn).replacingOccurrences(of: ",", with: ",<wbr>")
+    }
+
+    /// A UTC time that wraps between date and time in a narrow column.
+    static func time(_ date: Date, stacked: Bool = false) -> String {
+        let iso = Timestamp.format(date)
+        let parts = iso.split(separator: "T", maxSplits: 1)
+        guard parts.count == 2 else { return esc(iso) }
+        return "<time datetime=\"\(iso)\">\(parts[0])\(stacked ? "<br>" : " ")\(parts[1].dropLast()) UTC</time>"
+    }
+
+    /// `45 s`, `20 min`, `2 h 5 min`, `9 d 2 h`.
+    static func duration(_ seconds: TimeInterval) -> String {
+        let s = Int(seconds.rounded())
+        if s < 120 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min" }
+        if s < 86_400 { return s % 3600 / 60 == 0 ? "\(s / 3600) h" : "\(s / 3600) h \(s % 3600 / 60) min" }
+        return s % 86_400 / 3600 == 0 ? "\(s / 86_400) d" : "\(s / 86_400) d \(s % 86_400 / 3600) h"
+    }
+
+    static func percent(_ part: Int, of whole: Int) -> String {
+        guard whole > 0 else { return "0%" }
+        let p = Double(part) / Double(whole) * 100
+        return p > 0 && p < 1 ? "<1%" : "\(Int(p.rounded()))%"
+    }
+
+    static func asOfSource(_ source: AsOfSource) -> String {
+        switch source {
+        case .option: "from --as-of"
+        case .export: "the time the export carries"
+        case .inferred: "inferred: the newest time in the export"
+        }
+    }
+
+    static func label(_ severity: Severity) -> String {
+        switch severity {
+        case .error: "Errors"
+        case .warning: "Warnings"
+        case .info: "Info"
+        }
+    }
+
+    static func rank(_ severity: Severity) -> Int {
+        switch severity {
+        case .error: 3
+        case .warning: 2
+        case .info: 1
+        }
+    }
+
+    /// An SVG coordinate: at most one decimal, no locale.
+    static func n(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        let a = abs(tenths)
+        return a % 10 == 0 ? "\(sign)\(a / 10)" : "\(sign)\(a / 10).\(a % 10)"
+    }
+
+    /// A CSP source expression for an inline block: `sha256-<base64>`.
+    static func hash(_ text: String) -> String {
+        "sha256-" + Data(SHA256.digest(Array(text.utf8))).base64EncodedString()
+    }
+
+    // MARK: Style and script
+
+    static let style = #"""
+
+:root{--bg:#f4f6f9;--panel:#fff;--fg:#1c2530;--muted:#5d6b7a;--line:#dde3ea;--head:#eef2f6;
+--error:#c62828;--error-bg:#fdecea;--warning:#a86100;--warning-bg:#fff4e0;--info:#1565c0;--info-bg:#e8f1fc;
+--good:#2e7d32;--good-bg:#e9f5ea;--pending:#64a0e6;--shadow:0 1px 2px rgba(16,24,40,.06),0 1px 3px rgba(16,24,40,.08);
+color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--bg:#0f141a;--panel:#18202a;--fg:#e4e9ef;--muted:#93a1b0;--line:#2a3542;--head:#1f2935;
+--error:#ef6b6b;--error-bg:#3a1d1f;--warning:#f0a84a;--warning-bg:#3a2c17;--info:#6aa9f0;--info-bg:#172b43;
+--good:#6cc070;--good-bg:#1a3320;--pending:#3d6fa8;--shadow:none}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1680px;margin:0 auto;padding:0 20px 24px}
+h1{font-size:20px;margin:0}
+h2{font-size:15px;margin:0 0 12px}
+h3{font-size:13px;margin:16px 0 8px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+a{color:inherit}
+code,.cmd,.dn{font-family:ui-monospace,"SFMono-Regular","Cascadia Mono",Consolas,"DejaVu Sans Mono",monospace;font-size:12px}
+.muted{color:var(--muted)}
+.top{display:flex;align-items:center;justify-content:space-between;gap:16px;max-width:1680px;margin:0 auto;padding:20px 20px 16px}
+.sub{margin:4px 0 0;color:var(--muted)}
+.verdict{font-weight:600;font-size:15px;padding:8px 16px;border-radius:999px;white-space:nowrap}
+.verdict-error{background:var(--error-bg);color:var(--error)}
+.verdict-warning{background:var(--warning-bg);color:var(--warning)}
+.verdict-ok{background:var(--good-bg);color:var(--good)}
+.tenant{display:grid;gap:10px;margin-bottom:16px}
+.alert{background:var(--panel);border:1px solid var(--line);border-left:6px solid var(--info);border-radius:8px;padding:12px 16px;box-shadow:var(--shadow)}
+.alert.sev-error{border-left-color:var(--error);background:var(--error-bg)}
+.alert.sev-warning{border-left-color:var(--warning);background:var(--warning-bg)}
+.alert h2{margin:0 0 4px;font-size:15px;display:flex;align-items:center;gap:8px;flex-wrap:wrap}
+.alert p{margin:0}
+.alert .scope{font-weight:400;color:var(--muted);font-size:13px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:12px;margin-bottom:16px}
+.card{background:var(--panel);border:1px solid var(--line);border-top:4px solid var(--line);border-radius:8px;padding:10px 14px;box-shadow:var(--shadow)}
+.card .label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+.card .value{font-size:28px;font-weight:650;line-height:1.2;font-variant-numeric:tabular-nums}
+.card .note{font-size:12px;color:var(--muted)}
+.card.sev-error{border-top-color:var(--error)}.card.sev-error .value{color:var(--error)}
+.card.sev-warning{border-top-color:var(--warning)}.card.sev-warning .value{color:var(--warning)}
+.card.sev-info{border-top-color:var(--info)}.card.sev-info .value{color:var(--info)}
+.card.zero .value{color:var(--muted)}
+.card.good{border-top-color:var(--good)}.card.good .value{color:var(--good)}
+.row{display:grid;grid-template-columns:minmax(300px,5fr) minmax(340px,7fr);gap:16px;margin-bottom:16px}
+@media (max-width:900px){.row{grid-template-columns:1fr}.top{flex-direction:column;align-items:flex-start}}
+.panel{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:16px;box-shadow:var(--shadow);min-width:0}
+dl{margin:0}
+.run dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px}
+.run dt{color:var(--muted)}
+.run dd{margin:0;overflow-wrap:anywhere}
+.bycode{list-style:none;margin:0 0 12px;padding:0;display:flex;flex-wrap:wrap;gap:6px}
+.chip{font:inherit;font-size:12px;display:inline-flex;align-items:center;gap:6px;border:1px solid var(--line);background:var(--head);color:var(--fg);border-radius:999px;padding:3px 10px;cursor:pointer}
+.chip:hover,.chip.active{border-color:var(--fg)}
+.chip .dot{width:8px;height:8px;border-radius:50%;background:var(--info)}
+.chip.sev-error .dot{background:var(--error)}.chip.sev-warning .dot{background:var(--warning)}
+.legend{margin:-4px 0 6px;color:var(--muted);font-size:13px;display:flex;align-items:center;gap:6px;flex-wrap:wrap}
+.legend b{color:var(--fg);margin-right:10px}
+.legend .oldest{margin-left:auto}
+.key{display:inline-block;width:12px;height:12px;border-radius:2px}
+.key-error{background:var(--error)}.key-pending{background:var(--pending)}
+.histogram{width:100%;height:auto;display:block;max-height:300px}
+.histogram .grid{stroke:var(--line);stroke-width:1}
+.histogram .axis{stroke:var(--muted);stroke-width:1.2}
+.histogram text{fill:var(--muted);font-size:12px;font-family:inherit}
+.histogram .value{fill:var(--fg);font-weight:600}
+.histogram .axis-title{font-size:12px;fill:var(--muted)}
+.bar-error{fill:var(--error)}.bar-pending{fill:var(--pending)}
+.controls{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin-bottom:10px}
+#filter{font:inherit;flex:1 1 280px;max-width:460px;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+.toggle{display:inline-flex;align-items:center;gap:6px;cursor:pointer;user-select:none}
+.toggle b{font-weight:600}
+table{border-collapse:collapse;width:100%;table-layout:fixed}
+.col-sev{width:92px}.col-code{width:218px}.col-user{width:18%}.col-time{width:122px}.col-key{width:116px}.col-status{width:98px}
+@media (max-width:1320px){.scroll{overflow-x:auto}table{min-width:1260px}}
+th,td{text-align:left;vertical-align:top;padding:8px 10px;border-bottom:1px solid var(--line)}
+thead th{background:var(--head);position:sticky;top:0;z-index:1;padding:0;vertical-align:bottom}
+th .sort{font:inherit;font-weight:600;font-size:11.5px;color:var(--muted);background:none;border:0;padding:8px 10px;width:100%;text-align:left;cursor:pointer;text-transform:uppercase;letter-spacing:.03em;white-space:normal}
+th .sort::after{content:"\2195";opacity:.35;margin-left:6px}
+th[aria-sort=ascending] .sort::after{content:"\25B2";opacity:.9}
+th[aria-sort=descending] .sort::after{content:"\25BC";opacity:.9}
+tbody tr:hover{background:var(--head)}
+tbody tr.sev-error td:first-child{box-shadow:inset 4px 0 var(--error)}
+tbody tr.sev-warning td:first-child{box-shadow:inset 4px 0 var(--warning)}
+tbody tr.sev-info td:first-child{box-shadow:inset 4px 0 var(--info)}
+.badge{display:inline-block;font-size:11px;font-weight:700;text-transform:uppercase;letter-spacing:.04em;padding:2px 8px;border-radius:4px}
+.badge.sev-error{background:var(--error-bg);color:var(--error);border:1px solid var(--error)}
+.badge.sev-warning{background:var(--warning-bg);color:var(--warning);border:1px solid var(--warning)}
+.badge.sev-info{background:var(--info-bg);color:var(--info);border:1px solid var(--info)}
+a.code{font-family:ui-monospace,"SFMono-Regular","Cascadia Mono",Consolas,"DejaVu Sans Mono",monospace;font-size:12px;text-decoration:none;border-bottom:1px dotted var(--muted);white-space:nowrap}
+.dn{color:var(--muted);overflow-wrap:anywhere;font-size:11.5px;margin-top:2px}
+.upn{overflow-wrap:anywhere;margin-top:1px}
+.sam{overflow-wrap:anywhere}
+td.time{font-variant-numeric:tabular-nums}
+.waited{font-size:12px;font-weight:600;margin-top:2px}
+.waited.sev-error{color:var(--error)}.waited.sev-info{color:var(--info)}
+.status{font-size:11px;padding:1px 6px;border-radius:4px;border:1px solid var(--line);white-space:nowrap}
+.status-new{background:var(--info-bg);color:var(--info);border-color:var(--info)}
+.status-persisting{background:var(--head);color:var(--muted)}
+td.message{overflow-wrap:anywhere}
+.cmd{display:block;margin-top:6px;padding:6px 8px;background:var(--head);border:1px solid var(--line);border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere;position:relative}
+.copy{float:right;font:inherit;font-size:11px;margin:-2px -2px 2px 8px;padding:1px 8px;border:1px solid var(--line);border-radius:4px;background:var(--panel);color:var(--fg);cursor:pointer}
+.nomatch{color:var(--muted);text-align:center;padding:16px}
+.empty{display:flex;align-items:center;gap:16px;padding:20px;background:var(--good-bg);border-radius:8px;color:var(--fg)}
+.empty p{margin:0}
+.empty .check{flex:none;width:40px;height:40px;border-radius:50%;background:var(--good);color:#fff;display:flex;align-items:center;justify-content:center;font-size:22px;font-weight:700}
+.empty.small{padding:14px}
+.guide{margin-top:16px}
+.guide dl{display:grid;grid-template-columns:max-content 1fr;gap:8px 16px}
+.guide dt{white-space:nowrap}
+.guide dd{margin:0}
+.guide dt:target,.guide dt:target+dd{background:var(--info-bg)}
+footer{max-width:1680px;margin:0 auto;padding:0 20px 24px;color:var(--muted);font-size:12px}
+[hidden]{display:none!important}
+@media print{
+:root{--bg:#fff;--panel:#fff;--fg:#000;--muted:#444;--line:#bbb;--head:#f0f0f0;--shadow:none}
+body{font-size:10.5px}
+main,.top,footer{max-width:none;padding-left:0;padding-right:0}
+.controls,.copy,.bycode,th .sort::after{display:none!important}
+.row{grid-template-columns:1fr 1fr}
+.panel,.card,.alert{box-shadow:none;break-inside:avoid}
+.findings{break-inside:auto}
+table{min-width:0}
+.scroll{overflow:visible}
+thead{display:table-header-group}
+thead th{position:static}
+tr{break-inside:avoid}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+}
+
+"""#
+
+    static let script = #"""
+
+(function () {
+  "use strict";
+  var doc = document.documentElement;
+  var table = document.getElementById("findings");
+  if (!table) { doc.setAttribute("data-ready", "1"); return; }
+  var tbody = table.tBodies[0];
+  var rows = Array.prototype.slice.call(tbody.rows);
+  var texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
+  rows.forEach(function (r, i) { r.setAttribute("data-order", String(i)); });
+  var filter = document.getElementById("filter");
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("input[data-severity]"));
+  var chips = Array.prototype.slice.call(document.querySelectorAll("[data-filter]"));
+  var shown = document.getElementById("shown");
+  var nomatch = document.getElementById("nomatch");
+
+  function apply() {
+    var terms = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    var on = {};
+    boxes.forEach(function (b) { on[b.getAttribute("data-severity")] = b.checked; });
+    var count = 0;
+    rows.forEach(function (r, i) {
+      var ok = on[r.getAttribute("data-severity")] !== false &&
+        terms.every(function (t) { return texts[i].indexOf(t) >= 0; });
+      r.hidden = !ok;
+      if (ok) { count++; }
+    });
+    var noun = rows.length === 1 ? " finding" : " findings";
+    shown.textContent = count === rows.length ? rows.length + noun : count + " of " + rows.length + noun + " shown";
+    nomatch.hidden = count !== 0;
+    chips.forEach(function (c) { c.classList.toggle("active", filter.value.trim() === c.getAttribute("data-filter")); });
+  }
+
+  function remember() {
+    try {
+      var q = filter.value.trim();
+      history.replaceState(null, "", q ? "#q=" + encodeURIComponent(q) : location.pathname + location.search);
+    } catch (e) { /* file: URLs may refuse; the filter still works */ }
+  }
+
+  filter.addEventListener("input", function () { apply(); remember(); });
+  boxes.forEach(function (b) { b.addEventListener("change", apply); });
+  chips.forEach(function (c) {
+    c.addEventListener("click", function () {
+      var code = c.getAttribute("data-filter");
+      filter.value = filter.value.trim() === code ? "" : code;
+      apply(); remember();
+      table.scrollIntoView({ block: "start", behavior: "smooth" });
+    });
+  });
+
+  // Sorting: click a header; again to reverse. Empty cells always sort last; ties keep report order.
+  var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  headers.forEach(function (th, column) {
+    th.querySelector("button").addEventListener("click", function () {
+      var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      headers.forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+      function key(r) {
+        var cell = r.cells[column];
+        var v = cell.getAttribute("data-sort");
+        return v !== null ? v : cell.textContent.trim().toLowerCase();
+      }
+      var sorted = rows.slice().sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (x === "" && y !== "") { return 1; }
+        if (y === "" && x !== "") { return -1; }
+        var c = x < y ? -1 : x > y ? 1 : 0;
+        return c !== 0 ? c * dir : Number(a.getAttribute("data-order")) - Number(b.getAttribute("data-order"));
+      });
+      sorted.forEach(function (r) { tbody.appendChild(r); });
+    });
+  });
+
+  // Copy buttons for the commands to run.
+  Array.prototype.slice.call(document.querySelectorAll("code.cmd")).forEach(function (code) {
+    var text = code.textContent;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy";
+    button.textContent = "Copy";
+    button.addEventListener("click", function () {
+      function done() { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 1500); }
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(done, fallback);
+      } else { fallback(); }
+      function fallback() {
+        var range = document.createRange();
+        range.selectNodeContents(code);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        try { document.execCommand("copy"); done(); } catch (e) { /* selected: copy by hand */ }
+      }
+    });
+    code.insertBefore(button, code.firstChild);
+  });
+
+  var match = /^#q=(.*)$/.exec(location.hash);
+  if (match) {
+    try { filter.value = decodeURIComponent(match[1]); } catch (e) { filter.value = match[1]; }
+  }
+  apply();
+  doc.setAttribute("data-ready", "1");
+})();
+
+"""#
+}

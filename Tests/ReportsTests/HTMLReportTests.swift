@@ -1,0 +1,243 @@
+import Foundation
+@testable import Reports
+import SyncAudit
+import Testing
+
+@Suite("HTML report: structure, escaping, offline")
+struct HTMLReportTests {
+    static let full = HTMLReport.render(ReportFixture.full)
+    static let clean = HTMLReport.render(ReportFixture.clean)
+
+    /// The `<tr>` start tags of the findings table's body.
+    static func bodyRows(_ html: String) -> [Substring] {
+        guard let start = html.range(of: "<tbody>"), let end = html.range(of: "</tbody>") else { return [] }
+        return html[start.upperBound..<end.lowerBound].split(separator: "\n").filter { $0.hasPrefix("<tr ") }
+    }
+
+    @Test("One row per finding, in report order, with its severity and subject")
+    func rows() {
+        let rows = Self.bodyRows(Self.full)
+        let findings = ReportFixture.full.findings
+        #expect(rows.count == findings.count)
+        for (row, finding) in zip(rows, findings) {
+            let subject = finding.scope == .tenant ? "tenant"
+                : finding.directoryUser?.samAccountName ?? finding.cloudUser?.onPremisesSamAccountName ?? "?"
+            #expect(row.contains("data-severity=\"\(finding.severity.rawValue)\""))
+            #expect(row.contains("data-subject=\"\(HTMLReport.esc(subject))\""), "\(row)")
+            #expect(row.contains("href=\"#code-\(finding.code.rawValue)\""))
+        }
+        // Every code that occurs is explained, and every link has its target.
+        for code in Set(findings.map(\.code)) {
+            #expect(Self.full.contains("id=\"code-\(code.rawValue)\""))
+        }
+    }
+
+    @Test("Tenant findings come first, above the summary cards")
+    func tenantFirst() throws {
+        let tenant = try #require(Self.full.range(of: "<section class=\"tenant\""))
+        let cards = try #require(Self.full.range(of: "<section class=\"cards\""))
+        #expect(tenant.lowerBound < cards.lowerBound)
+        let section = Self.full[tenant.lowerBound..<cards.lowerBound]
+        #expect(section.contains("phs-heartbeat-stale") && section.contains("phs-stopped"))
+        #expect(!section.contains("password-not-synced\""))
+        #expect(!Self.clean.contains("class=\"tenant\""))
+    }
+
+    @Test("Summary cards, sources and asOf")
+    func summary() {
+        let html = Self.full
+        for (label, value) in [("Errors", 12), ("Warnings", 4), ("Info", 4), ("Matched", 18), ("In sync", 4),
+                               ("Directory users", 20), ("Cloud users", 21), ("Resolved", 2)] {
+            #expect(html.contains("<div class=\"label\">\(label)</div><div class=\"value\">\(value)</div>"), "\(label)")
+        }
+        #expect(html.contains("ldaps://dc01.corp.example:636"))
+        #expect(html.contains("exports/users-2024-03-04.json"))
+        #expect(html.contains("graph-json"))
+        #expect(html.contains("<time datetime=\"2024-03-04T12:00:00Z\">2024-03-04 12:00:00 UTC</time><br><span class=\"muted\">from --as-of</span>"))
+        #expect(html.contains("<dt>Generated</dt><dd><time datetime=\"2024-03-04T12:17:30Z\">"))
+        #expect(!Self.clean.contains(">Resolved<"), "no resolved card without --history")
+        #expect(Self.clean.contains("the time the export carries"))
+    }
+
+    @Test("The histogram buckets the not-synced and pending changes by how long they waited")
+    func histogram() {
+        let counts = HTMLReport.histogram(ReportFixture.full)
+        // alice 2 h 5 min and dave 3 h 40 min in 1–6 h; erin (pending, 20 min) in < 1 h.
+        #expect(counts.map(\.notSynced) == [0, 2, 1, 1, 1, 1])
+        #expect(counts.map(\.pending) == [1, 0, 0, 0, 0, 0])
+        for bucket in HTMLReport.buckets {
+            #expect(Self.full.contains(">\(HTMLReport.esc(bucket.label))</text>"), "axis label \(bucket.label)")
+        }
+        #expect(Self.full.contains("<svg class=\"histogram\""))
+        #expect(Self.full.contains(">users</text>"), "y axis title")
+        #expect(Self.full.contains("oldest: <b>9 d 2 h</b>"))
+        #expect(Self.clean.contains("No password change is waiting"))
+        #expect(!Self.clean.contains("<svg"))
+    }
+
+    @Test("Nice steps for the y axis", arguments: [(0.25, 1.0), (1, 1), (1.5, 2), (3, 5), (7, 10), (12, 20), (40, 50), (260, 500)])
+    func niceStep(_ pair: (Double, Double)) {
+        #expect(HTMLReport.niceStep(pair.0) == pair.1)
+    }
+
+    @Test("A hostile name is text, never markup")
+    func escaping() {
+        let html = Self.full
+        #expect(!html.contains(ReportFixture.hostileName))
+        #expect(html.contains("<strong class=\"sam\">&lt;script&gt;alert(1)&lt;/script&gt;</strong>"))
+        #expect(html.components(separatedBy: "<script").count == 2, "only the report's own script")
+        // Quotes and ampersands in DNs and UPNs, in text and in attributes.
+        #expect(html.contains("o&#39;brien&amp;partners@corp.example"))
+        #expect(html.contains("CN=O&#39;Brien\\,<wbr> Pat &quot;PJ&quot;,<wbr>OU=Staff"))
+        #expect(html.contains("data-subject=\"&lt;script&gt;alert(1)&lt;/script&gt;\""))
+    }
+
+    @Test("Every text field is escaped")
+    func everyField() {
+        let evil = "\"'><img src=x onerror=alert(1)>&"
+        var report = ReportFixture.full
+        report.version = evil
+        report.directory.source = evil
+        report.directory.baseDN = evil
+        report.cloud.source = evil
+        report.cloud.format = evil
+        for index in report.result.findings.indices {
+            report.result.findings[index].message = evil + " Invoke-ADSyncDiagnostics " + evil
+            report.result.findings[index].directoryUser?.samAccountName = evil
+            report.result.findings[index].directoryUser?.userPrincipalName = evil
+            report.result.findings[index].directoryUser?.distinguishedName = evil
+            report.result.findings[index].cloudUser?.userPrincipalName = evil
+            report.result.findings[index].cloudUser?.onPremisesSamAccountName = evil
+        }
+        let html = HTMLReport.render(report)
+        #expect(!html.contains("<img"))
+        #expect(!html.contains("'>"))
+        #expect(!html.contains("onerror=alert(1)>"))
+        #expect(html.contains("&quot;&#39;&gt;&lt;img src=x onerror=alert(1)&gt;&amp;"))
+    }
+
+    @Test("Self-contained: no external URLs, a CSP that allows nothing else", arguments: ["full", "clean"])
+    func offline(_ name: String) throws {
+        let html = name == "full" ? Self.full : Self.clean
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        // Every src/href/action value must stay inside the page (#fragment).
+        let reference = try Regex(#"(?i)\b(?:src|href|action|xlink:href|srcset|poster|data)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"#)
+        var links = 0
+        for match in html.matches(of: reference) {
+            let value = (match.output[1].substring ?? match.output[2].substring ?? match.output[3].substring) ?? ""
+            links += 1
+            #expect(value.hasPrefix("#"), "an attribute that would load something: \(html[match.range])")
+        }
+        if html.contains("<table") { #expect(links > 0, "the code links were seen") }
+        #expect(!html.contains("url("))
+        #expect(!html.contains("@import"))
+        #expect(html.contains("default-src 'none'"))
+    }
+
+    @Test("The CSP hashes match the inline style and script (checked with Python's hashlib)")
+    func cspHashes() throws {
+        let html = Self.full
+        func block(_ tag: String) throws -> String {
+            let open = try #require(html.range(of: "<\(tag)>")), close = try #require(html.range(of: "</\(tag)>"))
+            return String(html[open.upperBound..<close.lowerBound])
+        }
+        let script = """
+            import base64, hashlib, sys
+            for text in sys.stdin.read().split("\\0"):
+                print("sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode())
+            """
+        let result = try Tool.run("/usr/bin/python3", ["-c", script], stdin: try block("style") + "\0" + block("script"))
+        let hashes = result.stdout.split(separator: "\n").map(String.init)
+        #expect(hashes.count == 2)
+        for hash in hashes {
+            #expect(html.contains("'\(hash)'"), "CSP lists \(hash)")
+        }
+    }
+
+    @Test("SHA-256 known answers")
+    func sha256() {
+        func hex(_ text: String) -> String {
+            SHA256.digest(Array(text.utf8)).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        }
+        #expect(hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(hex(String(repeating: "a", count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test("No findings: a clean empty state instead of an empty table")
+    func emptyState() {
+        #expect(!Self.clean.contains("<table"))
+        #expect(Self.clean.contains("<strong>No findings.</strong>"))
+        #expect(Self.clean.contains(">All in sync</div>"))
+        #expect(Self.clean.contains("<title>phs-check: in sync \u{00B7} as of 2024-03-04T12:00:00Z</title>"))
+    }
+
+    @Test("Light and dark colour schemes, and a print style")
+    func schemesAndPrint() {
+        #expect(Self.full.contains("@media (prefers-color-scheme:dark)"))
+        #expect(Self.full.contains("<meta name=\"color-scheme\" content=\"light dark\">"))
+        #expect(Self.full.contains("@media print{"))
+    }
+
+    @Test("Commands to run are set apart as code")
+    func commands() {
+        #expect(Self.full.contains("<code class=\"cmd\">Invoke-ADSyncDiagnostics -PasswordSync -ADConnectorName &quot;corp.example&quot; -DistinguishedName &quot;CN=alice,OU=Staff,DC=corp,DC=example&quot;</code>"))
+    }
+}
+
+/// The page in a real browser: Debian's chromium, headless, the DOM after its script ran.
+@Suite("HTML report in headless Chromium", .serialized)
+struct HTMLChromiumTests {
+    static let chromium = "/usr/bin/chromium"
+
+    /// Writes `html` to a file and returns the DOM Chromium built from it (`--dump-dom`).
+    static func renderedDOM(_ html: String, fragment: String = "") throws -> String {
+        let folder = Tool.temporaryFile("html")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = folder + "/report.html"
+        try html.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try Tool.run(chromium, [
+            "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-extensions",
+            "--user-data-dir=\(folder)/profile", "--dump-dom", "file://\(file)\(fragment)",
+        ], timeout: 90)
+        #expect(result.status == 0, "chromium: \(result.stderr.suffix(800))")
+        return result.stdout
+    }
+
+    @Test("Opens, runs its script, and shows every finding")
+    func opens() throws {
+        let dom = try Self.renderedDOM(HTMLReport.render(ReportFixture.full))
+        #expect(dom.contains("data-ready=\"1\""), "the inline script ran under the page's CSP")
+        let rows = HTMLReportTests.bodyRows(dom.replacingOccurrences(of: "<tr ", with: "\n<tr "))
+        #expect(rows.count == ReportFixture.full.findings.count)
+        #expect(!rows.contains { $0.contains("hidden") }, "nothing filtered out by default")
+        for name in ["alice", "bob", "carol", "dave", "obrien", "erin", "frank", "grace", "heidi", "ivan", "judy",
+                     "kim", "leo", "mike", "nina", "oscar", "mallory"] {
+            #expect(dom.contains(">\(name)</strong>"), "\(name) is in the rendered table")
+        }
+        #expect(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;</strong>"), "the hostile name shows as text")
+        #expect(!dom.contains("<script>alert(1)</script>"), "and never became an element")
+        #expect(dom.contains(">Copy</button>"), "copy buttons were added")
+        #expect(dom.contains("id=\"shown\">20 findings<"))
+    }
+
+    @Test("A filter in the URL (#q=) leaves only the matching rows")
+    func filter() throws {
+        let dom = try Self.renderedDOM(HTMLReport.render(ReportFixture.full), fragment: "#q=password-not-synced")
+        let rows = HTMLReportTests.bodyRows(dom.replacingOccurrences(of: "<tr ", with: "\n<tr "))
+        let visible = rows.filter { !$0.contains("hidden") }
+        #expect(visible.count == 6)
+        #expect(dom.contains("id=\"shown\">6 of 20 findings shown<"))
+        #expect(visible.allSatisfy { $0.contains("data-severity=\"error\"") })
+    }
+
+    @Test("The clean report opens too")
+    func clean() throws {
+        let dom = try Self.renderedDOM(HTMLReport.render(ReportFixture.clean))
+        #expect(dom.contains("data-ready=\"1\""))
+        #expect(dom.contains("<strong>No findings.</strong>"))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Reports
+import SyncAudit
+import Testing
+
+/// `--format json` against the contract's schema (../shared/schema/report.schema.json) with
+/// Python's jsonschema (Debian's python3-jsonschema).
+@Suite("JSON report against report.schema.json")
+struct JSONSchemaTests {
+    static let script = """
+        import json, sys
+        from jsonschema import Draft202012Validator
+        schema = json.load(open(sys.argv[1]))
+        # jsonschema 4.10 (Debian 12) resolves "#/$defs/..." against the relative $id twice
+        # ("phs-check/phs-check/report.schema.json") and fails; every $ref here is local.
+        schema.pop("$id", None)
+        Draft202012Validator.check_schema(schema)
+        errors = [f"{e.message} at {list(e.absolute_path)}" for e in Draft202012Validator(schema).iter_errors(json.load(sys.stdin))]
+        print("\\n".join(errors[:20]))
+        sys.exit(1 if errors else 0)
+        """
+
+    @Test("Valid against the schema", arguments: ["full", "clean"])
+    func valid(_ name: String) throws {
+        let report = name == "full" ? ReportFixture.full : ReportFixture.clean
+        let schema = Paths.schemaFolder + "/report.schema.json"
+        #expect(FileManager.default.fileExists(atPath: schema), "\(schema) (set PHS_CHECK_SCHEMA_DIR)")
+        let result = try Tool.run("/usr/bin/python3", ["-c", Self.script, schema], stdin: JSONReport.render(report))
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test("The validator does refuse a broken report")
+    func refuses() throws {
+        let broken = JSONReport.render(ReportFixture.full).replacingOccurrences(of: "\"asOfSource\":\"option\"", with: "\"asOfSource\":\"guess\"")
+        let result = try Tool.run("/usr/bin/python3", ["-c", Self.script, Paths.schemaFolder + "/report.schema.json"], stdin: broken)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("'guess' is not one of"))
+    }
+
+    @Test("What the JSON says matches the report")
+    func content() throws {
+        let object = try #require(JSONSerialization.jsonObject(with: Data(JSONReport.render(ReportFixture.full).utf8)) as? [String: Any])
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect(summary["matched"] as? Int == 18)
+        #expect(summary["resolved"] as? Int == 2)
+        #expect((summary["bySeverity"] as? [String: Int]) == ["error": 12, "warning": 4, "info": 4])
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        #expect(findings.count == 20)
+        let hostile = try #require(findings.first { $0["samAccountName"] as? String == ReportFixture.hostileName })
+        #expect(hostile["distinguishedName"] as? String == "CN=\(ReportFixture.hostileName),OU=Staff,DC=corp,DC=example")
+        #expect(hostile["status"] as? String == "persisting")
+        let tenant = try #require(findings.first { $0["code"] as? String == "phs-stopped" })
+        #expect(tenant["samAccountName"] == nil, "user fields are omitted for tenant findings")
+    }
+}
