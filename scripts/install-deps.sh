@@ -14,6 +14,10 @@ PACKAGES=(
     python3-jsonschema time jq
     # RunHistory: SQLite for GRDB
     libsqlite3-dev
+    # ReportsTests: Prometheus' own text parser for --format prometheus (/usr/bin/python3's
+    # prometheus_client; Debian's package, as pip refuses the system Python), and headless
+    # Chromium that opens the --format html report
+    python3-prometheus-client chromium
 )
 
 missing=()

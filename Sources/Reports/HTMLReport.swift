@@ -382,7 +382,9 @@ public enum HTMLReport {
         let iso = Timestamp.format(date)
         let parts = iso.split(separator: "T", maxSplits: 1)
         guard parts.count == 2 else { return esc(iso) }
-        return "<time datetime=\"\(iso)\">\(parts[0])\(stacked ? "<br>" : " ")\(parts[1].dropLast()) UTC</time>"
+        // Seconds are enough to read; the machine-readable datetime keeps the fraction.
+        let clock = parts[1].dropLast().prefix { $0 != "." }
+        return "<time datetime=\"\(iso)\">\(parts[0])\(stacked ? "<br>" : " ")\(clock) UTC</time>"
     }
 
     /// `45 s`, `20 min`, `2 h 5 min`, `9 d 2 h`.
@@ -531,7 +533,7 @@ a.code{font-family:ui-monospace,"SFMono-Regular","Cascadia Mono",Consolas,"DejaV
 .upn{overflow-wrap:anywhere;margin-top:1px}
 .sam{overflow-wrap:anywhere}
 td.time{font-variant-numeric:tabular-nums}
-.waited{font-size:12px;font-weight:600;margin-top:2px}
+.waited{font-size:11.5px;font-weight:600;margin-top:2px;white-space:nowrap}
 .waited.sev-error{color:var(--error)}.waited.sev-info{color:var(--info)}
 .status{font-size:11px;padding:1px 6px;border-radius:4px;border:1px solid var(--line);white-space:nowrap}
 .status-new{background:var(--info-bg);color:var(--info);border-color:var(--info)}

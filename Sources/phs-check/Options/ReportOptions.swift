@@ -4,7 +4,7 @@ import Reports
 import SyncAudit
 
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json, csv
+    case table, json, csv, html, prometheus
 }
 
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
@@ -23,10 +23,10 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
 
 /// How to write the report and when to fail.
 struct ReportOptions: ParsableArguments {
-    @Option(name: .customLong("format"), help: "table, json or csv.")
+    @Option(name: .customLong("format"), help: "table, json, csv, html (one self-contained page) or prometheus (node_exporter textfile collector).")
     var format: ReportFormat = .table
 
-    @Option(name: .customLong("output"), help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"))
+    @Option(name: .customLong("output"), help: ArgumentHelp("Write the report to this file (atomically) instead of standard output; with --format prometheus, point it into the textfile collector's directory (e.g. .../phs-check.prom): the collector never sees a half-written file.", valueName: "file"))
     var output: String?
 
     @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe: error, warning or never.")
@@ -43,6 +43,8 @@ struct ReportOptions: ParsableArguments {
         case .table: TableReport.render(report, color: output == nil && Self.colorOnStandardOutput)
         case .json: JSONReport.render(report)
         case .csv: CSVReport.render(report)
+        case .html: HTMLReport.render(report)
+        case .prometheus: PrometheusReport.render(report)
         }
         let out = try Output(path: output)
         try out.write(text)
