@@ -32,7 +32,7 @@ public final class RunHistoryStore: Sendable {
     public let busyTimeout: TimeInterval
     /// One connection: a CLI run needs no parallel reads, and being the only connection it is
     /// the last to close, so closing checkpoints the WAL (a pool's read-only readers cannot).
-    private let pool: DatabaseQueue
+    private let database: DatabaseQueue
 
     /// Opens (with `.readWrite`: creates and migrates) the history at `path`.
     public init(path: String, access: Access = .readWrite, busyTimeout: TimeInterval = defaultBusyTimeout) throws(RunHistoryError) {
@@ -55,16 +55,19 @@ public final class RunHistoryStore: Sendable {
                 throw RunHistoryError("\(path): the folder \(folder) does not exist; create it or choose another path")
             }
         }
+        if access == .readWrite, exists {
+            try Self.refuseForeignDatabase(path: path, busyTimeout: busyTimeout)
+        }
         var configuration = Configuration()
         configuration.readonly = access == .readOnly
         configuration.busyMode = .timeout(busyTimeout)
         configuration.journalMode = .wal
         configuration.label = "phs-check history"
         do {
-            pool = try DatabaseQueue(path: path, configuration: configuration)
+            database = try DatabaseQueue(path: path, configuration: configuration)
             switch access {
-            case .readWrite: try Self.migrate(pool, path: path)
-            case .readOnly: try Self.checkSchema(pool, path: path)
+            case .readWrite: try Self.migrate(database, path: path)
+            case .readOnly: try Self.checkSchema(database, path: path)
             }
         } catch {
             throw Self.describe(error, path: path, busyTimeout: busyTimeout)
@@ -119,26 +122,47 @@ public final class RunHistoryStore: Sendable {
         return migrator
     }
 
-    private static func migrate(_ pool: DatabaseQueue, path: String) throws {
+    private static func migrate(_ database: DatabaseQueue, path: String) throws {
         let migrator = Self.migrator
         do {
-            try migrator.migrate(pool)
+            try migrator.migrate(database)
         } catch {
             // GRDB reads the applied migrations before it takes the write lock, so another
             // process opening a new file at the same moment may have applied "v1" first and
             // ours fails on `CREATE TABLE`. Then the schema is complete: carry on. Else retry once.
-            if try !pool.read({ try migrator.hasCompletedMigrations($0) }) {
-                try migrator.migrate(pool)
+            if try !database.read({ try migrator.hasCompletedMigrations($0) }) {
+                try migrator.migrate(database)
             }
         }
-        if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+        if try database.read({ try migrator.hasBeenSuperseded($0) }) {
             throw RunHistoryError("\(path) was written by a newer phs-check: record runs there with that version")
         }
     }
 
-    private static func checkSchema(_ pool: DatabaseQueue, path: String) throws {
+    /// An SQLite file with tables but no migrations table belongs to another program: refuse it
+    /// before opening it for writing turns on WAL mode and adds our tables to it.
+    private static func refuseForeignDatabase(path: String, busyTimeout: TimeInterval) throws(RunHistoryError) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        do {
+            let peek = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? peek.close() }
+            let (tables, migrated) = try peek.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0,
+                 try db.tableExists("grdb_migrations"))
+            }
+            if tables > 0, !migrated {
+                throw RunHistoryError("\(path) is an SQLite database of another program, not a phs-check history: choose a new file for --history")
+            }
+        } catch {
+            throw describe(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    private static func checkSchema(_ database: DatabaseQueue, path: String) throws {
         let migrator = Self.migrator
-        let complete = try pool.read { db in try migrator.hasCompletedMigrations(db) }
+        let complete = try database.read { db in try migrator.hasCompletedMigrations(db) }
         guard complete else {
             throw RunHistoryError("\(path) is not a phs-check history database (no phs-check run tables in it)")
         }
@@ -167,7 +191,7 @@ public final class RunHistoryStore: Sendable {
     public func record(report: AuditReport, startedAt: Date, finishedAt: Date = Date(),
                        beforeCommit: (RecordedRun) throws -> Void = { _ in }) throws -> RecordedRun {
         do {
-            return try pool.writeWithoutTransaction { db in
+            return try database.writeWithoutTransaction { db in
                 var recorded: RecordedRun?
                 try db.inTransaction(.immediate) {
                     let previous = try Self.latestSuccessfulRunId(db)
@@ -282,26 +306,26 @@ public final class RunHistoryStore: Sendable {
     /// removes the `-wal` and `-shm` files, so the history is one file again for backups.
     /// Every later use of the store fails.
     public func close() {
-        try? pool.close()
+        try? database.close()
     }
 
     // MARK: Internals
 
     /// For tests: runs SQL in its own transaction (e.g. a trigger that makes an insert fail).
     func execute(sql: String) throws {
-        try pool.write { db in try db.execute(sql: sql) }
+        try database.write { db in try db.execute(sql: sql) }
     }
 
     /// An error thrown by the caller's `beforeCommit`, kept apart from SQLite's.
     private struct CallerError: Error { var error: any Error }
 
     private func reading<T>(_ body: (Database) throws -> T) throws(RunHistoryError) -> T {
-        do { return try pool.read(body) } catch { throw Self.describe(error, path: path, busyTimeout: busyTimeout) }
+        do { return try database.read(body) } catch { throw Self.describe(error, path: path, busyTimeout: busyTimeout) }
     }
 
     private func writing<T>(_ body: (Database) throws -> T) throws(RunHistoryError) -> T {
         do {
-            return try pool.writeWithoutTransaction { db in
+            return try database.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)

@@ -170,15 +170,16 @@ import Testing
         let brokenSets: [Set<String>] = [["alice", "bob"], ["bob", "carol"], ["carol"], ["alice", "dave"]]
         // The export files first, so the processes race on the database only.
         let clouds = try brokenSets.map { try scenario.cloud(broken: $0) }
-        let results = LockedBox<[Int: CommandResult]>([:])
+        let results = ConcurrentSlots<Result<CommandResult, any Error>>(count: clouds.count)
         let (snapshot, history) = (scenario.snapshot, scenario.history)
         DispatchQueue.concurrentPerform(iterations: clouds.count) { index in
-            let result = try? CommandRunner.phsCheck(["compare", "--snapshot", snapshot, "--cloud", clouds[index],
-                                                      "--as-of", Scenario.asOf, "--history", history, "--format", "json"])
-            results.value[index] = result
+            results[index] = Result {
+                try CommandRunner.phsCheck(["compare", "--snapshot", snapshot, "--cloud", clouds[index],
+                                            "--as-of", Scenario.asOf, "--history", history, "--format", "json"])
+            }
         }
         for index in clouds.indices {
-            let result = try #require(results.value[index])
+            let result = try #require(results[index]).get()
             #expect(result.status == 1, "\(result.stderr)")
         }
         #expect(try scenario.integrity() == "ok")
@@ -213,5 +214,16 @@ import Testing
         let noFolder = try scenario.compare(broken: [], ["--history", scenario.folder + "/nope/history.sqlite"])
         #expect(noFolder.status == 2)
         #expect(noFolder.stderr.contains("does not exist"))
+    }
+}
+
+/// One slot per concurrent job, each written once under a lock.
+final class ConcurrentSlots<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Value?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    subscript(index: Int) -> Value? {
+        get { lock.withLock { values[index] } }
+        set { lock.withLock { values[index] = newValue } }
     }
 }

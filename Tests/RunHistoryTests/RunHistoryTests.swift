@@ -269,6 +269,14 @@ struct RunHistoryStoreTests {
         let emptyError = #expect(throws: RunHistoryError.self) { try RunHistoryStore(path: empty, access: .readOnly) }
         #expect(emptyError?.message.contains("not a phs-check history database") == true)
 
+        // An SQLite file of another program is left alone.
+        let foreign = folder.file("foreign.sqlite")
+        let other = try RunHistoryStore(path: foreign)
+        try other.execute(sql: "DROP TABLE finding; DROP TABLE run; DROP TABLE grdb_migrations; CREATE TABLE notes (body TEXT)")
+        other.close()
+        let foreignError = #expect(throws: RunHistoryError.self) { try RunHistoryStore(path: foreign) }
+        #expect(foreignError?.message.contains("another program") == true)
+
         let noFolder = #expect(throws: RunHistoryError.self) { try RunHistoryStore(path: folder.path + "/nope/history.sqlite") }
         #expect(noFolder?.message.contains("does not exist") == true)
 
