@@ -26,6 +26,10 @@ import SyncAudit
 /// The one window left: the report is out but the commit itself fails (disk full, I/O
 /// error). The command then says so and exits 2; the next run compares with the last run
 /// that was recorded.
+///
+/// The cost: the write lock is held while the report is rendered and written — milliseconds
+/// for a file, longer only when standard output is a pipe nobody reads. Another run waits for
+/// it up to `RunHistoryStore.defaultBusyTimeout` (120 s), then fails and is recorded as failed.
 final class RunRecorder {
     let store: RunHistoryStore?
     let startedAt: Date
