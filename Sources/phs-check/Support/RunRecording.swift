@@ -29,7 +29,7 @@ import SyncAudit
 ///
 /// The cost: the write lock is held while the report is rendered and written — milliseconds
 /// for a file, longer only when standard output is a pipe nobody reads. Another run waits for
-/// it up to `RunHistoryStore.defaultBusyTimeout` (120 s), then fails and is recorded as failed.
+/// it up to `RunHistoryStore.defaultBusyTimeout` (120 s), then gives up with exit 2 and records nothing.
 final class RunRecorder {
     let store: RunHistoryStore?
     let startedAt: Date
