@@ -553,9 +553,20 @@ td.message{overflow-wrap:anywhere}
 .guide dt:target,.guide dt:target+dd{background:var(--info-bg)}
 footer{max-width:1680px;margin:0 auto;padding:0 20px 24px;color:var(--muted);font-size:12px}
 [hidden]{display:none!important}
+@page{size:landscape;margin:10mm}
 @media print{
 :root{--bg:#fff;--panel:#fff;--fg:#000;--muted:#444;--line:#bbb;--head:#f0f0f0;--shadow:none}
-body{font-size:10.5px}
+body{font-size:10px}
+.col-sev{width:62px}.col-code{width:172px}.col-user{width:17%}.col-time{width:84px}.col-key{width:84px}.col-status{width:70px}
+th,td{padding:4px 6px}
+th .sort{padding:4px 6px;font-size:9px}
+code,.cmd,.dn,a.code{font-size:9px}
+.badge{font-size:8.5px;padding:1px 5px}
+.card .value{font-size:20px}
+.cards{grid-template-columns:repeat(8,1fr);gap:6px}
+.histogram{max-height:170px}
+.row,.cards,.tenant{margin-bottom:8px}
+.panel{padding:10px}
 main,.top,footer{max-width:none;padding-left:0;padding-right:0}
 .controls,.copy,.bycode,th .sort::after{display:none!important}
 .row{grid-template-columns:1fr 1fr}

@@ -234,6 +234,62 @@ struct HTMLChromiumTests {
         #expect(visible.allSatisfy { $0.contains("data-severity=\"error\"") })
     }
 
+    /// The report with a driver script appended that clicks like a person would (the page's CSP is
+    /// dropped for this copy only: it allows no script but the report's own).
+    static func driven(_ driver: String) -> String {
+        let html = HTMLReport.render(ReportFixture.full)
+        let withoutCSP = html.replacingOccurrences(of: #"<meta http-equiv="Content-Security-Policy"[^>]*>\n"#, with: "",
+                                                   options: .regularExpression)
+        return withoutCSP.replacingOccurrences(of: "</body>", with: "<script>\(driver)</script>\n</body>")
+    }
+
+    static func order(_ dom: String) -> [String] {
+        HTMLReportTests.bodyRows(dom.replacingOccurrences(of: "<tr ", with: "\n<tr ")).compactMap { row in
+            row.range(of: #"data-subject="[^"]*""#, options: .regularExpression).map { String(row[$0].dropFirst(14).dropLast()) }
+        }
+    }
+
+    @Test("Clicking a header sorts by it; clicking again reverses")
+    func sorting() throws {
+        let headers = "document.querySelectorAll('th .sort')"
+        // Column 2 is User · UPN: ascending by sAMAccountName, tenant rows (no user) last.
+        let once = try Self.renderedDOM(Self.driven("\(headers)[2].click();"))
+        let names = Self.order(once)
+        let users = ReportFixture.full.findings.filter { $0.scope == .user }
+            .map { HTMLReport.esc(($0.directoryUser?.samAccountName ?? $0.cloudUser?.onPremisesSamAccountName ?? "").lowercased()) }
+        #expect(names == users.sorted() + ["tenant", "tenant"])
+        #expect(once.contains("aria-sort=\"ascending\""))
+        let twice = try Self.renderedDOM(Self.driven("\(headers)[2].click(); \(headers)[2].click();"))
+        #expect(Self.order(twice) == users.sorted().reversed() + ["tenant", "tenant"], "empty cells stay last")
+        #expect(twice.contains("aria-sort=\"descending\""))
+        // On-prem pwdLastSet, oldest first; ties keep report order; no time (tenant, temporary, cloud-only) last.
+        let byTime = Self.order(try Self.renderedDOM(Self.driven("\(headers)[3].click();")))
+        let findings = ReportFixture.full.findings
+        let expected = findings.indices.sorted { a, b in
+            let x = findings[a].directoryUser?.pwdLastSet.date, y = findings[b].directoryUser?.pwdLastSet.date
+            switch (x, y) {
+            case let (x?, y?): return x != y ? x < y : a < b
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a < b
+            }
+        }.map { findings[$0].scope == .tenant ? "tenant"
+            : HTMLReport.esc(findings[$0].directoryUser?.samAccountName ?? findings[$0].cloudUser?.onPremisesSamAccountName ?? "") }
+        #expect(byTime == expected)
+    }
+
+    @Test("Severity toggles and code chips filter the rows")
+    func toggles() throws {
+        let dom = try Self.renderedDOM(Self.driven("document.querySelector('input[data-severity=info]').click();"))
+        let rows = HTMLReportTests.bodyRows(dom.replacingOccurrences(of: "<tr ", with: "\n<tr "))
+        #expect(rows.filter { !$0.contains("hidden") }.count == 16)
+        #expect(rows.filter { $0.contains("data-severity=\"info\"") }.allSatisfy { $0.contains("hidden") })
+        let chip = try Self.renderedDOM(Self.driven("document.querySelector('[data-filter=\"anchor-mismatch\"]').click();"))
+        let visible = Self.order(chip.components(separatedBy: "hidden=\"\"").joined(separator: "HIDDEN"))
+        #expect(chip.contains("id=\"shown\">1 of 20 findings shown<"))
+        #expect(visible.contains("leo"))
+    }
+
     @Test("The clean report opens too")
     func clean() throws {
         let dom = try Self.renderedDOM(HTMLReport.render(ReportFixture.clean))
