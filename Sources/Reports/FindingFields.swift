@@ -45,4 +45,16 @@ struct FindingFields {
          ("matchedBy", matchedBy), ("onPremPasswordLastSet", onPremPasswordLastSet),
          ("cloudLastPasswordChange", cloudLastPasswordChange), ("status", status), ("message", message)]
     }
+
+    /// Every text field passed through `transform` (e.g. to make it safe for a terminal).
+    func mapped(_ transform: (String) -> String) -> FindingFields {
+        var f = self
+        f.samAccountName = samAccountName.map(transform)
+        f.userPrincipalName = userPrincipalName.map(transform)
+        f.distinguishedName = distinguishedName.map(transform)
+        f.immutableId = immutableId.map(transform)
+        f.cloudId = cloudId.map(transform)
+        f.message = transform(message)
+        return f
+    }
 }

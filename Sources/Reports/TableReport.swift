@@ -20,7 +20,7 @@ public enum TableReport {
             ("As of", "\(Timestamp.format(settings.asOf)) (\(source)); grace \(Self.duration(settings.grace)), max skew \(Self.duration(settings.maxSkew))"),
             ("Matched", "\(report.result.matched) users, \(report.result.inSync) with their latest password in the cloud"),
         ]
-        for (label, value) in rows { out += "  " + pad(label, 10) + value + "\n" }
+        for (label, value) in rows { out += "  " + pad(label, 10) + terminalSafe(value) + "\n" }
         if let resolved = report.resolved { out += "  " + pad("Resolved", 10) + "\(resolved) findings since the previous run\n" }
         out += "\n"
 
@@ -39,7 +39,7 @@ public enum TableReport {
             guard !group.isEmpty else { continue }
             out += "\n" + paint.severity(severity, Self.plural(severity, group.count).uppercased() + " (\(group.count))") + "\n"
             for finding in group {
-                let f = FindingFields(finding)
+                let f = FindingFields(finding).mapped(terminalSafe)
                 var who = [f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "tenant"]
                 if let upn = f.userPrincipalName, upn != who[0] { who.append(upn) }
                 var line = "  " + paint.bold(f.code) + "  " + who.joined(separator: "  ")
@@ -75,6 +75,15 @@ public enum TableReport {
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
+}
+
+/// Text from the directory or the export, made safe for a terminal: control characters (an
+/// escape sequence in a crafted name could rewrite the screen) are shown as `\u{FFFD}`.
+func terminalSafe(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else { return text }
+    return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "\u{FFFD}" : scalar
+    }))
 }
 
 /// ANSI styling that is a no-op when disabled.

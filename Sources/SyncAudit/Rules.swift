@@ -56,14 +56,14 @@ struct Rules {
         let cloudTime = cloud.lastPasswordChangeDateTime
         let behind = cloudTime.map { $0 < onPrem.addingTimeInterval(-settings.maxSkew) } ?? true
         guard behind else { return (nil, true) }
-        let cloudText = cloudTime.map(Timestamp.format) ?? "never"
+        let cloudText = cloudTime.map { "still has the one set at \(Timestamp.format($0))" } ?? "has no password change recorded"
         if let unicodePwd = user.unicodePwdLastChanged, let cloudTime,
            unicodePwd <= cloudTime.addingTimeInterval(settings.maxSkew) {
-            return ((.passwordChangeUnconfirmed, "pwdLastSet of \(user.samAccountName) moved to \(Timestamp.format(onPrem)) but the password itself last changed at \(Timestamp.format(unicodePwd)) (replication metadata), before the cloud's \(cloudText): pwdLastSet was reset (0 then -1) without a new password, so nothing is missing in the cloud."), false)
+            return ((.passwordChangeUnconfirmed, "pwdLastSet of \(user.samAccountName) moved to \(Timestamp.format(onPrem)) but the password itself last changed at \(Timestamp.format(unicodePwd)) (replication metadata), before the cloud's \(Timestamp.format(cloudTime)): pwdLastSet was reset (0 then -1) without a new password, so nothing is missing in the cloud."), false)
         }
         let waited = settings.asOf.timeIntervalSince(onPrem)
         if waited > settings.grace {
-            return ((.passwordNotSynced, "The password of \(user.samAccountName) changed on-premises at \(Timestamp.format(onPrem)) but Entra ID still has \(cloudText), \(Self.duration(waited)) later. On the Entra Connect server run: \(troubleshooter(user))"), false)
+            return ((.passwordNotSynced, "The password of \(user.samAccountName) changed on-premises at \(Timestamp.format(onPrem)), but Entra ID \(cloudText): after \(Self.duration(waited)) it has not arrived. On the Entra Connect server run: \(troubleshooter(user))"), false)
         }
         return ((.passwordSyncPending, "The password of \(user.samAccountName) changed \(Self.duration(waited)) before the export, within the \(Self.duration(settings.grace)) grace period; PHS usually lands within minutes. Check again later."), false)
     }

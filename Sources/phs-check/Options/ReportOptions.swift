@@ -38,6 +38,19 @@ struct ReportOptions: ParsableArguments {
     var history: String?
 
     /// Renders and writes the report; returns the exit status `--fail-on` asks for.
+    /// For `--format prometheus`: a failed run writes `phs_check_run_success 0` (and the time)
+    /// so that an alert fires; other formats write nothing for a failed run.
+    func emitFailure(at date: Date, message: String?, global: GlobalOptions) {
+        guard format == .prometheus else { return }
+        do {
+            let out = try Output(path: output)
+            try out.write(PrometheusReport.renderFailure(at: date, message: message))
+            try out.commit()
+        } catch {
+            global.warn("could not write the Prometheus failure metrics: \(error.message)")
+        }
+    }
+
     func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
         let text: String = switch format {
         case .table: TableReport.render(report, color: output == nil && Self.colorOnStandardOutput)

@@ -17,7 +17,7 @@ struct Check: ParsableCommand {
     func run() throws {
         let logger = global.makeLogger()
         // With --history: opened first, and a run that fails from here on is recorded as failed.
-        let recorder = try RunRecorder(history: report.history, global: global)
+        let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
             // Read the export first: a bad file fails fast, before any network traffic.
             let loaded = try cloud.load()

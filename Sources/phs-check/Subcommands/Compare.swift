@@ -19,7 +19,7 @@ struct Compare: ParsableCommand {
     func run() throws {
         _ = global.makeLogger()
         // With --history: opened first, and a run that fails from here on is recorded as failed.
-        let recorder = try RunRecorder(history: report.history, global: global)
+        let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
             let (header, users) = try SnapshotFile.read(snapshot)
             let loaded = try cloud.load()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 import SyncAudit
 
 struct Explain: ParsableCommand {
@@ -33,61 +34,8 @@ struct Explain: ParsableCommand {
         }
         let settings = try comparison.settings(cloud: loaded)
         let explanation = Audit.explain(one, cloud: loaded.users, tenant: loaded.tenant, settings: settings)
-        print(Self.render(explanation, color: ReportOptions.colorOnStandardOutput), terminator: "")
+        print(ExplanationReport.render(explanation, color: ReportOptions.colorOnStandardOutput), terminator: "")
         let status = failOn.status(worst: explanation.findings.map(\.severity).max())
         if status != .clean { throw ExitCode(status.rawValue) }
-    }
-
-    static func render(_ e: Explanation, color: Bool) -> String {
-        func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
-        let u = e.user
-        var out = bold(u.samAccountName) + "  \(u.distinguishedName)\n\n"
-        out += "On-premises\n"
-        let onPrem: [(String, String)] = [
-            ("userPrincipalName", u.userPrincipalName ?? "-"),
-            ("objectGUID", u.objectGUID.map { "\($0.uuidString) (\($0.base64))" } ?? "-"),
-            ("mS-DS-ConsistencyGuid", u.consistencyGuid?.base64EncodedString() ?? "-"),
-            ("objectSid", u.objectSid ?? "-"),
-            ("enabled", u.isEnabled ? "yes" : "no (\(u.userAccountControl.names.joined(separator: ", ")))"),
-            ("pwdLastSet", { switch u.pwdLastSet {
-                case .absent: "never set"
-                case .mustChange: "0 (must change at next logon)"
-                case .set(let d, let raw): "\(Timestamp.format(d)) (\(raw))"
-            } }()),
-            ("unicodePwd changed", u.unicodePwdLastChanged.map(Timestamp.format) ?? "-"),
-            ("adminDescription", u.adminDescription ?? "-"),
-        ]
-        for (k, v) in onPrem { out += "  " + k.padding(toLength: 24, withPad: " ", startingAt: 0) + v + "\n" }
-        out += "\nCloud\n"
-        if let c = e.cloudUser {
-            let cloud: [(String, String)] = [
-                ("id", c.id ?? "-"), ("userPrincipalName", c.userPrincipalName ?? "-"),
-                ("accountEnabled", c.accountEnabled.map(String.init) ?? "-"),
-                ("lastPasswordChange", c.lastPasswordChangeDateTime.map(Timestamp.format) ?? "-"),
-                ("onPremisesImmutableId", c.onPremisesImmutableId ?? "-"),
-                ("onPremisesSyncEnabled", c.onPremisesSyncEnabled.map(String.init) ?? "null"),
-                ("onPremisesLastSync", c.onPremisesLastSyncDateTime.map(Timestamp.format) ?? "-"),
-                ("matched by", e.matchedBy?.rawValue ?? "-"),
-            ]
-            for (k, v) in cloud { out += "  " + k.padding(toLength: 24, withPad: " ", startingAt: 0) + v + "\n" }
-        } else {
-            out += "  no matching cloud user\n"
-        }
-        out += "\nRules\n"
-        for rule in e.rules {
-            let mark: String = switch rule.verdict {
-            case .pass: "ok  "
-            case .notApplicable: "--  "
-            case .finding(let f): f.severity == .error ? "FAIL" : f.severity == .warning ? "WARN" : "INFO"
-            }
-            out += "  \(mark)  " + rule.name.padding(toLength: 14, withPad: " ", startingAt: 0) + rule.facts
-            if case .finding(let f) = rule.verdict { out += "  → \(f.code.rawValue)" }
-            out += "\n"
-        }
-        for tenant in e.findings where tenant.scope == .tenant {
-            out += "  FAIL  " + "Tenant".padding(toLength: 14, withPad: " ", startingAt: 0) + "\(tenant.code.rawValue): \(tenant.message)\n"
-        }
-        out += "\nNext step\n  " + (e.nextStep ?? "Nothing to do: this user's latest password change is in Entra ID.") + "\n"
-        return out
     }
 }

@@ -34,14 +34,16 @@ final class RunRecorder {
     let store: RunHistoryStore?
     let startedAt: Date
     private let global: GlobalOptions
+    private let report: ReportOptions
     /// The history itself failed: do not try to record a failed run in it as well.
     private var historyFailed = false
 
     /// Opens the history named by `--history`; without it, reports go out as they always did.
-    init(history path: String?, global: GlobalOptions, startedAt: Date = Date()) throws(Failure) {
+    init(report: ReportOptions, global: GlobalOptions, startedAt: Date = Date()) throws(Failure) {
         self.startedAt = startedAt
         self.global = global
-        guard let path else {
+        self.report = report
+        guard let path = report.history else {
             store = nil
             return
         }
@@ -62,6 +64,8 @@ final class RunRecorder {
         } catch let exit as ExitCode {
             throw exit
         } catch {
+            // Monitoring must see a failed run as failed, not as last night's numbers.
+            report.emitFailure(at: startedAt, message: (error as? Failure)?.message, global: global)
             if let store, !historyFailed {
                 let message = (error as? Failure)?.message ?? String(describing: error)
                 do {
