@@ -300,6 +300,11 @@ check_users() {
     [ "$bulk" -eq 1100 ] || die "expected 1100 users under OU=Bulk, got $bulk"
     [ "$staff" -eq 7 ] || die "expected 7 users under OU=Staff, got $staff"
     say "inside the container (podman exec ldapsearch over LDAPS): $staff Staff users, $bulk Bulk users (paged)"
+    local slapd
+    slapd=$(in_ns "${PODMAN[@]}" exec "$NAME" ldapsearch -x -LLL -o nettimeout=5 -H ldap://127.0.0.1:3389 \
+        -b DC=small,DC=test -E pr=500/noprompt '(&(objectCategory=person)(objectClass=user))' 1.1 | grep -c '^dn: ' || true)
+    [ "$slapd" -eq 2000 ] || die "expected 2000 users in slapd's DC=small,DC=test, got $slapd"
+    say "inside the container: slapd serves $slapd users under DC=small,DC=test (paged)"
     local flags
     flags=$(ldaps_in_container "OU=Staff,$BASE_DN" '(|(&(sAMAccountName=bob.disabled)(userAccountControl=514))(&(sAMAccountName=carol.mustchange)(pwdLastSet=0)))' | grep -c '^dn:' || true)
     [ "$flags" -eq 2 ] || die "bob.disabled (userAccountControl 514) or carol.mustchange (pwdLastSet 0) not as provisioned"
