@@ -330,15 +330,9 @@ struct CSVUserReader {
             if !(text.hasPrefix("Microsoft.") || text.hasPrefix("System.")) {
                 user.onPremisesProvisioningErrors = [text]
             }
-        case .id: user.id = text
-        case .userPrincipalName: user.userPrincipalName = text
-        case .onPremisesImmutableId: user.onPremisesImmutableId = text
-        case .onPremisesSecurityIdentifier: user.onPremisesSecurityIdentifier = text
-        case .onPremisesSamAccountName: user.onPremisesSamAccountName = text
-        case .onPremisesUserPrincipalName: user.onPremisesUserPrincipalName = text
-        case .onPremisesDistinguishedName: user.onPremisesDistinguishedName = text
-        case .onPremisesDomainName: user.onPremisesDomainName = text
-        case .passwordPolicies: user.passwordPolicies = text
+        case .id, .userPrincipalName, .onPremisesImmutableId, .onPremisesSecurityIdentifier, .onPremisesSamAccountName,
+             .onPremisesUserPrincipalName, .onPremisesDistinguishedName, .onPremisesDomainName, .passwordPolicies:
+            field.setText(text, in: &user)
         }
     }
 

@@ -40,6 +40,27 @@ public enum CloudUserField: String, CaseIterable, Sendable, Hashable {
          onPremisesSamAccountName, onPremisesUserPrincipalName, onPremisesDistinguishedName,
          onPremisesDomainName, passwordPolicies, onPremisesProvisioningErrors
 
+    /// Sets this field of `user` when it is one of the text fields; every reader shares it.
+    /// Returns false for the fields that are not text (dates, booleans, the error list).
+    @discardableResult
+    func setText(_ value: String?, in user: inout CloudUser) -> Bool {
+        switch self {
+        case .id: user.id = value
+        case .userPrincipalName: user.userPrincipalName = value
+        case .onPremisesImmutableId: user.onPremisesImmutableId = value
+        case .onPremisesSecurityIdentifier: user.onPremisesSecurityIdentifier = value
+        case .onPremisesSamAccountName: user.onPremisesSamAccountName = value
+        case .onPremisesUserPrincipalName: user.onPremisesUserPrincipalName = value
+        case .onPremisesDistinguishedName: user.onPremisesDistinguishedName = value
+        case .onPremisesDomainName: user.onPremisesDomainName = value
+        case .passwordPolicies: user.passwordPolicies = value
+        case .accountEnabled, .lastPasswordChangeDateTime, .onPremisesSyncEnabled, .onPremisesLastSyncDateTime,
+             .onPremisesProvisioningErrors:
+            return false
+        }
+        return true
+    }
+
     /// The fields `user` carries a value for (a non-empty list for provisioning errors).
     public static func present(in user: CloudUser) -> Set<CloudUserField> {
         fields(inMask: mask(of: user))
@@ -70,7 +91,7 @@ public enum CloudUserField: String, CaseIterable, Sendable, Hashable {
         Set(allCases.enumerated().filter { m & (1 << UInt32($0.offset)) != 0 }.map(\.element))
     }
 
-    private var index: Int {
+    var index: Int {
         switch self {
         case .id: 0
         case .userPrincipalName: 1

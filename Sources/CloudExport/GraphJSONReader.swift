@@ -47,6 +47,11 @@ struct GraphJSONReader {
              onPremisesSamAccountName, onPremisesUserPrincipalName, onPremisesDistinguishedName,
              onPremisesDomainName, passwordPolicies, onPremisesProvisioningErrors
         case value, odataContext, odataNextLink, odataType, tenantOnly
+
+        /// The user field of the same name: the first cases follow `CloudUserField`'s order.
+        var field: CloudUserField? {
+            rawValue < CloudUserField.allCases.count ? CloudUserField.allCases[rawValue] : nil
+        }
     }
 
     private static let keys: [(StaticString, Key)] = [
@@ -248,18 +253,7 @@ struct GraphJSONReader {
                                                           : key == .passwordPolicies ? lastPolicies : nil)
             if key == .onPremisesDomainName, let v = value { lastDomain = v; value = v }
             if key == .passwordPolicies, let v = value { lastPolicies = v; value = v }
-            switch key {
-            case .id: user.id = value
-            case .userPrincipalName: user.userPrincipalName = value
-            case .onPremisesImmutableId: user.onPremisesImmutableId = value
-            case .onPremisesSecurityIdentifier: user.onPremisesSecurityIdentifier = value
-            case .onPremisesSamAccountName: user.onPremisesSamAccountName = value
-            case .onPremisesUserPrincipalName: user.onPremisesUserPrincipalName = value
-            case .onPremisesDistinguishedName: user.onPremisesDistinguishedName = value
-            case .onPremisesDomainName: user.onPremisesDomainName = value
-            case .passwordPolicies: user.passwordPolicies = value
-            default: break
-            }
+            key.field?.setText(value, in: &user)
             return value != nil
         }
     }

@@ -231,3 +231,14 @@ struct DamageTests {
         }
     }
 }
+
+@Suite("Reader internals")
+struct ReaderInternalsTests {
+    @Test("Graph JSON keys name the same user fields, in the same order")
+    func keysFollowFields() {
+        for field in CloudUserField.allCases {
+            let key = GraphJSONReader.Key(rawValue: field.index)
+            #expect(key?.field == field && "\(key!)" == field.rawValue)
+        }
+    }
+}
