@@ -18,6 +18,8 @@ PACKAGES=(
     # prometheus_client; Debian's package, as pip refuses the system Python), and headless
     # Chromium that opens the --format html report
     python3-prometheus-client chromium
+    # SchedulingTests: systemd-analyze verifies Config/systemd/; flock runs Config/cron's line
+    systemd util-linux
 )
 
 missing=()
