@@ -57,6 +57,9 @@ public enum Snapshot {
         public var description: String { "line \(line): \(reason)" }
     }
 
+    /// One decoder for every line: making one per line costs more than the decoding.
+    private static let decoder = JSONDecoder()
+
     private static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -100,7 +103,7 @@ public enum Snapshot {
     public static func decodeHeader(_ data: Data, line: Int = 1) throws(LineError) -> Header {
         let header: Header
         do {
-            header = try JSONDecoder().decode(Header.self, from: data)
+            header = try decoder.decode(Header.self, from: data)
         } catch {
             throw LineError(line: line, reason: "not a phs-check snapshot header (expected {\"kind\":\"\(kind)\",...}); take the snapshot with `phs-check collect`")
         }
@@ -117,7 +120,7 @@ public enum Snapshot {
     public static func decodeUser(_ data: Data, line: Int) throws(LineError) -> DirectoryUser {
         let u: UserLine
         do {
-            u = try JSONDecoder().decode(UserLine.self, from: data)
+            u = try decoder.decode(UserLine.self, from: data)
         } catch {
             throw LineError(line: line, reason: "not a snapshot user line: \(describe(error))")
         }

@@ -39,41 +39,61 @@ enum SnapshotFile {
             throw .usage("--snapshot \(path): cannot open it; check the path (take one with phs-check collect --output FILE)")
         }
         defer { try? handle.close() }
+        var lines = LineSplitter()
         var header: Snapshot.Header?
         var users: [DirectoryUser] = []
-        var number = 0
-        var pending = Data()
-        func take(_ line: Data) throws(Failure) {
-            number += 1
-            guard !line.isEmpty else { return }
-            do {
-                if header == nil {
-                    header = try Snapshot.decodeHeader(line, line: number)
-                } else {
-                    users.append(try Snapshot.decodeUser(line, line: number))
+        do {
+            while true {
+                let chunk: Data
+                do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+                    throw Failure.usage("\(path): cannot read it: \(error.localizedDescription)")
                 }
-            } catch {
-                throw .usage("\(path) \(error.description)")
+                let atEnd = chunk.isEmpty
+                try lines.feed(chunk, atEnd: atEnd) { line, number throws(Snapshot.LineError) in
+                    if header == nil {
+                        header = try Snapshot.decodeHeader(line, line: number)
+                    } else {
+                        users.append(try Snapshot.decodeUser(line, line: number))
+                    }
+                }
+                if atEnd { break }
             }
+        } catch let error as Snapshot.LineError {
+            throw .usage("\(path) \(error.description)")
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .usage("\(path): \(error)")
         }
-        while true {
-            let chunk: Data
-            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-                throw .usage("\(path): cannot read it: \(error.localizedDescription)")
-            }
-            if chunk.isEmpty { break }
-            pending.append(chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
-                try take(Data(pending[start..<newline]))
-                start = newline + 1
-            }
-            pending = Data(pending[start...])
-        }
-        if !pending.isEmpty { try take(pending) }
         guard let header else {
             throw .usage("\(path) is empty: it is not a phs-check snapshot (take one with phs-check collect --output FILE)")
         }
         return (header, users)
+    }
+}
+
+/// Splits a byte stream into lines (LF, with an optional CR before it), numbering them from 1;
+/// empty lines are counted but not handed over.
+struct LineSplitter {
+    private var pending: [UInt8] = []
+    private var number = 0
+
+    mutating func feed(_ chunk: Data, atEnd: Bool, _ body: (Data, Int) throws(Snapshot.LineError) -> Void) throws(Snapshot.LineError) {
+        pending.append(contentsOf: chunk)
+        var start = 0
+        let count = pending.count
+        while start < count {
+            let newline: Int? = pending.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress, let hit = memchr(base + start, 0x0A, count - start) else { return nil }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            guard let end = newline ?? (atEnd ? count : nil) else { break }
+            number += 1
+            var stop = end
+            if stop > start, pending[stop - 1] == 0x0D { stop -= 1 }
+            if stop > start { try body(Data(pending[start..<stop]), number) }
+            start = end + 1
+        }
+        pending.removeFirst(min(start, count))
     }
 }
