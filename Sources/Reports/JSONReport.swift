@@ -4,7 +4,7 @@ public import SyncAudit
 /// Keys in the contract's order; one finding per line so that the file diffs and greps well.
 public enum JSONReport {
     public static func render(_ report: AuditReport) -> String {
-        var top = JSONObjectWriter()
+        var top = MultilineJSONObject()
         top.add("tool", "phs-check")
         top.add("version", report.version)
         top.add("generatedAt", Timestamp.format(report.generatedAt))
@@ -55,39 +55,7 @@ public enum JSONReport {
             w.add("status", f.status)
             return w.finish()
         }
-        top.add("findings", json: findings.isEmpty ? "[]" : "[\n    " + findings.joined(separator: ",\n    ") + "\n  ]")
-        // Put each top-level key on its own line: {"tool":...,"findings":[...]} → readable.
-        return Self.breakTopLevel(top.finish()) + "\n"
-    }
-
-    /// Inserts a newline and two spaces before each top-level key of a compact object.
-    static func breakTopLevel(_ json: String) -> String {
-        var out = ""
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for ch in json {
-            if inString {
-                out.append(ch)
-                if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false }
-                continue
-            }
-            switch ch {
-            case "\"":
-                if depth == 1, out.last == "{" || out.last == "," { out += "\n  " }
-                inString = true
-                out.append(ch)
-            case "{", "[":
-                depth += 1
-                out.append(ch)
-            case "}", "]":
-                depth -= 1
-                if depth == 0 { out += "\n" }
-                out.append(ch)
-            default:
-                out.append(ch)
-            }
-        }
-        return out
+        top.add("findings", json: MultilineJSONObject.array(findings, indent: 4))
+        return top.finish()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 import RunHistory
 import SyncAudit
 
@@ -140,18 +141,11 @@ struct History: ParsableCommand {
 
     static func json(path: String, runs: [RunSummary], diff: RunDiff?) -> String {
         // One top-level key per line, one run or finding per line: diffs and greps well.
-        var top: [(String, String)] = []
-        func add(_ name: String, _ build: (inout JSONObjectWriter) -> Void) {
-            var w = JSONObjectWriter()
-            build(&w)
-            let pair = w.finish().dropFirst().dropLast() // "name":value
-            top.append((name, String(pair)))
-        }
-        add("tool") { $0.add("tool", "phs-check") }
-        add("version") { $0.add("version", PHSCheck.version) }
-        add("history") { $0.add("history", path) }
-        let list = runs.map(runJSON)
-        add("runs") { $0.add("runs", json: list.isEmpty ? "[]" : "[\n    " + list.joined(separator: ",\n    ") + "\n  ]") }
+        var top = MultilineJSONObject()
+        top.add("tool", "phs-check")
+        top.add("version", PHSCheck.version)
+        top.add("history", path)
+        top.add("runs", json: MultilineJSONObject.array(runs.map(runJSON), indent: 4))
         if let diff {
             var detail = JSONObjectWriter()
             detail.add("id", diff.run.id)
@@ -160,12 +154,11 @@ struct History: ParsableCommand {
             detail.add("persisting", diff.persisting)
             detail.add("new", json: findingsJSON(diff.new))
             detail.add("resolved", json: findingsJSON(diff.resolved))
-            let object = detail.finish()
-            add("run") { $0.add("run", json: object) }
+            top.add("run", json: detail.finish())
         } else {
-            add("run") { $0.add("run", json: "null") }
+            top.add("run", json: "null")
         }
-        return "{\n  " + top.map(\.1).joined(separator: ",\n  ") + "\n}\n"
+        return top.finish()
     }
 
     private static func runJSON(_ run: RunSummary) -> String {
@@ -215,6 +208,6 @@ struct History: ParsableCommand {
             w.add("identity", finding.identity)
             return w.finish()
         }
-        return items.isEmpty ? "[]" : "[\n      " + items.joined(separator: ",\n      ") + "\n    ]"
+        return MultilineJSONObject.array(items, indent: 6)
     }
 }
