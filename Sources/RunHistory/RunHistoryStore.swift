@@ -191,35 +191,29 @@ public final class RunHistoryStore: Sendable {
     public func record(report: AuditReport, startedAt: Date, finishedAt: Date = Date(),
                        beforeCommit: (RecordedRun) throws -> Void = { _ in }) throws -> RecordedRun {
         do {
-            return try database.writeWithoutTransaction { db in
-                var recorded: RecordedRun?
-                try db.inTransaction(.immediate) {
-                    let previous = try Self.latestSuccessfulRunId(db)
-                    let previousIdentities = try previous.map { try Self.identities(db, run: $0) } ?? []
-                    let annotated = FindingStatuses.annotate(report, previous: previousIdentities)
-                    let id = try Self.insertRun(db, annotated, startedAt: startedAt, finishedAt: finishedAt, previous: previous)
-                    let insert = try db.makeStatement(sql: """
-                        INSERT INTO finding (runId, identity, code, severity, status, samAccountName,
-                                             userPrincipalName, distinguishedName, message)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                    for finding in annotated.findings {
-                        try insert.execute(arguments: [
-                            id, finding.identity, finding.code.rawValue, finding.severity.rawValue,
-                            (finding.status ?? .new).rawValue,
-                            finding.directoryUser?.samAccountName ?? finding.cloudUser?.onPremisesSamAccountName,
-                            finding.directoryUser?.userPrincipalName ?? finding.cloudUser?.userPrincipalName,
-                            finding.directoryUser?.distinguishedName ?? finding.cloudUser?.onPremisesDistinguishedName,
-                            finding.message,
-                        ])
-                    }
-                    let run = RecordedRun(id: id, previousRunId: previous, report: annotated)
-                    do { try beforeCommit(run) } catch { throw CallerError(error: error) }
-                    recorded = run
-                    return .commit
+            return try inImmediateTransaction { db in
+                let previous = try Self.latestSuccessfulRunId(db)
+                let previousIdentities = try previous.map { try Self.identities(db, run: $0) } ?? []
+                let annotated = FindingStatuses.annotate(report, previous: previousIdentities)
+                let id = try Self.insertRun(db, annotated, startedAt: startedAt, finishedAt: finishedAt, previous: previous)
+                let insert = try db.makeStatement(sql: """
+                    INSERT INTO finding (runId, identity, code, severity, status, samAccountName,
+                                         userPrincipalName, distinguishedName, message)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for finding in annotated.findings {
+                    try insert.execute(arguments: [
+                        id, finding.identity, finding.code.rawValue, finding.severity.rawValue,
+                        (finding.status ?? .new).rawValue,
+                        finding.directoryUser?.samAccountName ?? finding.cloudUser?.onPremisesSamAccountName,
+                        finding.directoryUser?.userPrincipalName ?? finding.cloudUser?.userPrincipalName,
+                        finding.directoryUser?.distinguishedName ?? finding.cloudUser?.onPremisesDistinguishedName,
+                        finding.message,
+                    ])
                 }
-                guard let recorded else { throw RunHistoryError("\(path): the run was not recorded") }
-                return recorded
+                let run = RecordedRun(id: id, previousRunId: previous, report: annotated)
+                do { try beforeCommit(run) } catch { throw CallerError(error: error) }
+                return run
             }
         } catch let error as CallerError {
             throw error.error
@@ -324,17 +318,19 @@ public final class RunHistoryStore: Sendable {
     }
 
     private func writing<T>(_ body: (Database) throws -> T) throws(RunHistoryError) -> T {
-        do {
-            return try database.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
+        do { return try inImmediateTransaction(body) } catch { throw Self.describe(error, path: path, busyTimeout: busyTimeout) }
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction (SQLite's write lock is taken before
+    /// anything is read) and commits when it returns; rolls back and rethrows when it throws.
+    private func inImmediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
             }
-        } catch {
-            throw Self.describe(error, path: path, busyTimeout: busyTimeout)
+            return result!
         }
     }
 
