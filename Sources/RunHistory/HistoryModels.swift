@@ -84,5 +84,6 @@ public struct RunDiff: Sendable {
     public var new: [RecordedFinding]
     /// Findings of `previous` that are gone in `run` (as `previous` recorded them).
     public var resolved: [RecordedFinding]
-    public var persisting: Int
+    /// Findings of `run` that the run it was compared with had too (0 for a first or a failed run).
+    public var persisting: Int { run.findings - run.newFindings }
 }

@@ -264,7 +264,7 @@ public final class RunHistoryStore: Sendable {
                 throw RunHistoryError("\(path) has no run \(chosen)" + (ids.isEmpty ? " (no run recorded yet)" : "; its runs are \(Self.ranges(ids))"))
             }
             let run = Self.summary(row)
-            guard run.succeeded else { return RunDiff(run: run, previous: nil, new: [], resolved: [], persisting: 0) }
+            guard run.succeeded else { return RunDiff(run: run, previous: nil, new: [], resolved: []) }
             let previous = try run.previousRunId.flatMap {
                 try Row.fetchOne(db, sql: Self.summarySQL + " WHERE id = ?", arguments: [$0]).map(Self.summary)
             }
@@ -275,8 +275,7 @@ public final class RunHistoryStore: Sendable {
                 AND NOT EXISTS (SELECT 1 FROM finding c WHERE c.runId = ? AND c.identity = p.identity)
                 ORDER BY rowid
                 """, arguments: [run.previousRunId ?? -1, chosen])
-            return RunDiff(run: run, previous: previous, new: new, resolved: resolved,
-                           persisting: run.findings - run.newFindings)
+            return RunDiff(run: run, previous: previous, new: new, resolved: resolved)
         }
     }
 

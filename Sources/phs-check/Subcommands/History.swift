@@ -150,7 +150,7 @@ struct History: ParsableCommand {
             var detail = JSONObjectWriter()
             detail.add("id", diff.run.id)
             detail.add("succeeded", diff.run.succeeded)
-            detail.add("previousRun", diff.previous?.id ?? diff.run.previousRunId)
+            detail.add("previousRun", diff.run.previousRunId)
             detail.add("persisting", diff.persisting)
             detail.add("new", json: findingsJSON(diff.new))
             detail.add("resolved", json: findingsJSON(diff.resolved))
