@@ -38,7 +38,11 @@ public enum ADDecoder {
     /// A FILETIME (100 ns ticks since 1601-01-01 UTC) as a decimal string, to a `Date`.
     /// Negative values are rejected; `0` is 1601-01-01 (callers give it its attribute's meaning).
     public static func fileTime(_ text: String, attribute: String) throws(AttributeDecodeError) -> Date {
-        let ticks = try integer(text, attribute: attribute)
+        try fileTime(ticks: integer(text, attribute: attribute), attribute: attribute)
+    }
+
+    /// FILETIME ticks to a `Date` (`FileTime`); the one place that rejects negative ticks.
+    static func fileTime(ticks: Int64, attribute: String) throws(AttributeDecodeError) -> Date {
         guard ticks >= 0 else {
             throw AttributeDecodeError(attribute: attribute, reason: "\(ticks) is negative, not a FILETIME")
         }
@@ -57,10 +61,8 @@ public enum ADDecoder {
             return .mustChange
         case -1:
             throw AttributeDecodeError(attribute: "pwdLastSet", reason: "-1 is only ever written (meaning \"now\"), a DC never stores it")
-        case ..<0:
-            throw AttributeDecodeError(attribute: "pwdLastSet", reason: "\(ticks) is negative, not a FILETIME")
         default:
-            return .set(FileTime.date(fromTicks: ticks), raw: ticks)
+            return try .set(fileTime(ticks: ticks, attribute: "pwdLastSet"), raw: ticks)
         }
     }
 
@@ -70,14 +72,8 @@ public enum ADDecoder {
     /// `accountExpires`: `0` and `9223372036854775807` mean never (`nil`), else the expiry time.
     public static func accountExpires(_ text: String) throws(AttributeDecodeError) -> Date? {
         let ticks = try integer(text, attribute: "accountExpires")
-        switch ticks {
-        case 0, accountNeverExpires:
-            return nil
-        case ..<0:
-            throw AttributeDecodeError(attribute: "accountExpires", reason: "\(ticks) is negative, not a FILETIME")
-        default:
-            return FileTime.date(fromTicks: ticks)
-        }
+        if ticks == 0 || ticks == accountNeverExpires { return nil }
+        return try fileTime(ticks: ticks, attribute: "accountExpires")
     }
 
     // MARK: userAccountControl
