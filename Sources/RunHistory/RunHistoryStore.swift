@@ -54,9 +54,7 @@ public final class RunHistoryStore: Sendable {
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &folderIsDirectory), folderIsDirectory.boolValue else {
                 throw RunHistoryError("\(path): the folder \(folder) does not exist; create it or choose another path")
             }
-        }
-        if access == .readWrite, exists {
-            try Self.refuseForeignDatabase(path: path, busyTimeout: busyTimeout)
+            if exists { try Self.refuseForeignDatabase(path: path, busyTimeout: busyTimeout) }
         }
         var configuration = Configuration()
         configuration.readonly = access == .readOnly
@@ -251,14 +249,10 @@ public final class RunHistoryStore: Sendable {
     /// - Throws: `RunHistoryError` when there is no run `id`.
     public func diff(run id: Int64? = nil) throws(RunHistoryError) -> RunDiff? {
         try reading { db -> RunDiff? in
-            let chosen: Int64?
-            if let id {
-                chosen = id
-            } else {
-                let latest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run")
-                chosen = try Self.latestSuccessfulRunId(db) ?? latest
+            // The run asked for, else the latest successful run, else the latest run (a failed one).
+            guard let chosen = try id ?? Self.latestSuccessfulRunId(db) ?? Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run") else {
+                return nil
             }
-            guard let chosen else { return nil }
             guard let row = try Row.fetchOne(db, sql: Self.summarySQL + " WHERE id = ?", arguments: [chosen]) else {
                 let ids = try Int64.fetchAll(db, sql: "SELECT id FROM run ORDER BY id")
                 throw RunHistoryError("\(path) has no run \(chosen)" + (ids.isEmpty ? " (no run recorded yet)" : "; its runs are \(Self.ranges(ids))"))
