@@ -17,8 +17,8 @@ public struct ReplPropertyMetaData: Sendable, Hashable {
     /// attid of `pwdLastSet`.
     public static let pwdLastSet: UInt32 = 0x90060
 
-    /// Seconds between 1601-01-01 and 1970-01-01 UTC.
-    public static let unixEpochSeconds: Int64 = 11_644_473_600
+    /// Seconds between 1601-01-01 and 1970-01-01 UTC (`FileTime.unixEpochTicks` in seconds).
+    public static let unixEpochSeconds: Int64 = FileTime.unixEpochTicks / 10_000_000
 
     public struct Entry: Sendable, Hashable {
         public var attributeID: UInt32
@@ -55,10 +55,8 @@ public struct ReplPropertyMetaData: Sendable, Hashable {
         func fail(_ reason: String) -> AttributeDecodeError {
             AttributeDecodeError(attribute: "replPropertyMetaData", reason: reason)
         }
-        func u32(_ at: Int) -> UInt32 {
-            UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
-        }
-        func u64(_ at: Int) -> UInt64 { UInt64(u32(at)) | UInt64(u32(at + 4)) << 32 }
+        func u32(_ at: Int) -> UInt32 { b.littleEndianUInt32(at: at) }
+        func u64(_ at: Int) -> UInt64 { b.littleEndianUInt64(at: at) }
 
         guard b.count >= 16 else {
             throw fail("\(AttributeDecodeError.byteCount(b.count)), shorter than the 16-byte header")

@@ -32,10 +32,7 @@ public struct SecurityIdentifier: Sendable, Hashable, CustomStringConvertible {
         }
         revision = 1
         identifierAuthority = b[2..<8].reduce(0) { $0 << 8 | UInt64($1) }
-        subAuthorities = (0..<count).map { k in
-            let at = 8 + 4 * k
-            return UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
-        }
+        subAuthorities = (0..<count).map { b.littleEndianUInt32(at: 8 + 4 * $0) }
     }
 
     /// Parses `S-1-<authority>-<sub>-...`; the authority is decimal, or `0x` and 12 hex digits
