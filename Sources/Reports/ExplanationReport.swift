@@ -5,9 +5,9 @@ import Foundation
 /// and the next step. Directory and export text is made safe for a terminal.
 public enum ExplanationReport {
     public static func render(_ e: Explanation, color: Bool) -> String {
-        func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
+        let paint = Paint(enabled: color)
         let u = e.user
-        var out = bold(terminalSafe(u.samAccountName)) + "  \(terminalSafe(u.distinguishedName))\n\n"
+        var out = paint.bold(terminalSafe(u.samAccountName)) + "  \(terminalSafe(u.distinguishedName))\n\n"
         out += "On-premises\n"
         let onPrem: [(String, String)] = [
             ("userPrincipalName", u.userPrincipalName ?? "-"),
