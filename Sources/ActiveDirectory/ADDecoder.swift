@@ -102,10 +102,8 @@ public enum ADDecoder {
     public static func objectGUID(_ value: Data, attribute: String = "objectGUID") throws(AttributeDecodeError) -> ObjectGUID {
         if let guid = ObjectGUID(bytes: value) { return guid }
         if value.count == 36 || value.count == 38 || value.count == 24, let text = String(bytes: value, encoding: .utf8) {
-            var t = Substring(text)
-            if t.count == 38, t.first == "{", t.last == "}" { t = t.dropFirst().dropLast() }
-            if t.count == 36, let guid = ObjectGUID(uuidString: String(t)) { return guid }
-            if t.count == 24, let guid = ObjectGUID(base64: String(t)) { return guid }
+            if let guid = ObjectGUID(uuidText: text) { return guid }
+            if text.count == 24, let guid = ObjectGUID(base64: text) { return guid }
         }
         throw AttributeDecodeError(attribute: attribute, reason: "\(AttributeDecodeError.byteCount(value.count)), expected 16")
     }
@@ -139,5 +137,15 @@ public enum ADDecoder {
     /// `replPropertyMetaData`, the binary blob.
     public static func replPropertyMetaData(_ value: Data) throws(AttributeDecodeError) -> ReplPropertyMetaData {
         try ReplPropertyMetaData(blob: value)
+    }
+}
+
+extension ObjectGUID {
+    /// The text form with or without braces (`{4f8b06d5-...}`, as AD tools print it), or nil.
+    init?(uuidText text: String) {
+        var t = Substring(text)
+        if t.count == 38, t.first == "{", t.last == "}" { t = t.dropFirst().dropLast() }
+        guard t.count == 36 else { return nil }
+        self.init(uuidString: String(t))
     }
 }

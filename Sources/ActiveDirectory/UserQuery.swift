@@ -86,9 +86,7 @@ public enum UserIdentity: Sendable, Hashable {
     /// (contains `@`), else a sAMAccountName (a `DOMAIN\` prefix is dropped).
     public init(_ text: String) {
         let t = text.trimmingASCIIWhitespace
-        var guidText = Substring(t)
-        if guidText.count == 38, guidText.first == "{", guidText.last == "}" { guidText = guidText.dropFirst().dropLast() }
-        if guidText.count == 36, let guid = ObjectGUID(uuidString: String(guidText)) {
+        if let guid = ObjectGUID(uuidText: t) {
             self = .objectGUID(guid)
         } else if let sid = try? SecurityIdentifier(string: t), sid.subAuthorities.count > 0 {
             self = .objectSid(sid.description)
