@@ -24,19 +24,23 @@ public enum TableReport {
         if let resolved = report.resolved { out += "  " + pad("Resolved", 10) + "\(resolved) findings since the previous run\n" }
         out += "\n"
 
-        let counts = [Severity.error, .warning, .info].map { ($0, report.count($0)) }
         if report.findings.isEmpty {
             out += paint.green("No findings: every password change in scope reached Entra ID.") + "\n"
             return out
         }
-        out += "  " + counts.map { severity, n in paint.severity(severity, "\(n) \(Self.plural(severity, n))") }.joined(separator: "   ") + "\n"
+        // One pass over the findings feeds both the counts line and the sections below it.
+        let severities = [Severity.error, .warning, .info]
+        let groups = Dictionary(grouping: report.findings, by: \.severity)
+        out += "  " + severities.map { severity in
+            let n = groups[severity]?.count ?? 0
+            return paint.severity(severity, "\(n) \(Self.plural(severity, n))")
+        }.joined(separator: "   ") + "\n"
         for (code, n) in report.countsByCode {
             out += "    " + pad(code.rawValue, 30) + String(n) + "\n"
         }
 
-        for severity in [Severity.error, .warning, .info] {
-            let group = report.findings.filter { $0.severity == severity }
-            guard !group.isEmpty else { continue }
+        for severity in severities {
+            guard let group = groups[severity] else { continue }
             out += "\n" + paint.severity(severity, Self.plural(severity, group.count).uppercased() + " (\(group.count))") + "\n"
             for finding in group {
                 let f = FindingFields(finding).mapped(terminalSafe)
