@@ -50,7 +50,9 @@ extension DirectoryUser {
             if all.count > 1 { notes.append("\(name): \(all.count) values for a single-valued attribute — used the first") }
             return all.first
         }
-        func decode<T>(_ name: String, ifMissing missing: String? = nil,
+        /// The decoded single value; nil when missing (noted when `missing` says why) or
+        /// malformed (noted with the error and `malformed`: what was done instead).
+        func decode<T>(_ name: String, ifMissing missing: String? = nil, ifMalformed malformed: String = "ignored",
                        _ body: (Data) throws(AttributeDecodeError) -> T) -> T? {
             guard let value = single(name) else {
                 if let missing { notes.append("\(name): \(missing)") }
@@ -59,13 +61,13 @@ extension DirectoryUser {
             do {
                 return try body(value)
             } catch {
-                notes.append("\(error) — ignored")
+                notes.append("\(error) — \(malformed)")
                 return nil
             }
         }
-        func text<T>(_ name: String, ifMissing missing: String? = nil,
+        func text<T>(_ name: String, ifMissing missing: String? = nil, ifMalformed malformed: String = "ignored",
                   _ body: (String) throws(AttributeDecodeError) -> T) -> T? {
-            decode(name, ifMissing: missing) { data throws(AttributeDecodeError) in
+            decode(name, ifMissing: missing, ifMalformed: malformed) { data throws(AttributeDecodeError) in
                 try body(ADDecoder.text(data, attribute: name))
             }
         }
@@ -105,27 +107,14 @@ extension DirectoryUser {
             try ADDecoder.objectSid(data)
         }
 
-        var pwd = PasswordLastSet.absent
-        if let value = single(A.pwdLastSet) {
-            do {
-                pwd = try ADDecoder.pwdLastSet(ADDecoder.text(value, attribute: A.pwdLastSet))
-            } catch {
-                notes.append("\(error) — read as never set")
-            }
-        } else {
-            notes.append("pwdLastSet: not returned — read as never set (the bind account may not be allowed to read it, or this is a Global Catalog port)")
-        }
-
-        var uac = UserAccountControl.normalAccount
-        if let value = single(A.userAccountControl) {
-            do {
-                uac = try ADDecoder.userAccountControl(ADDecoder.text(value, attribute: A.userAccountControl))
-            } catch {
-                notes.append("\(error) — read as an enabled normal account")
-            }
-        } else {
-            notes.append("userAccountControl: not returned — read as an enabled normal account")
-        }
+        let pwd = text(A.pwdLastSet,
+                       ifMissing: "not returned — read as never set (the bind account may not be allowed to read it, or this is a Global Catalog port)",
+                       ifMalformed: "read as never set") { t throws(AttributeDecodeError) in try ADDecoder.pwdLastSet(t) }
+            ?? .absent
+        let uac = text(A.userAccountControl,
+                       ifMissing: "not returned — read as an enabled normal account",
+                       ifMalformed: "read as an enabled normal account") { t throws(AttributeDecodeError) in try ADDecoder.userAccountControl(t) }
+            ?? .normalAccount
 
         let expires = text(A.accountExpires) { t throws(AttributeDecodeError) in try ADDecoder.accountExpires(t) } ?? nil
         let computed = text(A.accountControlComputed) { t throws(AttributeDecodeError) in try ADDecoder.accountControlComputed(t) }
