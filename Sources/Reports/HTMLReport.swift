@@ -387,7 +387,9 @@ public enum HTMLReport {
         return "<time datetime=\"\(iso)\">\(parts[0])\(stacked ? "<br>" : " ")\(clock) UTC</time>"
     }
 
-    /// `45 s`, `20 min`, `2 h 5 min`, `9 d 2 h`.
+    /// `45 s`, `20 min`, `2 h 5 min`, `9 d 2 h`: the same wording as the findings' messages
+    /// (SyncAudit's `Rules.duration`, which is internal to SyncAudit), so a waiting time reads the
+    /// same in the table cell and in the message beside it.
     static func duration(_ seconds: TimeInterval) -> String {
         let s = Int(seconds.rounded())
         if s < 120 { return "\(s) s" }

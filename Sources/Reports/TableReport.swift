@@ -68,6 +68,9 @@ public enum TableReport {
         }
     }
 
+    /// A setting as `--grace` and `--max-skew` take it (`90s`, `30m`, `2h`, `1d`), so the line
+    /// reads like the command that set it. Not the prose form (`2 h 5 min`) the messages and the
+    /// HTML page use for waiting times.
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds)
         if s % 86_400 == 0 { return "\(s / 86_400)d" }
