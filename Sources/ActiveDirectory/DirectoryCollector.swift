@@ -105,14 +105,12 @@ public struct DirectoryCollector: Sendable {
         var summary = Summary(bases: plan.search, skippedBases: plan.skipped, users: 0, pages: 0, usersWithNotes: 0)
         for (index, base) in plan.search.enumerated() {
             let pagesBefore = summary.pages
-            var pagesInBase = 0
             logger.debug("searching users", metadata: ["base": "\(base)", "filter": "\(query.filter)"])
             do {
                 try directory.search(
                     base: base, scope: .subtree, filter: query.filter, attributes: query.attributes,
                     pageSize: pageSize,
                     onPage: { info in
-                        pagesInBase = info.page
                         summary.pages = pagesBefore + info.page
                         onProgress(Progress(base: base, baseIndex: index + 1, baseCount: plan.search.count,
                                             pageInBase: info.page, pages: summary.pages, users: summary.users))
@@ -133,7 +131,6 @@ public struct DirectoryCollector: Sendable {
                     kind: .noSuchSearchBase, server: directory.url,
                     message: "search base \"\(base)\" does not exist on \(directory.url) (\(error.message)); check --search-base / --base-dn")
             }
-            summary.pages = pagesBefore + pagesInBase
         }
         return summary
     }
