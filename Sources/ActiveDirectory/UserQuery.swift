@@ -4,8 +4,11 @@ import LDAPClient
 /// The LDAP search for users: `(&(objectCategory=person)(objectClass=user))`, ANDed with an
 /// optional extra filter (`--filter`), requesting `DirectoryUser.Attribute.all`.
 public struct UserQuery: Sendable, Hashable {
-    /// Every user object (not contacts, not computers: `objectCategory=person`).
-    public static let userFilter = "(&(objectCategory=person)(objectClass=user))"
+    /// What makes an entry a user object (not contacts, not computers: `objectCategory=person`).
+    private static let userConditions = "(objectCategory=person)(objectClass=user)"
+
+    /// Every user object.
+    public static let userFilter = "(&\(userConditions))"
 
     /// The attributes requested for each user.
     public static let attributes = DirectoryUser.Attribute.all
@@ -16,7 +19,7 @@ public struct UserQuery: Sendable, Hashable {
     /// The whole filter to send.
     public var filter: String {
         guard let extraFilter else { return Self.userFilter }
-        return "(&(objectCategory=person)(objectClass=user)\(extraFilter))"
+        return "(&\(Self.userConditions)\(extraFilter))"
     }
 
     public var attributes: [String] { Self.attributes }
