@@ -66,7 +66,7 @@ extension LDAPConnection {
         var references = 0
         repeat {
             page += 1
-            let messageID = try send(request, cookie: cookie, pageSize: request.pageSize)
+            let messageID = try send(request, cookie: cookie)
             cookie = try receivePage(
                 messageID, request: request, sentCookie: cookie, delivered: &delivered,
                 references: &references, onEntry: onEntry)
@@ -80,10 +80,10 @@ extension LDAPConnection {
     // MARK: - One request
 
     /// Sends one search request (`ldap_search_ext(3)`), with the paged results control for
-    /// `cookie` when paging, and returns its message ID.
-    private func send(_ request: SearchRequest, cookie: Data, pageSize: Int?) throws(LDAPError) -> Int32 {
+    /// `cookie` when the request has a page size, and returns its message ID.
+    private func send(_ request: SearchRequest, cookie: Data) throws(LDAPError) -> Int32 {
         var control: UnsafeMutablePointer<LDAPControl>?
-        if let pageSize {
+        if let pageSize = request.pageSize {
             let rc = cookie.withUnsafeBytes { raw in
                 // The control encodes (copies) the cookie: it need not outlive this call.
                 var value = berval(
@@ -268,7 +268,7 @@ extension LDAPConnection {
         do {
             let release = SearchRequest(base: request.base, scope: request.scope, filter: request.filter,
                                         attributes: ["1.1"], pageSize: 0)
-            let id = try send(release, cookie: cookie, pageSize: 0)
+            let id = try send(release, cookie: cookie)
             var wait = timeval(min(operationLimit ?? .seconds(5), .seconds(5)))
             var message: OpaquePointer?
             // LDAP_MSG_ALL: the whole (empty) answer at once.
@@ -286,6 +286,8 @@ struct SearchRequest {
     var scope: LDAPScope
     var filter: String
     var attributes: [String]
+    /// The paged results control's size; nil sends no control. 0 only to release a paged
+    /// search (`stop`); `search` turns a page size of 0 into nil.
     var pageSize: Int?
 
     /// The attribute list as the NULL-terminated `char **` ldap_search_ext wants (NULL for all
