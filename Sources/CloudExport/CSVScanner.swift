@@ -2,17 +2,8 @@
 /// in double quotes (`""` for a quote) may hold the delimiter and line breaks; CRLF or LF
 /// ends a record; blank lines are skipped. One record is held at a time.
 struct CSVScanner: ~Copyable {
-    let input: DecodedInput
-    let file: String
     let delimiter: UInt8
-    private let buffer: UnsafeMutablePointer<UInt8>
-    private let capacity = 1 << 16
-    private var pos = 0
-    private var end = 0
-    private var base = 0
-    private var atEOF = false
-    private var line = 1
-    private var lineStart = 0
+    private var text: BufferedText
 
     /// The current record: the bytes of all fields, and where each field ends.
     private(set) var bytes: [UInt8] = []
@@ -22,15 +13,10 @@ struct CSVScanner: ~Copyable {
     private(set) var recordOffset = 0
 
     init(input: DecodedInput, file: String, delimiter: UInt8) {
-        self.input = input
-        self.file = file
         self.delimiter = delimiter
-        buffer = .allocate(capacity: capacity)
+        text = BufferedText(input: input, file: file, capacity: 1 << 16,
+                            encodingFix: "Save the export as UTF-8 (Export-Csv -Encoding utf8) or UTF-16 with a byte order mark")
         bytes.reserveCapacity(4096)
-    }
-
-    deinit {
-        buffer.deallocate()
     }
 
     var fieldCount: Int { ends.count }
@@ -46,48 +32,7 @@ struct CSVScanner: ~Copyable {
 
     /// The position of the current record, for errors.
     var recordPosition: SourcePosition {
-        SourcePosition(line: recordLine, column: nil,
-                       byteOffset: input.encoding.isUTF8 ? recordOffset + input.encoding.bomLength : nil)
-    }
-
-    private var here: SourcePosition {
-        SourcePosition(line: line, column: base + pos - lineStart + 1,
-                       byteOffset: input.encoding.isUTF8 ? base + pos + input.encoding.bomLength : nil)
-    }
-
-    private mutating func refill() throws(CloudExportError) -> Bool {
-        if pos < end { return true }
-        if atEOF { return false }
-        base += end
-        pos = 0
-        end = 0
-        do {
-            let n = try input.read(into: buffer, capacity: capacity)
-            if n == 0 { atEOF = true; return false }
-            end = n
-            return true
-        } catch {
-            switch error {
-            case .io(let message):
-                throw CloudExportError(.unreadableFile, file, at: here, "reading failed: \(message)")
-            case .truncated(let message):
-                throw CloudExportError(.truncated, file, at: here, message,
-                                       fix: "The export was cut off: take it again and make sure the whole file is copied")
-            case .invalid(let message):
-                throw CloudExportError(.encoding, file, at: here, message,
-                                       fix: "Save the export as UTF-8 (Export-Csv -Encoding utf8) or UTF-16 with a byte order mark")
-            }
-        }
-    }
-
-    private mutating func peek() throws(CloudExportError) -> UInt8? {
-        guard try refill() else { return nil }
-        return buffer[pos]
-    }
-
-    private mutating func newline() {
-        line += 1
-        lineStart = base + pos
+        text.position(line: recordLine, column: nil, offset: recordOffset)
     }
 
     /// Reads the next record; false at the end of the text.
@@ -95,59 +40,60 @@ struct CSVScanner: ~Copyable {
         while true {
             bytes.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
-            guard try peek() != nil else { return false }
-            recordLine = line
-            recordOffset = base + pos
+            guard try text.peek() != nil else { return false }
+            recordLine = text.line
+            recordOffset = text.offset(text.pos)
             var sawQuote = false
             fields: while true {
-                var b = try peek()
+                var b = try text.peek()
                 if b == 0x22 {
                     sawQuote = true
-                    let open = here
-                    pos += 1
+                    let open = text.here
+                    text.pos += 1
                     while true {
-                        guard let c = try peek() else {
-                            throw CloudExportError(.truncated, file, at: open,
+                        guard let c = try text.peek() else {
+                            throw CloudExportError(.truncated, text.file, at: open,
                                                    "a quoted field opens here and is never closed",
                                                    fix: "The file was cut off or a quote is missing: export it again")
                         }
-                        pos += 1
+                        text.pos += 1
                         if c == 0x22 {
-                            if try peek() == 0x22 { pos += 1; bytes.append(0x22); continue }
+                            if try text.peek() == 0x22 { text.pos += 1; bytes.append(0x22); continue }
                             break
                         }
                         bytes.append(c)
-                        if c == 0x0A { newline() }
+                        if c == 0x0A { text.startLine(at: text.pos) }
                     }
-                    b = try peek()
+                    b = try text.peek()
                     if let after = b, after != delimiter, after != 0x0D, after != 0x0A {
-                        throw CloudExportError(.malformed, file, at: here,
+                        throw CloudExportError(.malformed, text.file, at: text.here,
                                                "unexpected \(JSONLexer.describe(after)) after the closing quote of a field",
                                                fix: "A quote inside a quoted field must be doubled (\"\")")
                     }
                 } else {
-                    var p = pos
                     while true {
-                        let e = end
+                        let buffer = text.buffer
+                        let from = text.pos
+                        var p = from
+                        let e = text.end
                         while p < e {
                             let c = buffer[p]
                             if c == delimiter || c == 0x0D || c == 0x0A { break }
                             p += 1
                         }
-                        bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + pos, count: p - pos))
-                        pos = p
-                        if p < end { break }
-                        guard try refill() else { break }
-                        p = pos
+                        bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + from, count: p - from))
+                        text.pos = p
+                        if p < e { break }
+                        guard try text.refill() else { break }
                     }
-                    b = try peek()
+                    b = try text.peek()
                 }
                 ends.append(bytes.count)
                 guard let sep = b else { break fields }
-                pos += 1
+                text.pos += 1
                 if sep == delimiter { continue fields }
-                if sep == 0x0D, try peek() == 0x0A { pos += 1 }
-                newline()
+                if sep == 0x0D, try text.peek() == 0x0A { text.pos += 1 }
+                text.startLine(at: text.pos)
                 break fields
             }
             // A blank line is no record.

@@ -5,17 +5,7 @@
 /// Lines are counted where JSON allows a line break (whitespace), so every error has a
 /// line, a column and — for UTF-8 files — the byte offset in the file.
 struct JSONLexer: ~Copyable {
-    let input: DecodedInput
-    let file: String
-    private let buffer: UnsafeMutablePointer<UInt8>
-    private let capacity: Int
-    private var pos = 0
-    private var end = 0
-    /// Decoded offset of `buffer[0]`.
-    private var base = 0
-    private var atEOF = false
-    private(set) var line = 1
-    private var lineStart = 0
+    private var text: BufferedText
 
     /// The last string read with `readString()`.
     private var scratch: UnsafeMutablePointer<UInt8>
@@ -26,15 +16,12 @@ struct JSONLexer: ~Copyable {
     static let maxDepth = 256
 
     init(input: DecodedInput, file: String, capacity: Int = 1 << 20) {
-        self.input = input
-        self.file = file
-        self.capacity = max(capacity, 16)
-        buffer = .allocate(capacity: self.capacity)
+        text = BufferedText(input: input, file: file, capacity: capacity,
+                            encodingFix: "Save the export as UTF-8 or UTF-16 with a byte order mark (PowerShell: Out-File -Encoding utf8)")
         scratch = .allocate(capacity: scratchCapacity)
     }
 
     deinit {
-        buffer.deallocate()
         scratch.deallocate()
     }
 
@@ -46,84 +33,51 @@ struct JSONLexer: ~Copyable {
         var lineStart: Int
     }
 
-    var mark: Mark { Mark(offset: base + pos, line: line, lineStart: lineStart) }
+    var mark: Mark { Mark(offset: text.offset(text.pos), line: text.line, lineStart: text.lineStart) }
 
     func position(_ m: Mark) -> SourcePosition {
-        SourcePosition(line: m.line, column: m.offset - m.lineStart + 1,
-                       byteOffset: input.encoding.isUTF8 ? m.offset + input.encoding.bomLength : nil)
+        text.position(line: m.line, column: m.offset - m.lineStart + 1, offset: m.offset)
     }
 
     var position: SourcePosition { position(mark) }
 
     func error(_ kind: CloudExportError.Kind, _ problem: String, fix: String? = nil, at m: Mark? = nil) -> CloudExportError {
-        CloudExportError(kind, file, at: position(m ?? mark), problem, fix: fix)
+        CloudExportError(kind, text.file, at: position(m ?? mark), problem, fix: fix)
     }
 
     func truncated(_ inside: String) -> CloudExportError {
-        error(.truncated, "the file ends \(inside)",
-              fix: "The export was cut off: take it again and make sure the whole file is copied")
+        error(.truncated, "the file ends \(inside)", fix: BufferedText.cutOffFix)
     }
 
     // MARK: Bytes
 
-    /// Makes at least one unread byte available; false at the end of the text.
-    private mutating func refill() throws(CloudExportError) -> Bool {
-        if pos < end { return true }
-        if atEOF { return false }
-        base += end
-        pos = 0
-        end = 0
-        do {
-            let n = try input.read(into: buffer, capacity: capacity)
-            if n == 0 { atEOF = true; return false }
-            end = n
-            return true
-        } catch {
-            switch error {
-            case .io(let message):
-                throw self.error(.unreadableFile, "reading failed: \(message)")
-            case .truncated(let message):
-                throw self.error(.truncated, message,
-                                 fix: "The export was cut off: take it again and make sure the whole file is copied")
-            case .invalid(let message):
-                throw self.error(.encoding, message,
-                                 fix: "Save the export as UTF-8 or UTF-16 with a byte order mark (PowerShell: Out-File -Encoding utf8)")
-            }
-        }
-    }
-
     /// The next byte that is not JSON whitespace, not consumed; nil at the end of the text.
     mutating func peekNonWhitespace() throws(CloudExportError) -> UInt8? {
         while true {
-            var p = pos
-            let e = end
+            let buffer = text.buffer
+            var p = text.pos
+            let e = text.end
             while p < e {
                 let b = buffer[p]
                 if b == 0x20 || b == 0x09 || b == 0x0D { p += 1; continue }
-                if b == 0x0A { p += 1; line += 1; lineStart = base + p; continue }
-                pos = p
+                if b == 0x0A { p += 1; text.startLine(at: p); continue }
+                text.pos = p
                 return b
             }
-            pos = p
-            guard try refill() else { return nil }
+            text.pos = p
+            guard try text.refill() else { return nil }
         }
     }
 
     /// Consumes the byte `peekNonWhitespace()` returned.
     mutating func advance() {
-        pos += 1
+        text.pos += 1
     }
 
     private mutating func nextByte(_ inside: String) throws(CloudExportError) -> UInt8 {
-        guard try refill() else { throw truncated(inside) }
-        let b = buffer[pos]
-        pos += 1
+        guard let b = try text.peek() else { throw truncated(inside) }
+        text.pos += 1
         return b
-    }
-
-    private mutating func peekByte() throws(CloudExportError) -> UInt8? {
-        guard try refill() else { return nil }
-        return buffer[pos]
     }
 
     // MARK: Strings
@@ -165,11 +119,13 @@ struct JSONLexer: ~Copyable {
     /// unescaped; with `keep` false, only checks and skips it.
     mutating func readString(keep: Bool = true) throws(CloudExportError) {
         let start = mark
-        pos += 1
+        text.pos += 1
         scratchCount = 0
         while true {
-            var p = pos
-            let e = end
+            let buffer = text.buffer
+            let from = text.pos
+            var p = from
+            let e = text.end
             // Eight bytes at a time while none is a quote, a backslash or a control character.
             while p + 8 <= e {
                 let w = UnsafeRawPointer(buffer + p).loadUnaligned(as: UInt64.self)
@@ -186,22 +142,21 @@ struct JSONLexer: ~Copyable {
                 if b == 0x22 || b == 0x5C || b < 0x20 { break }
                 p += 1
             }
-            if keep && p > pos { appendScratch(buffer + pos, p - pos) }
-            pos = p
+            if keep && p > from { appendScratch(buffer + from, p - from) }
+            text.pos = p
             if p == e {
-                guard try refill() else { throw truncated("inside a string that starts at line \(start.line)") }
+                guard try text.refill() else { throw truncated("inside a string that starts at line \(start.line)") }
                 continue
             }
             let b = buffer[p]
-            pos += 1
-            if b == 0x22 { return }
+            if b == 0x22 { text.pos += 1; return }
             if b < 0x20 {
-                pos -= 1
                 throw error(.malformed, b == 0x0A ? "a line break inside a string (a string must be closed on its line)"
                                                   : "a control character inside a string")
             }
             // An escape.
-            let escapeMark = Mark(offset: base + pos - 1, line: line, lineStart: lineStart)
+            let escapeMark = mark
+            text.pos += 1
             let c = try nextByte("inside an escape sequence")
             var scalar: UInt32
             switch c {
@@ -298,34 +253,34 @@ struct JSONLexer: ~Copyable {
     @discardableResult
     mutating func readNumber() throws(CloudExportError) -> String {
         let start = mark
-        var text: [UInt8] = []
+        var digits: [UInt8] = []
         func isDigit(_ b: UInt8?) -> Bool { b.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
-        var b = try peekByte()
-        if b == 0x2D { text.append(0x2D); pos += 1; b = try peekByte() }
+        var b = try text.peek()
+        if b == 0x2D { digits.append(0x2D); text.pos += 1; b = try text.peek() }
         guard isDigit(b) else { throw error(.malformed, "a number without digits", at: start) }
         if b == 0x30 {
-            text.append(0x30); pos += 1; b = try peekByte()
+            digits.append(0x30); text.pos += 1; b = try text.peek()
         } else {
-            while isDigit(b) { text.append(b!); pos += 1; b = try peekByte() }
+            while isDigit(b) { digits.append(b!); text.pos += 1; b = try text.peek() }
         }
         if b == 0x2E {
-            text.append(0x2E); pos += 1; b = try peekByte()
+            digits.append(0x2E); text.pos += 1; b = try text.peek()
             guard isDigit(b) else { throw error(.malformed, "a number with nothing after its decimal point", at: start) }
-            while isDigit(b) { text.append(b!); pos += 1; b = try peekByte() }
+            while isDigit(b) { digits.append(b!); text.pos += 1; b = try text.peek() }
         }
         if b == 0x65 || b == 0x45 {
-            text.append(b!); pos += 1; b = try peekByte()
-            if b == 0x2B || b == 0x2D { text.append(b!); pos += 1; b = try peekByte() }
+            digits.append(b!); text.pos += 1; b = try text.peek()
+            if b == 0x2B || b == 0x2D { digits.append(b!); text.pos += 1; b = try text.peek() }
             guard isDigit(b) else { throw error(.malformed, "a number with an empty exponent", at: start) }
-            while isDigit(b) { text.append(b!); pos += 1; b = try peekByte() }
+            while isDigit(b) { digits.append(b!); text.pos += 1; b = try text.peek() }
         }
         try checkDelimiterFollows(start)
-        return String(decoding: text, as: UTF8.self)
+        return String(decoding: digits, as: UTF8.self)
     }
 
     /// After a literal or number, the next byte must end the value (`1x`, `truex` are malformed).
     private mutating func checkDelimiterFollows(_ start: Mark) throws(CloudExportError) {
-        guard let b = try peekByte() else { return }
+        guard let b = try text.peek() else { return }
         switch b {
         case 0x20, 0x09, 0x0A, 0x0D, 0x2C, 0x5D, 0x7D: return
         default: throw error(.malformed, "unexpected \(Self.describe(b)) right after a value", at: mark)
