@@ -22,11 +22,12 @@ internal import Darwin
 ///                       attributes: ["sAMAccountName"], pageSize: 500) { entry in ... }
 /// ```
 public final class LDAPConnection {
-    private let handle: OpaquePointer
+    /// libldap's `LDAP *`. Internal, not private, for the search in LDAPSearch.swift.
+    let handle: OpaquePointer
     /// The URL that answered (one of `LDAPConfiguration.urls`).
     public let url: String
     private let operationTimeout: Duration
-    private let logger: Logger
+    let logger: Logger
     /// The TLS handshake watchdog; libldap keeps a pointer to its connection callback, so it
     /// is released only after the handle (stored properties go after `deinit`'s body).
     private let handshakeGuard: HandshakeGuard
@@ -391,8 +392,6 @@ public final class LDAPConnection {
                          diagnosticMessage: diagnostic ?? diagnosticMessage(), url: url)
     }
 
-    var rawHandle: OpaquePointer { handle }
-    var searchLogger: Logger { logger }
     /// The limit for one operation (a page of a search); nil when unlimited.
     var operationLimit: Duration? { operationTimeout > .zero ? operationTimeout : nil }
 }

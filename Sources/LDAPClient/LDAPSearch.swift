@@ -56,7 +56,7 @@ extension LDAPConnection {
         let request = SearchRequest(
             base: base, scope: scope, filter: filter.isEmpty ? "(objectClass=*)" : filter,
             attributes: attributes, pageSize: pageSize.flatMap { $0 > 0 ? $0 : nil })
-        searchLogger.debug("LDAP search", metadata: [
+        logger.debug("LDAP search", metadata: [
             "url": "\(url)", "base": "\(base)", "scope": "\(scope)", "filter": "\(request.filter)",
             "pageSize": "\(request.pageSize.map(String.init) ?? "none")",
         ])
@@ -70,7 +70,7 @@ extension LDAPConnection {
             cookie = try receivePage(
                 messageID, request: request, sentCookie: cookie, delivered: &delivered,
                 references: &references, onEntry: onEntry)
-            searchLogger.debug("LDAP search page done", metadata: [
+            logger.debug("LDAP search page done", metadata: [
                 "page": "\(page)", "entries": "\(delivered)", "references": "\(references)",
             ])
             onPage(LDAPPageInfo(page: page, entriesSoFar: delivered))
@@ -89,7 +89,7 @@ extension LDAPConnection {
                 var value = berval(
                     bv_len: ber_len_t(raw.count),
                     bv_val: UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)))
-                return ldap_create_page_control(rawHandle, ber_int_t(clamping: pageSize), &value, 0, &control)
+                return ldap_create_page_control(handle, ber_int_t(clamping: pageSize), &value, 0, &control)
             }
             guard rc == LDAP_SUCCESS else {
                 throw operationError(rc, operation: "search (paged results control)")
@@ -106,7 +106,7 @@ extension LDAPConnection {
             controls.withUnsafeMutableBufferPointer { controls in
                 withOptionalPointer(&timeLimit) { timeLimit in
                     ldap_search_ext(
-                        rawHandle, request.base, request.scope.rawValue, request.filter, attributes, 0,
+                        handle, request.base, request.scope.rawValue, request.filter, attributes, 0,
                         control == nil ? nil : controls.baseAddress, nil, timeLimit, LDAP_NO_LIMIT, &messageID)
                 }
             }
@@ -143,7 +143,7 @@ extension LDAPConnection {
             // Wait at most a second at a time so that cancellation is noticed.
             var wait = timeval(min(remaining, .seconds(1)))
             var message: OpaquePointer?
-            let type = ldap_result(rawHandle, messageID, LDAP_MSG_ONE, &wait, &message)
+            let type = ldap_result(handle, messageID, LDAP_MSG_ONE, &wait, &message)
             switch type {
             case -1:
                 // ldap_result(3): the error is in LDAP_OPT_RESULT_CODE.
@@ -183,7 +183,7 @@ extension LDAPConnection {
         var errorMessage: UnsafeMutablePointer<CChar>?
         var referrals: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         var serverControls: UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?
-        let rc = ldap_parse_result(rawHandle, message, &code, &matchedDN, &errorMessage, &referrals,
+        let rc = ldap_parse_result(handle, message, &code, &matchedDN, &errorMessage, &referrals,
                                    &serverControls, 0)
         // freeit = 0 above: the message is freed here, whatever ldap_parse_result returned.
         ldap_msgfree(message)
@@ -208,12 +208,12 @@ extension LDAPConnection {
         // ldap_control_find(3) returns a pointer into serverControls, not a copy.
         guard let response = ldap_control_find(cldap_control_paged_results(), serverControls, nil) else {
             // The server ignored the (non-critical) control: it sent everything it would.
-            searchLogger.debug("LDAP server returned no paged results response", metadata: ["url": "\(url)"])
+            logger.debug("LDAP server returned no paged results response", metadata: ["url": "\(url)"])
             return Data()
         }
         var estimate: ber_int_t = 0
         var cookie = berval()
-        let parseRC = ldap_parse_pageresponse_control(rawHandle, response, &estimate, &cookie)
+        let parseRC = ldap_parse_pageresponse_control(handle, response, &estimate, &cookie)
         // The cookie's value is allocated by liblber: ber_memfree(3).
         defer { if let value = cookie.bv_val { ber_memfree(value) } }
         guard parseRC == LDAP_SUCCESS else {
@@ -229,16 +229,16 @@ extension LDAPConnection {
     /// the walk used (`ber_free(ber, 0)`, once).
     private func makeEntry(_ message: OpaquePointer) -> LDAPEntry {
         var dn = ""
-        if let pointer = ldap_get_dn(rawHandle, message) {
+        if let pointer = ldap_get_dn(handle, message) {
             dn = String(cString: pointer)
             ldap_memfree(pointer)
         }
         var attributes: [String: [Data]] = [:]
         var ber: OpaquePointer?
-        var name = ldap_first_attribute(rawHandle, message, &ber)
+        var name = ldap_first_attribute(handle, message, &ber)
         while let current = name {
             var values: [Data] = []
-            if let list = ldap_get_values_len(rawHandle, message, current) {
+            if let list = ldap_get_values_len(handle, message, current) {
                 var index = 0
                 while let value = list[index] {
                     if let bytes = value.pointee.bv_val {
@@ -252,7 +252,7 @@ extension LDAPConnection {
             }
             attributes[String(cString: current), default: []].append(contentsOf: values)
             ldap_memfree(current)
-            name = ldap_next_attribute(rawHandle, message, ber)
+            name = ldap_next_attribute(handle, message, ber)
         }
         if let ber { ber_free(ber, 0) }
         return LDAPEntry(dn: dn, attributes: attributes)
@@ -262,8 +262,8 @@ extension LDAPConnection {
     /// to drop the paged search's state: a request with page size 0 and the last cookie
     /// (RFC 2696 section 3). Best effort; failures are only logged.
     private func stop(_ messageID: Int32, request: SearchRequest, cookie: Data) {
-        let rc = ldap_abandon_ext(rawHandle, messageID, nil, nil)
-        searchLogger.debug("LDAP search abandoned", metadata: ["rc": "\(rc)"])
+        let rc = ldap_abandon_ext(handle, messageID, nil, nil)
+        logger.debug("LDAP search abandoned", metadata: ["rc": "\(rc)"])
         guard request.pageSize != nil, !cookie.isEmpty else { return }
         do {
             let release = SearchRequest(base: request.base, scope: request.scope, filter: request.filter,
@@ -272,11 +272,11 @@ extension LDAPConnection {
             var wait = timeval(min(operationLimit ?? .seconds(5), .seconds(5)))
             var message: OpaquePointer?
             // LDAP_MSG_ALL: the whole (empty) answer at once.
-            let type = ldap_result(rawHandle, id, LDAP_MSG_ALL, &wait, &message)
+            let type = ldap_result(handle, id, LDAP_MSG_ALL, &wait, &message)
             if let message { ldap_msgfree(message) }
-            if type == 0 { _ = ldap_abandon_ext(rawHandle, id, nil, nil) }
+            if type == 0 { _ = ldap_abandon_ext(handle, id, nil, nil) }
         } catch {
-            searchLogger.debug("LDAP paged search release failed", metadata: ["error": "\(error)"])
+            logger.debug("LDAP paged search release failed", metadata: ["error": "\(error)"])
         }
     }
 }
