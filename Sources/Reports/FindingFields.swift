@@ -23,9 +23,9 @@ struct FindingFields {
         code = finding.code.rawValue
         severity = finding.severity.rawValue
         scope = finding.scope.rawValue
-        samAccountName = user?.samAccountName ?? cloud?.onPremisesSamAccountName
-        userPrincipalName = user?.userPrincipalName ?? cloud?.userPrincipalName
-        distinguishedName = user?.distinguishedName ?? cloud?.onPremisesDistinguishedName
+        samAccountName = finding.samAccountName
+        userPrincipalName = finding.userPrincipalName
+        distinguishedName = finding.distinguishedName
         objectGUID = user?.objectGUID?.uuidString
         // The cloud's anchor when there is a cloud user, else the anchor the directory user would carry.
         immutableId = cloud?.onPremisesImmutableId ?? user?.sourceAnchor

@@ -387,16 +387,7 @@ public enum HTMLReport {
         return "<time datetime=\"\(iso)\">\(parts[0])\(stacked ? "<br>" : " ")\(clock) UTC</time>"
     }
 
-    /// `45 s`, `20 min`, `2 h 5 min`, `9 d 2 h`: the same wording as the findings' messages
-    /// (SyncAudit's `Rules.duration`, which is internal to SyncAudit), so a waiting time reads the
-    /// same in the table cell and in the message beside it.
-    static func duration(_ seconds: TimeInterval) -> String {
-        let s = Int(seconds.rounded())
-        if s < 120 { return "\(s) s" }
-        if s < 3600 { return "\(s / 60) min" }
-        if s < 86_400 { return s % 3600 / 60 == 0 ? "\(s / 3600) h" : "\(s / 3600) h \(s % 3600 / 60) min" }
-        return s % 86_400 / 3600 == 0 ? "\(s / 86_400) d" : "\(s / 86_400) d \(s % 86_400 / 3600) h"
-    }
+    static func duration(_ seconds: TimeInterval) -> String { HumanDuration.format(seconds) }
 
     static func percent(_ part: Int, of whole: Int) -> String {
         guard whole > 0 else { return "0%" }

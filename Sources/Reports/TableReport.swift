@@ -43,7 +43,7 @@ public enum TableReport {
             guard let group = groups[severity] else { continue }
             out += "\n" + paint.severity(severity, Self.plural(severity, group.count).uppercased() + " (\(group.count))") + "\n"
             for finding in group {
-                let f = FindingFields(finding).mapped(terminalSafe)
+                let f = FindingFields(finding).mapped { terminalSafe($0) }
                 var who = [f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "tenant"]
                 if let upn = f.userPrincipalName, upn != who[0] { who.append(upn) }
                 var line = "  " + paint.bold(f.code) + "  " + who.joined(separator: "  ")
@@ -86,11 +86,13 @@ public enum TableReport {
 
 /// Text from the directory or the export, made safe for a terminal: control characters (an
 /// escape sequence in a crafted name could rewrite the screen) are shown as `\u{FFFD}`.
-func terminalSafe(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else { return text }
-    return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "\u{FFFD}" : scalar
-    }))
+/// With `keepingNewlines`, line ends stay (for whole reports assembled from such text).
+public func terminalSafe(_ text: String, keepingNewlines: Bool = false) -> String {
+    func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && !(keepingNewlines && scalar == "\n")) || (0x7F...0x9F).contains(scalar.value)
+    }
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? "\u{FFFD}" : $0 }))
 }
 
 /// ANSI styling that is a no-op when disabled.

@@ -203,9 +203,7 @@ public final class RunHistoryStore: Sendable {
                     try insert.execute(arguments: [
                         id, finding.identity, finding.code.rawValue, finding.severity.rawValue,
                         (finding.status ?? .new).rawValue,
-                        finding.directoryUser?.samAccountName ?? finding.cloudUser?.onPremisesSamAccountName,
-                        finding.directoryUser?.userPrincipalName ?? finding.cloudUser?.userPrincipalName,
-                        finding.directoryUser?.distinguishedName ?? finding.cloudUser?.onPremisesDistinguishedName,
+                        finding.samAccountName, finding.userPrincipalName, finding.distinguishedName,
                         finding.message,
                     ])
                 }

@@ -52,10 +52,9 @@ public struct AuditReport: Sendable, Hashable {
 
     /// Finding counts by code, only codes that occur.
     public var countsByCode: [(code: FindingCode, count: Int)] {
-        FindingCode.allCases.compactMap { code in
-            let n = findings.reduce(0) { $0 + ($1.code == code ? 1 : 0) }
-            return n > 0 ? (code, n) : nil
-        }
+        var counts: [FindingCode: Int] = [:]
+        for finding in findings { counts[finding.code, default: 0] += 1 }
+        return FindingCode.allCases.compactMap { code in counts[code].map { (code, $0) } }
     }
 
     /// The most severe finding, if any.

@@ -96,6 +96,11 @@ public struct Finding: Sendable, Hashable {
         self.status = status
     }
 
+    /// Who the finding is about, as reports name them: the directory's value, else the cloud's.
+    public var samAccountName: String? { directoryUser?.samAccountName ?? cloudUser?.onPremisesSamAccountName }
+    public var userPrincipalName: String? { directoryUser?.userPrincipalName ?? cloudUser?.userPrincipalName }
+    public var distinguishedName: String? { directoryUser?.distinguishedName ?? cloudUser?.onPremisesDistinguishedName }
+
     /// A stable identity across runs: the code plus the anchor (objectGUID), else the DN, else
     /// the cloud id. Tenant findings are identified by their code alone.
     public var identity: String {

@@ -28,7 +28,7 @@ struct Check: ParsableCommand {
             progress.finish("\(users.count) directory users read")
             let source = AuditReport.DirectorySource(source: session.server, baseDN: session.baseDN, users: users.count)
             let status = try Comparison.run(directory: users, source: source, cloud: loaded, comparison: comparison,
-                                            report: report, global: global, recorder: recorder)
+                                            global: global, recorder: recorder)
             if status != .clean { throw ExitCode(status.rawValue) }
         }
     }

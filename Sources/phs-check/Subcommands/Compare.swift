@@ -26,7 +26,7 @@ struct Compare: ParsableCommand {
             let source = AuditReport.DirectorySource(
                 source: "snapshot \(snapshot) (\(header.server), collected \(header.collectedAt))", baseDN: header.baseDN, users: users.count)
             let status = try Comparison.run(directory: users, source: source, cloud: loaded, comparison: comparison,
-                                            report: report, global: global, recorder: recorder)
+                                            global: global, recorder: recorder)
             if status != .clean { throw ExitCode(status.rawValue) }
         }
     }

@@ -62,7 +62,12 @@ struct History: ParsableCommand {
 
     // MARK: Table
 
+    /// The table, with the directory's text (names, messages) made safe for a terminal.
     static func table(path: String, runs: [RunSummary], diff: RunDiff?, limited: Bool) -> String {
+        terminalSafe(tableText(path: path, runs: runs, diff: diff, limited: limited), keepingNewlines: true)
+    }
+
+    private static func tableText(path: String, runs: [RunSummary], diff: RunDiff?, limited: Bool) -> String {
         guard !runs.isEmpty || diff != nil else {
             return "History \(path): no runs recorded yet (record them with phs-check check --history \(path)).\n"
         }

@@ -6,7 +6,7 @@ import SyncAudit
 /// record the run with `--history`: see `RunRecorder`).
 enum Comparison {
     static func run(directory users: [DirectoryUser], source: AuditReport.DirectorySource, cloud: CloudOptions.Loaded,
-                    comparison: ComparisonOptions, report options: ReportOptions, global: GlobalOptions,
+                    comparison: ComparisonOptions, global: GlobalOptions,
                     recorder: RunRecorder) throws(Failure) -> ExitStatus {
         for field in cloud.summary.missingKeyFields where field != .lastPasswordChangeDateTime {
             global.warn("no user in \(cloud.summary.source) has \(field.rawValue); export it too: \(CloudExportReader.recommendedCommand)")
@@ -18,7 +18,7 @@ enum Comparison {
             version: PHSCheck.version, generatedAt: Date(), directory: source,
             cloud: .init(source: cloud.summary.source, format: cloud.summary.format.rawValue, users: cloud.users.count),
             result: result)
-        return try recorder.emit(report, options: options)
+        return try recorder.emit(report)
     }
 
     /// An empty comparison is not a clean one: say what to check instead of "no findings".

@@ -80,13 +80,13 @@ final class RunRecorder {
 
     /// Writes the report; with `--history`, fills `status` and `summary.resolved` and records
     /// the run in the transaction described above. Returns the exit status `--fail-on` asks for.
-    func emit(_ report: AuditReport, options: ReportOptions) throws(Failure) -> ExitStatus {
-        guard let store else { return try options.emit(report) }
+    func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
+        guard let store else { return try self.report.emit(report) }
         var status = ExitStatus.clean
         var written = false
         do {
             try store.record(report: report, startedAt: startedAt) { run in
-                status = try options.emit(run.report)
+                status = try self.report.emit(run.report)
                 written = true
             }
             return status
