@@ -31,9 +31,7 @@ final class HandshakeGuard: @unchecked Sendable {
     /// descriptor when already connected (StartTLS), else -1 (the callback learns it).
     func run<R>(socket: Int32, period: Duration, _ body: () -> R) -> (result: R, timedOut: Bool) {
         cldap_handshake_guard_arm(guardPointer, socket)
-        let interval = DispatchTimeInterval.milliseconds(
-            Int(clamping: max(500, period.components.seconds * 1000
-                + period.components.attoseconds / 1_000_000_000_000_000)))
+        let interval = DispatchTimeInterval.milliseconds(Int(clamping: max(500, period.wholeMilliseconds)))
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + interval, repeating: interval)
         // Ticks after the guard fired or was disarmed do nothing; run() cancels the timer.

@@ -435,3 +435,11 @@ extension timeval {
         tv_usec = .init(clamping: max(0, attoseconds / 1_000_000_000_000))
     }
 }
+
+extension Duration {
+    /// Whole milliseconds (rounded toward zero), for poll(2) and Dispatch timers.
+    var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

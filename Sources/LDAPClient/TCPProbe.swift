@@ -24,8 +24,7 @@ enum TCPProbe {
         guard getaddrinfo(host, String(port), &hints, &list) == 0, let list else { return false }
         defer { freeaddrinfo(list) }
 
-        let milliseconds = Int32(clamping: max(1, timeout.components.seconds * 1000
-            + timeout.components.attoseconds / 1_000_000_000_000_000))
+        let milliseconds = Int32(clamping: max(1, timeout.wholeMilliseconds))
         var candidate: UnsafeMutablePointer<addrinfo>? = list
         while let info = candidate {
             candidate = info.pointee.ai_next
