@@ -97,16 +97,22 @@ typedef struct cldap_handshake_guard {
     int fired; /* the watchdog shut the socket down */
 } cldap_handshake_guard;
 
+/* The socket of a Sockbuf (ber_sockbuf_ctrl(3), LBER_SB_OPT_GET_FD), or -1. */
+static inline int cldap_sockbuf_fd(Sockbuf *sb) {
+    ber_socket_t fd = -1;
+    if (sb == NULL || ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1) return -1;
+    return (int)fd;
+}
+
 static inline int cldap_handshake_guard_conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv,
                                                  struct sockaddr *addr, struct ldap_conncb *ctx) {
     (void)ld;
     (void)srv;
     (void)addr;
     cldap_handshake_guard *guard = (cldap_handshake_guard *)ctx->lc_arg;
-    ber_socket_t fd = -1;
-    if (sb == NULL || ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1) fd = -1;
+    int fd = cldap_sockbuf_fd(sb);
     pthread_mutex_lock(&guard->lock);
-    guard->fd = (int)fd;
+    guard->fd = fd;
     pthread_mutex_unlock(&guard->lock);
     return 0;
 }
@@ -116,10 +122,9 @@ static inline void cldap_handshake_guard_conn_del(LDAP *ld, Sockbuf *sb, struct 
     cldap_handshake_guard *guard = (cldap_handshake_guard *)ctx->lc_arg;
     /* libldap passes a NULL Sockbuf when it already destroyed it (failed TLS start): one
      * connection per handle here, so forget the socket whichever it was. */
-    ber_socket_t fd = -1;
-    if (sb == NULL || ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1) fd = -1;
+    int fd = cldap_sockbuf_fd(sb);
     pthread_mutex_lock(&guard->lock);
-    if (fd < 0 || guard->fd == (int)fd) guard->fd = -1;
+    if (fd < 0 || guard->fd == fd) guard->fd = -1;
     pthread_mutex_unlock(&guard->lock);
 }
 
