@@ -200,7 +200,7 @@ public final class LDAPConnection {
     /// that cannot be reached is told apart from a bind that fails.
     private func open(_ target: ServerAddress, networkTimeout: Duration) throws(LDAPError) {
         let (rc, handshakeTimedOut) = target.isLDAPS
-            ? handshakeGuard.run(socket: -1, period: Self.handshakePeriod(networkTimeout)) { ldap_connect(handle) }
+            ? handshakeGuard.run(socket: -1, period: Self.connectLimit(networkTimeout)) { ldap_connect(handle) }
             : (ldap_connect(handle), false)
         guard rc == LDAP_SUCCESS else {
             let diagnostic = diagnosticMessage()
@@ -213,7 +213,7 @@ public final class LDAPConnection {
                 // The TCP connect or (LDAPS) the TLS handshake took longer than networkTimeout.
                 kind = .timeout
             } else if target.isLDAPS,
-                TCPProbe.canConnect(host: target.host, port: target.port, timeout: networkTimeout)
+                TCPProbe.canConnect(host: target.host, port: target.port, timeout: Self.connectLimit(networkTimeout))
             {
                 // libldap says LDAP_SERVER_DOWN for both; the port answers, so TLS failed.
                 kind = .tlsHandshakeFailed
@@ -227,8 +227,10 @@ public final class LDAPConnection {
         logger.debug("LDAP connected", metadata: ["url": "\(url)", "tls": "\(isTLS)"])
     }
 
-    /// The watchdog's period: the network timeout, or 30 seconds when there is none.
-    private static func handshakePeriod(_ networkTimeout: Duration) -> Duration {
+    /// The bound for what libldap leaves unbounded without a network timeout, the TLS
+    /// handshake (the watchdog's period) and the TCP probe after a failed one: the network
+    /// timeout, or 30 seconds when there is none.
+    private static func connectLimit(_ networkTimeout: Duration) -> Duration {
         networkTimeout > .zero ? networkTimeout : .seconds(30)
     }
 
@@ -238,7 +240,7 @@ public final class LDAPConnection {
         // watchdog (HandshakeGuard).
         var socket: Int32 = -1
         _ = ldap_get_option(handle, LDAP_OPT_DESC, &socket)
-        let (rc, handshakeTimedOut) = handshakeGuard.run(socket: socket, period: Self.handshakePeriod(networkTimeout)) {
+        let (rc, handshakeTimedOut) = handshakeGuard.run(socket: socket, period: Self.connectLimit(networkTimeout)) {
             ldap_start_tls_s(handle, nil, nil)
         }
         guard rc == LDAP_SUCCESS else {
@@ -255,7 +257,7 @@ public final class LDAPConnection {
                 kind = .timeout
             case .serverDown, .connectError:
                 // The connection was up a moment ago; check it still is, then blame TLS.
-                kind = TCPProbe.canConnect(host: target.host, port: target.port, timeout: networkTimeout)
+                kind = TCPProbe.canConnect(host: target.host, port: target.port, timeout: Self.connectLimit(networkTimeout))
                     ? .tlsHandshakeFailed : .serverUnreachable
             default:
                 // The server refused the extended operation (no certificate, not supported).
