@@ -9,8 +9,9 @@
 #   3. builds phs-check's image: by default the target runtime-prebuilt from a release binary
 #      built here (swift build -c release --static-swift-stdlib, scratch path .build-nightly);
 #      with --full-build the default target (runtime), whose build stage compiles phs-check in
-#      a container: SWIFT_IMAGE is then a local image with the toolchain's dependencies, and the
-#      host's toolchain and SwiftPM cache are mounted during the build (no registry, no network);
+#      a container from the committed tree (git archive HEAD): SWIFT_IMAGE is then a local image
+#      with the toolchain's dependencies, and the host's toolchain and SwiftPM cache are mounted
+#      during the build (no registry, no network);
 #      checks the image: --version, check --help, no missing library, runs as uid 10001;
 #   4. builds docker/testdc.Dockerfile and runs the test DC as compose.yaml does (host network,
 #      state folder bind-mounted) inside a private network namespace, so nothing collides with a
@@ -65,7 +66,7 @@ for arg in "$@"; do
         --no-systemd) SYSTEMD=false ;;
         --rebuild-base) REBUILD_BASE=true ;;
         --remove-images) REMOVE_IMAGES=true ;;
-        *) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 if $COMPOSE_MODE; then
@@ -268,10 +269,16 @@ EOF
     build_image "$SWIFT_DEPS_IMAGE" swift-deps-build -f "$WORK/swift-deps/Containerfile" "$WORK/swift-deps"
     lap "local Swift build image (toolchain's dependencies)"
     [ -d "$HOME/.cache/org.swift.swiftpm" ] && cp -a "$HOME/.cache/org.swift.swiftpm/." "$WORK/swiftpm-cache/"
-    say "building $IMAGE (target runtime: Swift build stage, slim runtime) with $TOOLCHAIN mounted"
+    # The build context: the committed tree (git archive HEAD, as a fresh clone has it, not
+    # whatever is being edited), with this machine's Package.resolved (not in git).
+    SRC=$WORK/src
+    mkdir -p "$SRC"
+    git archive HEAD | tar -x -C "$SRC"
+    [ ! -f Package.resolved ] || cp Package.resolved "$SRC/"
+    say "building $IMAGE (target runtime: Swift build stage, slim runtime) from git HEAD $(git rev-parse --short HEAD), $TOOLCHAIN mounted"
     build_image "$IMAGE" image-build --ignorefile docker/Dockerfile.dockerignore -f docker/Dockerfile \
         --volume "$TOOLCHAIN:$TOOLCHAIN:ro" --volume "$WORK/swiftpm-cache:/root/.cache/org.swift.swiftpm" \
-        --build-arg SWIFT_IMAGE="$SWIFT_DEPS_IMAGE" --build-arg RUNTIME_IMAGE="$BASE_IMAGE" .
+        --build-arg SWIFT_IMAGE="$SWIFT_DEPS_IMAGE" --build-arg RUNTIME_IMAGE="$BASE_IMAGE" "$SRC"
     grep -q 'STEP.*swift build -c release --static-swift-stdlib' "$WORK/image-build.log" || die "the build stage did not run"
     lap "phs-check image: Swift build stage + runtime"
 else
@@ -399,7 +406,10 @@ VOLDIR=$("${PODMAN[@]}" volume inspect --format '{{.Mountpoint}}' "$VOLUME") || 
 for code in orphaned-cloud-user account-state-mismatch temporary-password; do
     grep -q "$code" "$VOLDIR/report.html" || die "report.html does not show $code"
 done
-history_json > "$WORK/history.json" || { cat "$WORK/history.err" >&2; die "phs-check history failed"; }
+history_json > "$WORK/history.out" || { cat "$WORK/history.err" >&2; die "phs-check history failed"; }
+# (podman-compose may print lines of its own before the command's output)
+sed -n '/^{/,$p' "$WORK/history.out" > "$WORK/history.json"
+[ -s "$WORK/history.json" ] || { cat "$WORK/history.out" "$WORK/history.err" >&2; die "phs-check history printed no JSON"; }
 python3 - "$WORK/history.json" <<'EOF' || die "the history is not as expected (above)"
 import json, sys
 h = json.load(open(sys.argv[1]))
