@@ -117,6 +117,11 @@ struct LDAPClientTests {
         .simple(dn: directory.bindDN, password: LDAPSecret(directory.password))
     }
 
+    /// LDAPS with the test CA, bound as the administrator: what most tests here connect with.
+    private func adminLDAPS(_ directory: TestDirectory) -> LDAPConfiguration {
+        LDAPConfiguration(urls: [directory.url], caFile: directory.caFile, bind: adminBind(directory))
+    }
+
     /// The DC answers a search of the domain only after a real bind (anonymous gets
     /// operationsError "Operation unavailable without authentication"), so finding the
     /// Administrator account proves the bind.
@@ -131,8 +136,7 @@ struct LDAPClientTests {
 
     @Test func ldapsSimpleBind() throws {
         let directory = try TestDirectory.require()
-        let connection = try LDAPConnection.connect(
-            LDAPConfiguration(urls: [directory.url], caFile: directory.caFile, bind: adminBind(directory)), logger: logger)
+        let connection = try LDAPConnection.connect(adminLDAPS(directory), logger: logger)
         #expect(connection.url == directory.url)
         #expect(connection.isTLS)
         #expect(connection.securityStrengthFactor == 0)
@@ -283,8 +287,7 @@ struct LDAPClientTests {
 
     @Test func pagedSearchStreamsMoreThanAThousandEntries() throws {
         let directory = try TestDirectory.require()
-        let connection = try LDAPConnection.connect(
-            LDAPConfiguration(urls: [directory.url], caFile: directory.caFile, bind: adminBind(directory)), logger: logger)
+        let connection = try LDAPConnection.connect(adminLDAPS(directory), logger: logger)
         var pages: [LDAPPageInfo] = []
         var names = Set<String>()
         var guids = 0
@@ -305,8 +308,7 @@ struct LDAPClientTests {
 
     @Test func subtreeSearchFromTheRootSkipsReferences() throws {
         let directory = try TestDirectory.require()
-        let connection = try LDAPConnection.connect(
-            LDAPConfiguration(urls: [directory.url], caFile: directory.caFile, bind: adminBind(directory)), logger: logger)
+        let connection = try LDAPConnection.connect(adminLDAPS(directory), logger: logger)
         var found: [LDAPEntry] = []
         try connection.search(
             base: directory.baseDN, scope: .subtree,
@@ -323,8 +325,7 @@ struct LDAPClientTests {
     @Test func stoppingEarlyLeavesTheConnectionUsable() throws {
         struct Enough: Error {}
         let directory = try TestDirectory.require()
-        let connection = try LDAPConnection.connect(
-            LDAPConfiguration(urls: [directory.url], caFile: directory.caFile, bind: adminBind(directory)), logger: logger)
+        let connection = try LDAPConnection.connect(adminLDAPS(directory), logger: logger)
         var seen = 0
         #expect(throws: Enough.self) {
             try connection.search(
@@ -346,7 +347,7 @@ struct LDAPClientTests {
 
     @Test func cancellationStopsTheSearch() async throws {
         let directory = try TestDirectory.require()
-        let configuration = LDAPConfiguration(urls: [directory.url], caFile: directory.caFile, bind: adminBind(directory))
+        let configuration = adminLDAPS(directory)
         let logger = self.logger
         let bulk = "OU=Bulk,\(directory.baseDN)"
         let seen = try await Task {
@@ -366,8 +367,7 @@ struct LDAPClientTests {
 
     @Test func searchErrors() throws {
         let directory = try TestDirectory.require()
-        let connection = try LDAPConnection.connect(
-            LDAPConfiguration(urls: [directory.url], caFile: directory.caFile, bind: adminBind(directory)), logger: logger)
+        let connection = try LDAPConnection.connect(adminLDAPS(directory), logger: logger)
         let badFilter = try #require(throws: LDAPError.self) {
             try connection.search(base: directory.baseDN, scope: .base, filter: "(cn=unbalanced", attributes: [],
                                   pageSize: nil) { _ in }
