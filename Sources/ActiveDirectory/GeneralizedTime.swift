@@ -29,7 +29,7 @@ public enum GeneralizedTime {
             throw fail("is not a GeneralizedTime (expected YYYYMMDDHH[MM[SS]][.fraction]Z)")
         }
         guard (1...12).contains(month) else { throw fail("has month \(month)") }
-        guard day >= 1, day <= daysIn(month: month, year: year) else { throw fail("has day \(day) in month \(month)") }
+        guard day >= 1, day <= Timestamp.daysIn(month: month, year: year) else { throw fail("has day \(day) in month \(month)") }
         guard (0...23).contains(hour) else { throw fail("has hour \(hour)") }
 
         var i = 10
@@ -89,13 +89,5 @@ public enum GeneralizedTime {
                                         second: second, fraction: fraction * unit, offset: offset)
         else { throw fail("is not a valid time") }
         return date
-    }
-
-    static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 }
