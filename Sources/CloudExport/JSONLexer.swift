@@ -82,37 +82,27 @@ struct JSONLexer: ~Copyable {
 
     // MARK: Strings
 
+    /// Room for `count` more bytes in the scratch buffer.
+    private mutating func reserveScratch(_ count: Int) {
+        guard scratchCount + count > scratchCapacity else { return }
+        var newCapacity = scratchCapacity * 2
+        while newCapacity < scratchCount + count { newCapacity *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.update(from: scratch, count: scratchCount)
+        scratch.deallocate()
+        scratch = grown
+        scratchCapacity = newCapacity
+    }
+
     private mutating func appendScratch(_ from: UnsafePointer<UInt8>, _ count: Int) {
-        if scratchCount + count > scratchCapacity {
-            var newCapacity = scratchCapacity * 2
-            while newCapacity < scratchCount + count { newCapacity *= 2 }
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-            grown.update(from: scratch, count: scratchCount)
-            scratch.deallocate()
-            scratch = grown
-            scratchCapacity = newCapacity
-        }
+        reserveScratch(count)
         (scratch + scratchCount).update(from: from, count: count)
         scratchCount += count
     }
 
     private mutating func appendScalar(_ v: UInt32) {
-        var bytes: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
-        let n: Int
-        if v < 0x80 {
-            bytes.0 = UInt8(v); n = 1
-        } else if v < 0x800 {
-            bytes.0 = UInt8(0xC0 | v >> 6); bytes.1 = UInt8(0x80 | v & 0x3F); n = 2
-        } else if v < 0x10000 {
-            bytes.0 = UInt8(0xE0 | v >> 12); bytes.1 = UInt8(0x80 | (v >> 6) & 0x3F)
-            bytes.2 = UInt8(0x80 | v & 0x3F); n = 3
-        } else {
-            bytes.0 = UInt8(0xF0 | v >> 18); bytes.1 = UInt8(0x80 | (v >> 12) & 0x3F)
-            bytes.2 = UInt8(0x80 | (v >> 6) & 0x3F); bytes.3 = UInt8(0x80 | v & 0x3F); n = 4
-        }
-        withUnsafeBytes(of: &bytes) { raw in
-            appendScratch(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), n)
-        }
+        reserveScratch(4)
+        scratchCount += writeUTF8(v, to: scratch + scratchCount)
     }
 
     /// Reads a string (the current byte must be its opening quote) into the scratch buffer,
@@ -168,17 +158,17 @@ struct JSONLexer: ~Copyable {
             case 0x74: scalar = 0x09
             case 0x75:
                 scalar = try hex4(escapeMark)
-                if scalar >= 0xD800 && scalar <= 0xDBFF {
+                if Surrogate.isHigh(scalar) {
                     guard try nextByte("inside an escape sequence") == 0x5C,
                           try nextByte("inside an escape sequence") == 0x75 else {
                         throw error(.malformed, "a \\u escape holds half a surrogate pair", at: escapeMark)
                     }
                     let low = try hex4(escapeMark)
-                    guard low >= 0xDC00 && low <= 0xDFFF else {
+                    guard Surrogate.isLow(low) else {
                         throw error(.malformed, "a \\u escape holds half a surrogate pair", at: escapeMark)
                     }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
+                    scalar = Surrogate.scalar(high: scalar, low: low)
+                } else if Surrogate.isLow(scalar) {
                     throw error(.malformed, "a \\u escape holds half a surrogate pair", at: escapeMark)
                 }
             default:

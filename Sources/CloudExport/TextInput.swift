@@ -344,37 +344,20 @@ final class DecodedInput {
                 let u = little ? UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 : UInt32(raw[i]) << 8 | UInt32(raw[i + 1])
                 var scalar = u
                 var width = 2
-                if u >= 0xD800 && u <= 0xDBFF {
+                if Surrogate.isHigh(u) {
                     guard i + 3 < rawEnd else { break }
                     let l = little ? UInt32(raw[i + 2]) | UInt32(raw[i + 3]) << 8 : UInt32(raw[i + 2]) << 8 | UInt32(raw[i + 3])
-                    guard l >= 0xDC00 && l <= 0xDFFF else {
+                    guard Surrogate.isLow(l) else {
                         rawStart = i
                         return try stop(out, "a UTF-16 high surrogate is not followed by a low surrogate")
                     }
-                    scalar = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00)
+                    scalar = Surrogate.scalar(high: u, low: l)
                     width = 4
-                } else if u >= 0xDC00 && u <= 0xDFFF {
+                } else if Surrogate.isLow(u) {
                     rawStart = i
                     return try stop(out, "a UTF-16 low surrogate stands alone")
                 }
-                if scalar < 0x80 {
-                    dst[out] = UInt8(scalar); out += 1
-                } else if scalar < 0x800 {
-                    dst[out] = UInt8(0xC0 | scalar >> 6)
-                    dst[out + 1] = UInt8(0x80 | scalar & 0x3F)
-                    out += 2
-                } else if scalar < 0x10000 {
-                    dst[out] = UInt8(0xE0 | scalar >> 12)
-                    dst[out + 1] = UInt8(0x80 | (scalar >> 6) & 0x3F)
-                    dst[out + 2] = UInt8(0x80 | scalar & 0x3F)
-                    out += 3
-                } else {
-                    dst[out] = UInt8(0xF0 | scalar >> 18)
-                    dst[out + 1] = UInt8(0x80 | (scalar >> 12) & 0x3F)
-                    dst[out + 2] = UInt8(0x80 | (scalar >> 6) & 0x3F)
-                    dst[out + 3] = UInt8(0x80 | scalar & 0x3F)
-                    out += 4
-                }
+                out += writeUTF8(scalar, to: dst + out)
                 i += width
             }
             rawStart = i
@@ -430,4 +413,39 @@ final class RecordingStream: ByteStream {
         recorded = nil
         return stream
     }
+}
+
+/// UTF-16 surrogate pairs, as UTF-16 files and JSON's `\u` escapes write them.
+enum Surrogate {
+    static func isHigh(_ u: UInt32) -> Bool { u >= 0xD800 && u <= 0xDBFF }
+    static func isLow(_ u: UInt32) -> Bool { u >= 0xDC00 && u <= 0xDFFF }
+
+    /// The scalar value a high and a low surrogate stand for.
+    static func scalar(high: UInt32, low: UInt32) -> UInt32 {
+        0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+    }
+}
+
+/// Writes the scalar value `v` as UTF-8 at `dst`, which has room for 4 bytes; returns how many it wrote.
+func writeUTF8(_ v: UInt32, to dst: UnsafeMutablePointer<UInt8>) -> Int {
+    if v < 0x80 {
+        dst[0] = UInt8(v)
+        return 1
+    }
+    if v < 0x800 {
+        dst[0] = UInt8(0xC0 | v >> 6)
+        dst[1] = UInt8(0x80 | v & 0x3F)
+        return 2
+    }
+    if v < 0x10000 {
+        dst[0] = UInt8(0xE0 | v >> 12)
+        dst[1] = UInt8(0x80 | (v >> 6) & 0x3F)
+        dst[2] = UInt8(0x80 | v & 0x3F)
+        return 3
+    }
+    dst[0] = UInt8(0xF0 | v >> 18)
+    dst[1] = UInt8(0x80 | (v >> 12) & 0x3F)
+    dst[2] = UInt8(0x80 | (v >> 6) & 0x3F)
+    dst[3] = UInt8(0x80 | v & 0x3F)
+    return 4
 }
