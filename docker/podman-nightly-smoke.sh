@@ -19,7 +19,7 @@
 #   5. collects a snapshot with phs-check's image and writes the cloud export from it with
 #      scripts/demo-export.py (as `scripts/dev demo` does);
 #   6. runs the nightly-check service twice (podman run with compose.yaml's settings, or with
-#      --compose `podman-compose --profile nightly run --rm nightly-check`): exit 0 or 1,
+#      --compose `podman-compose --profile nightly run -T --rm nightly-check`): exit 0 or 1,
 #      report.html and history.sqlite in the volume, the second run's findings all persisting;
 #   7. Kerberos from the image: a service account svc-phscheck made on the DC, its keytab
 #      exported, `check --sasl-mech GSSAPI` with KRB5_CLIENT_KTNAME only (no kinit): the same
@@ -34,7 +34,7 @@
 #   9. removes the containers, the volume, the namespace and the temporary folder.
 #
 # Idempotent: leftovers of an interrupted run are removed first. --remove-images also removes
-# the images it built (not the base).
+# the images it built (not the base) and the cached build stage of --full-build.
 #
 #   docker/podman-nightly-smoke.sh [--compose] [--full-build] [--no-systemd] [--rebuild-base] [--remove-images]
 set -euo pipefail
@@ -167,6 +167,8 @@ cleanup() {
             "$SWIFT_DEPS_IMAGE" "$SYSTEMD_IMAGE"; do
             "${PODMAN[@]}" rmi -f "$i" >/dev/null 2>&1 || true
         done
+        # docker/Dockerfile's build stage (--full-build), cached untagged
+        "${PODMAN[@]}" image prune -f --filter label=phs-check.stage=build >/dev/null 2>&1 || true
     fi
     remove_work
     rm -f "$PIDFILE"
@@ -374,7 +376,7 @@ lap "collect (image) + demo export"
 nightly() { # one run of the service; prints its exit status
     local rc=0
     if $COMPOSE_MODE; then
-        compose --profile nightly run --rm nightly-check > "$WORK/nightly.out" 2> "$WORK/nightly.err" < /dev/null || rc=$?
+        compose --profile nightly run -T --rm nightly-check > "$WORK/nightly.out" 2> "$WORK/nightly.err" < /dev/null || rc=$?
     else # compose.yaml's nightly-check, spelled out for podman run
         phs -v "$CLOUD/entra-users.json:/srv/phs-check/entra-users.json:ro" -v "$VOLUME:/var/lib/phs-check" -- \
             check --ldap-url=ldaps://dc1.phs.test --ca-file="$CA" --bind-dn=Administrator@phs.test \
@@ -386,7 +388,7 @@ nightly() { # one run of the service; prints its exit status
 }
 history_json() { # phs-check history from the volume, as JSON
     if $COMPOSE_MODE; then
-        compose --profile nightly run --rm --no-deps nightly-check history --history /var/lib/phs-check/history.sqlite --format json < /dev/null 2> "$WORK/history.err"
+        compose --profile nightly run -T --rm --no-deps nightly-check history --history /var/lib/phs-check/history.sqlite --format json < /dev/null 2> "$WORK/history.err"
     else
         phs -v "$VOLUME:/var/lib/phs-check" -- history --history /var/lib/phs-check/history.sqlite --format json 2> "$WORK/history.err"
     fi
@@ -406,10 +408,7 @@ VOLDIR=$("${PODMAN[@]}" volume inspect --format '{{.Mountpoint}}' "$VOLUME") || 
 for code in orphaned-cloud-user account-state-mismatch temporary-password; do
     grep -q "$code" "$VOLDIR/report.html" || die "report.html does not show $code"
 done
-history_json > "$WORK/history.out" || { cat "$WORK/history.err" >&2; die "phs-check history failed"; }
-# (podman-compose may print lines of its own before the command's output)
-sed -n '/^{/,$p' "$WORK/history.out" > "$WORK/history.json"
-[ -s "$WORK/history.json" ] || { cat "$WORK/history.out" "$WORK/history.err" >&2; die "phs-check history printed no JSON"; }
+history_json > "$WORK/history.json" || { cat "$WORK/history.err" >&2; die "phs-check history failed"; }
 python3 - "$WORK/history.json" <<'EOF' || die "the history is not as expected (above)"
 import json, sys
 h = json.load(open(sys.argv[1]))
@@ -422,6 +421,12 @@ assert runs[0]["matched"] == 7, runs[0]
 print(f"[nightly-smoke] history: 2 successful runs, {runs[0]['matched']} matched, {runs[0]['findings']} findings "
       f"({runs[0]['bySeverity']}), second run: {latest['persisting']} persisting, 0 new, 0 resolved", file=sys.stderr)
 EOF
+if $COMPOSE_MODE; then # the report out of the volume, as docker/README.md says to fetch it
+    compose --profile nightly run -T --rm --no-deps --entrypoint cat nightly-check /var/lib/phs-check/report.html \
+        < /dev/null > "$WORK/report.out" 2> "$WORK/report.err" || { cat "$WORK/report.err" >&2; die "compose run --entrypoint cat failed"; }
+    cmp "$WORK/report.out" "$VOLDIR/report.html" >&2 || die "the report fetched with compose run -T differs from the volume's"
+    say "compose run -T --no-deps --entrypoint cat nightly-check /var/lib/phs-check/report.html: the volume's report, byte for byte"
+fi
 say "volume $VOLUME: report.html ($(stat -c %s "$VOLDIR/report.html") bytes), history.sqlite"
 lap "report and history checks"
 
@@ -522,7 +527,7 @@ EOF
     [ "$result" = "success 1" ] || { journal_of_last_run >&2; die "phs-check.service: $result, expected success with exit status 1 (findings)"; }
     owner=$(sd stat -c '%U %a' /var/lib/phs-check/report.html /var/lib/phs-check/history.sqlite | tr '\n' ' ')
     [ "$owner" = "phs-check 644 phs-check 640 " ] || die "report and history: owner and mode '$owner'"
-    sd phs-check history --history /var/lib/phs-check/history.sqlite --format json > "$WORK/sd-history.json"
+    sd runuser -u phs-check -- phs-check history --history /var/lib/phs-check/history.sqlite --format json > "$WORK/sd-history.json"
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"]; assert len(r)==1 and r[0]["succeeded"] and r[0]["matched"]==7, r' \
         "$WORK/sd-history.json" || die "the unit's history is not one successful run with 7 matched users"
     say "phs-check.service (svc-phscheck, LoadCredential password, fail-on: warning): Result=success, exit 1 (findings); report.html 0644 and history.sqlite 0640 owned by phs-check"
@@ -559,7 +564,7 @@ EOF
     sd sed -i 's|^ldap-url: .*|ldap-url: ldap://127.0.0.1:9|' /etc/phs-check/phs-check.yaml
     result=$(run_unit)
     [ "$result" = "exit-code 3" ] || { journal_of_last_run >&2; die "with an unreachable DC: $result, expected exit-code 3"; }
-    sd phs-check history --history /var/lib/phs-check/history.sqlite --format json > "$WORK/sd-history.json"
+    sd runuser -u phs-check -- phs-check history --history /var/lib/phs-check/history.sqlite --format json > "$WORK/sd-history.json"
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"]; assert len(r)==4 and not r[0]["succeeded"], r[0]' \
         "$WORK/sd-history.json" || die "the failed run is not in the history"
     say "unreachable DC: Result=exit-code, status 3 (the unit is failed), the history records the failed run"
