@@ -97,17 +97,10 @@ struct GraphJSONReader {
                 if try readObject(&lex, allowPage: true, depth: 0, onUser: onUser) { stats.topLevelUsers += 1 }
             case 0x5B:
                 stats.topLevelArrays += 1
-                try lex.enterContainer(0)
-                lex.advance()
-                var first = true
-                while try lex.nextElement(first: &first) {
-                    guard try lex.peekNonWhitespace() == 0x7B else {
-                        throw lex.error(.wrongFormat, "an array element that is not an object: expected users or /users response pages")
-                    }
-                    let pagesBefore = stats.pages
-                    _ = try readObject(&lex, allowPage: true, depth: 1, onUser: onUser)
-                    stats.pagesInArrays += stats.pages - pagesBefore
-                }
+                let pagesBefore = stats.pages
+                try readObjects(&lex, allowPage: true, depth: 0, onUser: onUser,
+                                notAnObject: "an array element that is not an object: expected users or /users response pages")
+                stats.pagesInArrays += stats.pages - pagesBefore
             default:
                 if stats.topLevelValues == 1 {
                     throw lex.error(.wrongFormat, "the text starts with \(JSONLexer.describe(b)), not with { or [")
@@ -115,6 +108,19 @@ struct GraphJSONReader {
                 throw lex.error(.malformed, "unexpected \(JSONLexer.describe(b)) after the end of a JSON document",
                                 fix: "Remove what follows the export, or take the export again")
             }
+        }
+    }
+
+    /// Reads the array at the current `[`, every element an object read by `readObject`;
+    /// `notAnObject` is the error for any other element.
+    private mutating func readObjects(_ lex: inout JSONLexer, allowPage: Bool, depth: Int,
+                                      onUser: (CloudUser) throws -> Void, notAnObject: String) throws {
+        try lex.enterContainer(depth)
+        lex.advance()
+        var first = true
+        while try lex.nextElement(first: &first) {
+            guard try lex.peekNonWhitespace() == 0x7B else { throw lex.error(.wrongFormat, notAnObject) }
+            _ = try readObject(&lex, allowPage: allowPage, depth: depth + 1, onUser: onUser)
         }
     }
 
@@ -137,26 +143,19 @@ struct GraphJSONReader {
                 try lex.skipValue(depth: depth + 1)
                 continue
             }
-            if key.rawValue <= Key.onPremisesProvisioningErrors.rawValue {
+            if let field = key.field {
                 if !stats.pascalCaseKeys, lex.withScratch({ $0.first.map { $0 >= 0x41 && $0 <= 0x5A } ?? false }) {
                     stats.pascalCaseKeys = true
                 }
-                if try readField(key, into: &user, &lex) { present |= 1 << UInt32(key.rawValue) }
+                if try readField(field, into: &user, &lex) { present |= 1 << UInt32(key.rawValue) }
                 continue
             }
             let next = try lex.peekNonWhitespace()
             switch key {
             case .value where allowPage && next == 0x5B:
                 isPage = true
-                try lex.enterContainer(depth + 1)
-                lex.advance()
-                var firstElement = true
-                while try lex.nextElement(first: &firstElement) {
-                    guard try lex.peekNonWhitespace() == 0x7B else {
-                        throw lex.error(.wrongFormat, "an element of \"value\" that is not an object: expected users")
-                    }
-                    _ = try readObject(&lex, allowPage: false, depth: depth + 2, onUser: onUser)
-                }
+                try readObjects(&lex, allowPage: false, depth: depth + 1, onUser: onUser,
+                                notAnObject: "an element of \"value\" that is not an object: expected users")
             case .odataContext:
                 let m = lex.mark
                 if next == 0x22 {
@@ -230,9 +229,9 @@ struct GraphJSONReader {
     }
 
     /// Reads one known field's value; returns whether it carried a value (not null).
-    private mutating func readField(_ key: Key, into user: inout CloudUser, _ lex: inout JSONLexer) throws(CloudExportError) -> Bool {
-        let name = Self.names[key.rawValue]
-        switch key {
+    private mutating func readField(_ field: CloudUserField, into user: inout CloudUser, _ lex: inout JSONLexer) throws(CloudExportError) -> Bool {
+        let name = field.rawValue
+        switch field {
         case .accountEnabled:
             user.accountEnabled = try readBool(name, &lex)
             return user.accountEnabled != nil
@@ -248,18 +247,21 @@ struct GraphJSONReader {
         case .onPremisesProvisioningErrors:
             user.onPremisesProvisioningErrors = try readProvisioningErrors(&lex)
             return true
-        default:
-            var value = try readString(name, &lex, reusing: key == .onPremisesDomainName ? lastDomain
-                                                          : key == .passwordPolicies ? lastPolicies : nil)
-            if key == .onPremisesDomainName, let v = value { lastDomain = v; value = v }
-            if key == .passwordPolicies, let v = value { lastPolicies = v; value = v }
-            key.field?.setText(value, in: &user)
+        case .onPremisesDomainName:
+            user.onPremisesDomainName = try readString(name, &lex, reusing: lastDomain)
+            lastDomain = user.onPremisesDomainName ?? lastDomain
+            return user.onPremisesDomainName != nil
+        case .passwordPolicies:
+            user.passwordPolicies = try readString(name, &lex, reusing: lastPolicies)
+            lastPolicies = user.passwordPolicies ?? lastPolicies
+            return user.passwordPolicies != nil
+        case .id, .userPrincipalName, .onPremisesImmutableId, .onPremisesSecurityIdentifier, .onPremisesSamAccountName,
+             .onPremisesUserPrincipalName, .onPremisesDistinguishedName:
+            let value = try readString(name, &lex)
+            field.setText(value, in: &user)
             return value != nil
         }
     }
-
-    /// Field names for messages, by `Key.rawValue`.
-    private static let names = CloudUserField.allCases.map(\.rawValue)
 
     private func readString(_ name: String, _ lex: inout JSONLexer, reusing previous: String? = nil) throws(CloudExportError) -> String? {
         let m = lex.mark
