@@ -21,9 +21,10 @@
 #   6. runs the nightly-check service twice (podman run with compose.yaml's settings, or with
 #      --compose `podman-compose --profile nightly run -T --rm nightly-check`): exit 0 or 1,
 #      report.html and history.sqlite in the volume, the second run's findings all persisting;
-#   7. Kerberos from the image: a service account svc-phscheck made on the DC, its keytab
-#      exported, `check --sasl-mech GSSAPI` with KRB5_CLIENT_KTNAME only (no kinit): the same
-#      findings as the Administrator's run;
+#   7. the image as its own user (uid 10001), as docker/README.md runs it against a real DC: a
+#      service account svc-phscheck made on the DC, its password (group 10001, 0440) and a fresh
+#      named volume; then its keytab, `check --sasl-mech GSSAPI` with KRB5_CLIENT_KTNAME only (no
+#      kinit): the same users and findings as the Administrator's run;
 #   8. systemd (skip with --no-systemd): a container booting systemd, set up as README.md's "Run
 #      it nightly" says (sysusers, units, /etc/phs-check, LoadCredential's password file), the
 #      timer enabled, the service started: Result=success with exit status 1 (the config says
@@ -138,7 +139,7 @@ remove_everything() {
         "${PODMAN[@]}" pod rm -f "pod_$PROJECT" >/dev/null 2>&1 || true
     fi
     local v
-    for v in "$VOLUME" "${PROJECT}_nightly-state"; do
+    for v in "$VOLUME" "$VOLUME-user" "${PROJECT}_nightly-state"; do
         if "${PODMAN[@]}" volume exists "$v" 2>/dev/null; then "${PODMAN[@]}" volume rm -f "$v" >/dev/null 2>&1 || true; fi
     done
     if [ -e "/run/netns/$NETNS" ]; then ip netns delete "$NETNS" 2>/dev/null || true; fi
@@ -364,8 +365,14 @@ LDAP=(--ldap-url ldaps://dc1.phs.test --ca-file "$CA" --bind-dn Administrator@ph
       --bind-password-file "$STATE/admin-password" --search-base "OU=Staff,$BASE_DN")
 
 # --- 5. the cloud export ------------------------------------------------------------------------------
-phs -v "$CLOUD:/out" -- collect --quiet "${LDAP[@]}" --output /out/snapshot.jsonl ||
-    die "phs-check collect from the image failed"
+if $COMPOSE_MODE; then # as docker/README.md has it: the service's settings, another command
+    compose --profile nightly run -T --rm --no-deps -v "$CLOUD:/out" nightly-check \
+        collect --quiet "${LDAP[@]}" --output /out/snapshot.jsonl < /dev/null > "$WORK/collect.log" 2>&1 ||
+        { cat "$WORK/collect.log" >&2; die "podman-compose run nightly-check collect failed"; }
+else
+    phs -v "$CLOUD:/out" -- collect --quiet "${LDAP[@]}" --output /out/snapshot.jsonl ||
+        die "phs-check collect from the image failed"
+fi
 python3 scripts/demo-export.py "$CLOUD/snapshot.jsonl" > "$CLOUD/entra-users.json"
 users=$(($(wc -l < "$CLOUD/snapshot.jsonl") - 1))
 [ "$users" -eq 7 ] || die "the snapshot has $users Staff users, expected 7"
@@ -430,24 +437,47 @@ fi
 say "volume $VOLUME: report.html ($(stat -c %s "$VOLDIR/report.html") bytes), history.sqlite"
 lap "report and history checks"
 
-# --- 7. Kerberos from the image: a service account's keytab, no kinit ----------------------------------
+# --- 7. as the image's own user, against a "real" DC: a service account, a password, a keytab ------------
+# docker/README.md's `docker run` for a real DC: uid 10001, /etc/phs-check and /srv/phs-check
+# read-only, a fresh named volume; the secrets readable by group 10001 (mode 0440).
 SVC_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')Aa1!
-mkdir -p "$WORK/etc-phs-check"
+ETC=$WORK/etc-phs-check
+mkdir -p "$ETC"
 in_ns "${PODMAN[@]}" exec -e SVC_PASSWORD="$SVC_PASSWORD" "$DC_NAME" bash -c '
     conf=$PHS_TEST_DIR/samba/etc/smb.conf
     samba-tool user create svc-phscheck "$SVC_PASSWORD" -s "$conf" >/dev/null 2>&1 &&
     samba-tool user setexpiry svc-phscheck --noexpiry -s "$conf" >/dev/null 2>&1 &&
     samba-tool domain exportkeytab /tmp/phs-check.keytab --principal=svc-phscheck@PHS.TEST -s "$conf" >/dev/null 2>&1 &&
-    cat /tmp/phs-check.keytab && rm -f /tmp/phs-check.keytab' > "$WORK/etc-phs-check/phs-check.keytab" ||
+    cat /tmp/phs-check.keytab && rm -f /tmp/phs-check.keytab' > "$ETC/phs-check.keytab" ||
     die "could not make the service account svc-phscheck or export its keytab"
-printf '%s\n' "$SVC_PASSWORD" > "$WORK/etc-phs-check/bind-password"
-chmod 0600 "$WORK/etc-phs-check/phs-check.keytab" "$WORK/etc-phs-check/bind-password"
+printf '%s\n' "$SVC_PASSWORD" > "$ETC/bind-password"
+cp "$CA" "$ETC/corp-ca.pem"
+cp "$STATE/samba/krb5.conf" "$ETC/krb5.conf"
+printf '%s\n' 'ldap-url: ldaps://dc1.phs.test' 'bind-dn: svc-phscheck@phs.test' 'ca-file: /etc/phs-check/corp-ca.pem' \
+    "search-base: OU=Staff,$BASE_DN" 'cloud: /srv/phs-check/entra-users.json' > "$ETC/phs-check.yaml"
+printf '%s\n' 'ldap-url: ldap://dc1.phs.test' 'sasl-mech: GSSAPI' \
+    "search-base: OU=Staff,$BASE_DN" 'cloud: /srv/phs-check/entra-users.json' > "$ETC/phs-check-gssapi.yaml"
+chgrp 10001 "$ETC/bind-password" "$ETC/phs-check.keytab"
+chmod 0440 "$ETC/bind-password" "$ETC/phs-check.keytab"
+chmod 0644 "$ETC/corp-ca.pem" "$ETC/krb5.conf" "$ETC"/*.yaml
+as_user() { # docker run as in docker/README.md, in the namespace's network
+    in_ns "${PODMAN[@]}" run --rm --network=host --add-host dc1.phs.test:127.0.0.1 \
+        -v "$ETC:/etc/phs-check:ro" -v "$CLOUD:/srv/phs-check:ro" "$@"
+}
 rc=0
-phs --tmpfs /tmp -v "$WORK/etc-phs-check:/etc/phs-check:ro" -v "$CLOUD/entra-users.json:/srv/phs-check/entra-users.json:ro" \
-    -e KRB5_CONFIG="$STATE/samba/krb5.conf" -e KRB5_CLIENT_KTNAME=/etc/phs-check/phs-check.keytab \
-    -e KRB5CCNAME=FILE:/tmp/krb5cc -- \
-    check --ldap-url ldap://dc1.phs.test --sasl-mech GSSAPI --search-base "OU=Staff,$BASE_DN" \
-    --cloud /srv/phs-check/entra-users.json --format json > "$WORK/gssapi.json" 2> "$WORK/gssapi.err" || rc=$?
+as_user -v "$VOLUME-user:/var/lib/phs-check" "$IMAGE" \
+    check --config /etc/phs-check/phs-check.yaml --bind-password-file /etc/phs-check/bind-password \
+    --history /var/lib/phs-check/history.sqlite --format html --output /var/lib/phs-check/report.html \
+    2> "$WORK/user.err" || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || { cat "$WORK/user.err" >&2; die "check as uid 10001 with svc-phscheck's password exited $rc"; }
+UDIR=$("${PODMAN[@]}" volume inspect --format '{{.Mountpoint}}' "$VOLUME-user")
+owner=$(stat -c '%u %a' "$UDIR" "$UDIR/report.html" "$UDIR/history.sqlite" | tr '\n' ' ')
+[ "$owner" = "10001 750 10001 644 10001 644 " ] || die "the fresh volume and its files: '$owner', expected phs-check's (10001)"
+say "docker run as uid 10001 (svc-phscheck's password, group-readable): exit $rc; the new volume is phs-check's, report and history in it"
+rc=0
+as_user --tmpfs /tmp -v "$ETC/krb5.conf:/etc/krb5.conf:ro" \
+    -e KRB5_CLIENT_KTNAME=/etc/phs-check/phs-check.keytab -e KRB5CCNAME=FILE:/tmp/krb5cc "$IMAGE" \
+    check --config /etc/phs-check/phs-check-gssapi.yaml --format json > "$WORK/gssapi.json" 2> "$WORK/gssapi.err" || rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || { cat "$WORK/gssapi.err" >&2; die "check --sasl-mech GSSAPI with the keytab exited $rc"; }
 python3 - "$WORK/gssapi.json" "$WORK/history.json" <<'EOF' || die "the GSSAPI run differs from the Administrator's"
 import json, sys
@@ -455,10 +485,10 @@ report = json.load(open(sys.argv[1])); history = json.load(open(sys.argv[2]))
 admin = history["runs"][0]
 assert report["summary"]["matched"] == admin["matched"], (report["summary"], admin)
 assert len(report["findings"]) == admin["findings"], (len(report["findings"]), admin["findings"])
-print(f"[nightly-smoke] GSSAPI as svc-phscheck (keytab via KRB5_CLIENT_KTNAME, no kinit): "
+print(f"[nightly-smoke] GSSAPI as svc-phscheck from uid 10001 (keytab via KRB5_CLIENT_KTNAME, no kinit): "
       f"{report['summary']['matched']} matched, {len(report['findings'])} findings, as the Administrator's run", file=sys.stderr)
 EOF
-lap "Kerberos: service account keytab, GSSAPI check"
+lap "image's user: service account, password and keytab"
 
 # --- 8. the systemd units, under systemd ------------------------------------------------------------------
 if $SYSTEMD; then
@@ -502,8 +532,8 @@ EOF
     "${PODMAN[@]}" cp Config/systemd/phs-check.service "$SYSTEMD_NAME:/etc/systemd/system/phs-check.service"
     "${PODMAN[@]}" cp Config/systemd/phs-check.timer "$SYSTEMD_NAME:/etc/systemd/system/phs-check.timer"
     "${PODMAN[@]}" cp "$CA" "$SYSTEMD_NAME:/etc/phs-check/corp-ca.pem"
-    "${PODMAN[@]}" cp "$WORK/etc-phs-check/bind-password" "$SYSTEMD_NAME:/etc/phs-check/bind-password"
-    "${PODMAN[@]}" cp "$WORK/etc-phs-check/phs-check.keytab" "$SYSTEMD_NAME:/etc/phs-check/phs-check.keytab"
+    "${PODMAN[@]}" cp "$ETC/bind-password" "$SYSTEMD_NAME:/etc/phs-check/bind-password"
+    "${PODMAN[@]}" cp "$ETC/phs-check.keytab" "$SYSTEMD_NAME:/etc/phs-check/phs-check.keytab"
     "${PODMAN[@]}" cp "$CLOUD/entra-users.json" "$SYSTEMD_NAME:/srv/phs-check/entra-users.json"
     "${PODMAN[@]}" cp "$STATE/samba/krb5.conf" "$SYSTEMD_NAME:/etc/krb5.conf"
     sd bash -c "printf '%s\n' 'ldap-url: ldaps://dc1.phs.test' 'bind-dn: svc-phscheck@phs.test' \
