@@ -36,9 +36,7 @@ struct CSVUserReader {
     struct Result {
         var kind: Kind
         var variant: String
-        var users: Int
-        var newest: Date?
-        var present: UInt32
+        var tally: UserTally
         var dateFormat: String?
     }
 
@@ -81,7 +79,7 @@ struct CSVUserReader {
         guard try rewind(input) else {
             throw CloudExportError(.unreadableFile, file, "the file cannot be read a second time")
         }
-        var result = Result(kind: layout.kind, variant: "", users: 0, newest: nil, present: 0, dateFormat: nil)
+        var result = Result(kind: layout.kind, variant: "", tally: UserTally(), dateFormat: nil)
         try withRows(input, layout) { (sc: borrowing CSVScanner) throws in
             var user = CloudUser()
             for (index, target) in layout.columns where !sc.fieldIsEmpty(index) {
@@ -101,8 +99,7 @@ struct CSVUserReader {
             guard user.id != nil || user.userPrincipalName != nil else {
                 throw CloudExportError(.invalidValue, file, at: sc.recordPosition, "a row without Id and UserPrincipalName")
             }
-            result.users += 1
-            Self.note(user, into: &result)
+            result.tally.add(user, present: CloudUserField.mask(of: user))
             try onUser(user)
         }
 
@@ -121,12 +118,6 @@ struct CSVUserReader {
         if !details.isEmpty { variant += " (" + details.joined(separator: ", ") + ")" }
         result.variant = variant
         return result
-    }
-
-    private static func note(_ user: CloudUser, into result: inout Result) {
-        if let date = user.lastPasswordChangeDateTime, result.newest.map({ date > $0 }) ?? true { result.newest = date }
-        if let date = user.onPremisesLastSyncDateTime, result.newest.map({ date > $0 }) ?? true { result.newest = date }
-        result.present |= CloudUserField.mask(of: user)
     }
 
     private func rewind(_ input: DecodedInput) throws(CloudExportError) -> Bool {

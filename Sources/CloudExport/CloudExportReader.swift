@@ -222,6 +222,31 @@ public struct CloudExportSummary: Sendable, Hashable {
     }
 }
 
+/// What the summary counts of the users a reader hands over.
+struct UserTally {
+    var users = 0
+    /// The newest `lastPasswordChangeDateTime` or `onPremisesLastSyncDateTime`.
+    var newest: Date?
+    /// The fields carried, as in `CloudUserField.mask(of:)`.
+    var present: UInt32 = 0
+
+    /// Counts `user`, who carries the fields in the mask `fields`.
+    mutating func add(_ user: CloudUser, present fields: UInt32) {
+        users += 1
+        present |= fields
+        if let date = user.lastPasswordChangeDateTime, newest.map({ date > $0 }) ?? true { newest = date }
+        if let date = user.onPremisesLastSyncDateTime, newest.map({ date > $0 }) ?? true { newest = date }
+    }
+}
+
+extension CloudExportSummary {
+    init(source: String, format: CloudFormat, variant: String, encoding: TextEncoding, tally: UserTally, dateFormat: String?) {
+        self.init(source: source, format: format, variant: variant, encoding: encoding.rawValue, users: tally.users,
+                  newestTimestamp: tally.newest, fieldsPresent: CloudUserField.fields(inMask: tally.present),
+                  dateFormat: dateFormat)
+    }
+}
+
 /// Reads a cloud export (DESIGN.md "Cloud exports read") into `CloudUser` values.
 public enum CloudExportReader {
     /// The export to take, as DOMAIN.md gives it; error messages point to it.
@@ -291,20 +316,18 @@ public enum CloudExportReader {
             var reader = GraphJSONReader(file: name, timeZone: options.timeZone)
             try reader.read(&lexer, onUser: onUser)
             let stats = reader.stats
-            if stats.users == 0 {
+            if stats.tally.users == 0 {
                 throw CloudExportError(.noUsers, name, "the export holds no users",
                                        fix: "Check the file or the Get-MgUser command: \(recommendedCommand)")
             }
             if stats.pages > 0 && stats.pagesWithNextLink == stats.pages {
                 throw CloudExportError(
                     .incompleteExport, name,
-                    "every response page in the file has an @odata.nextLink, so the export stops after \(stats.users) users and Graph had more",
+                    "every response page in the file has an @odata.nextLink, so the export stops after \(stats.tally.users) users and Graph had more",
                     fix: "Follow @odata.nextLink until a page has none (Get-MgUser -All does this)")
             }
-            let present = CloudUserField.fields(inMask: stats.present)
             return CloudExportSummary(source: name, format: .graphJSON, variant: reader.variant,
-                                      encoding: input.encoding.rawValue, users: stats.users,
-                                      newestTimestamp: stats.newest, fieldsPresent: present, dateFormat: nil)
+                                      encoding: input.encoding, tally: stats.tally, dateFormat: nil)
         }
 
         if options.format == .graphJSON {
@@ -322,10 +345,8 @@ public enum CloudExportReader {
         }
         let reader = CSVUserReader(file: name, options: options)
         let result = try reader.read(input, onUser: onUser)
-        return CloudExportSummary(source: name, format: result.kind == .mg ? .mgCSV : .msolCSV,
-                                  variant: result.variant, encoding: input.encoding.rawValue, users: result.users,
-                                  newestTimestamp: result.newest, fieldsPresent: CloudUserField.fields(inMask: result.present),
-                                  dateFormat: result.dateFormat)
+        return CloudExportSummary(source: name, format: result.kind == .mg ? .mgCSV : .msolCSV, variant: result.variant,
+                                  encoding: input.encoding, tally: result.tally, dateFormat: result.dateFormat)
     }
 
     static func decodedInput(_ stream: any ByteStream, _ name: String) throws(CloudExportError) -> DecodedInput {

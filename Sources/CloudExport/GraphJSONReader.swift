@@ -20,7 +20,7 @@ struct GraphJSONReader {
     private var lastPolicies = ""
 
     struct Stats {
-        var users = 0
+        var tally = UserTally()
         var pages = 0
         var pagesWithNextLink = 0
         var topLevelValues = 0
@@ -31,8 +31,6 @@ struct GraphJSONReader {
         var microsoftDates = false
         /// Objects whose `@odata.type` is not a user (group members that are groups, devices, ...).
         var skippedNonUsers = 0
-        var newest: Date?
-        var present: UInt32 = 0
     }
 
     init(file: String, timeZone: TimeZone?) {
@@ -204,10 +202,7 @@ struct GraphJSONReader {
                             fix: "Export the users with Get-MgUser -All -Property Id,UserPrincipalName,... (see the README), or GET /users with $select",
                             at: start)
         }
-        stats.users += 1
-        stats.present |= present
-        if let date = user.lastPasswordChangeDateTime, stats.newest.map({ date > $0 }) ?? true { stats.newest = date }
-        if let date = user.onPremisesLastSyncDateTime, stats.newest.map({ date > $0 }) ?? true { stats.newest = date }
+        stats.tally.add(user, present: present)
         try onUser(user)
         return true
     }
