@@ -76,9 +76,7 @@ struct CSVUserReader {
         let order = try evidence.decide(file: file, options: options)
 
         // Pass 2: the users.
-        guard try rewind(input) else {
-            throw CloudExportError(.unreadableFile, file, "the file cannot be read a second time")
-        }
+        try rewind(input)
         var result = Result(kind: layout.kind, variant: "", tally: UserTally(), dateFormat: nil)
         try withRows(input, layout) { (sc: borrowing CSVScanner) throws in
             var user = CloudUser()
@@ -120,10 +118,9 @@ struct CSVUserReader {
         return result
     }
 
-    private func rewind(_ input: DecodedInput) throws(CloudExportError) -> Bool {
-        do {
-            return try input.rewind()
-        } catch {
+    /// Back to the start of the text; a stream that cannot go back, or fails to, is an error.
+    private func rewind(_ input: DecodedInput) throws(CloudExportError) {
+        guard (try? input.rewind()) == true else {
             throw CloudExportError(.unreadableFile, file, "the file cannot be read a second time")
         }
     }
@@ -166,11 +163,9 @@ struct CSVUserReader {
             } catch where error.kind == .malformed {
                 if firstError == nil { firstError = error }
             }
-            guard try rewind(input) else { break }
+            try rewind(input)
         }
-        guard try rewind(input) else {
-            throw CloudExportError(.unreadableFile, file, "the file cannot be read a second time")
-        }
+        try rewind(input)
         guard let (header, delimiter) = found else { throw firstError! }
         return try layout(header, delimiter: delimiter)
     }
@@ -330,7 +325,7 @@ struct CSVUserReader {
     private func date(_ text: String, _ column: String, _ order: DateOrder?, _ sc: borrowing CSVScanner) throws(CloudExportError) -> Date {
         let fields: DateFields?
         if let pattern = options.dateFormat {
-            fields = pattern.fields(text) ?? CultureDate.parse(text).flatMap { $0.offset != nil ? $0.fields(.yearMonthDay) : nil }
+            fields = pattern.fieldsOrZoned(text)
         } else if let parsed = CultureDate.parse(text) {
             fields = parsed.fields(parsed.firstDigits == 4 ? .yearMonthDay : order ?? .monthDayYear)
         } else {
@@ -380,14 +375,14 @@ struct DateEvidence {
 
     mutating func observe(_ text: String, column: String, _ sc: borrowing CSVScanner, file: String,
                           options: CloudReadOptions) throws(CloudExportError) {
-        let fields: DateFields?
+        let zoned: Bool
         if let pattern = options.dateFormat {
-            fields = pattern.fields(text) ?? CultureDate.parse(text).flatMap { $0.offset != nil ? $0.fields(.yearMonthDay) : nil }
-            guard fields != nil else {
+            guard let fields = pattern.fieldsOrZoned(text) else {
                 throw CloudExportError(.invalidDate, file, at: sc.recordPosition,
                                        "\(column) \"\(text)\" does not match --cloud-date-format \"\(pattern.description)\"",
                                        fix: "Give the form the file uses, for example \"M/d/yyyy h:mm:ss tt\" or \"dd-MM-yyyy HH:mm:ss\"")
             }
+            zoned = fields.offset != nil
         } else {
             guard let date = CultureDate.parse(text) else {
                 throw CloudExportError(.invalidDate, file, at: sc.recordPosition,
@@ -413,9 +408,10 @@ struct DateEvidence {
             } else if date.fields(.yearMonthDay) == nil {
                 throw CloudExportError(.invalidDate, file, at: sc.recordPosition, "\(column) \"\(text)\" is not a valid date")
             }
-            fields = date.offset == nil ? DateFields(year: 2000, month: 1, day: 1) : date.fields(.yearMonthDay)
+            // Only a year-first date counts its zone here; pass 2 reads the zone of any date.
+            zoned = date.offset != nil && date.firstDigits == 4
         }
-        if fields?.offset != nil {
+        if zoned {
             sawZoned = true
         } else {
             sawLocal = true

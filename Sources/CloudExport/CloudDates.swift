@@ -404,6 +404,12 @@ public struct DatePattern: Sendable, Hashable, CustomStringConvertible {
         self.description = pattern
     }
 
+    /// The fields of `text` in this pattern, or else of a year-first date with a zone
+    /// (ISO 8601), which is exact whatever the pattern.
+    func fieldsOrZoned(_ text: String) -> DateFields? {
+        fields(text) ?? CultureDate.parse(text).flatMap { $0.offset != nil ? $0.fields(.yearMonthDay) : nil }
+    }
+
     /// The wall-clock fields of `text`, or nil when it does not match.
     func fields(_ text: String) -> DateFields? {
         var s = DateScanner(text)
