@@ -41,9 +41,8 @@ public enum CloudUserField: String, CaseIterable, Sendable, Hashable {
          onPremisesDomainName, passwordPolicies, onPremisesProvisioningErrors
 
     /// Sets this field of `user` when it is one of the text fields; every reader shares it.
-    /// Returns false for the fields that are not text (dates, booleans, the error list).
-    @discardableResult
-    func setText(_ value: String?, in user: inout CloudUser) -> Bool {
+    /// The fields that are not text (dates, booleans, the error list) are left alone.
+    func setText(_ value: String?, in user: inout CloudUser) {
         switch self {
         case .id: user.id = value
         case .userPrincipalName: user.userPrincipalName = value
@@ -56,9 +55,8 @@ public enum CloudUserField: String, CaseIterable, Sendable, Hashable {
         case .passwordPolicies: user.passwordPolicies = value
         case .accountEnabled, .lastPasswordChangeDateTime, .onPremisesSyncEnabled, .onPremisesLastSyncDateTime,
              .onPremisesProvisioningErrors:
-            return false
+            break
         }
-        return true
     }
 
     /// The fields `user` carries a value for (a non-empty list for provisioning errors).
@@ -296,8 +294,7 @@ public enum CloudExportReader {
     static func read(stream: any ByteStream, name: String, options: CloudReadOptions,
                      onUser: (CloudUser) throws -> Void) throws -> CloudExportSummary {
         var input = try decodedInput(stream, name)
-        let head = input.lookahead(64)
-        guard let first = head.first else {
+        guard let first = input.firstNonWhitespace() else {
             // Empty, or only whitespace — unless an encoding fault stopped the look.
             var probe = JSONLexer(input: input, file: name, capacity: 64)
             _ = try probe.peekNonWhitespace()

@@ -390,35 +390,13 @@ struct JSONLexer: ~Copyable {
 import Foundation
 
 /// A JSON value held whole; only for small values.
-enum JSONValue: Sendable, Hashable {
+enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(String)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
-
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.null, .null): true
-        case let (.bool(x), .bool(y)): x == y
-        case let (.number(x), .number(y)): x == y
-        case let (.string(x), .string(y)): x == y
-        case let (.array(x), .array(y)): x == y
-        case let (.object(x), .object(y)): x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-        default: false
-        }
-    }
-
-    func hash(into hasher: inout Hasher) {
-        switch self {
-        case .null: hasher.combine(0)
-        case .bool(let v): hasher.combine(v)
-        case .number(let v), .string(let v): hasher.combine(v)
-        case .array(let v): hasher.combine(v)
-        case .object(let v): for (k, x) in v { hasher.combine(k); hasher.combine(x) }
-        }
-    }
 
     /// The member named `key`, compared ignoring case (Graph camelCase, PowerShell PascalCase).
     subscript(key: String) -> JSONValue? {

@@ -153,7 +153,7 @@ final class DecodedInput {
     /// UTF-8 bytes of an incomplete sequence carried to the next read.
     private var carry: [UInt8] = []
     private var fault: DecodeFault?
-    /// Decoded text read ahead by `lookahead`, handed out first by `read`.
+    /// Decoded text read ahead by `firstNonWhitespace`, handed out first by `read`.
     private var pending: [UInt8] = []
 
     init(stream: any ByteStream) throws(DecodeFault) {
@@ -220,19 +220,17 @@ final class DecodedInput {
         }
     }
 
-    /// The first decoded bytes that are not ASCII whitespace (up to `count`), without consuming
-    /// them; empty when the text is empty or all whitespace. Faults wait for `read`.
-    func lookahead(_ count: Int = 512) -> [UInt8] {
+    /// The first decoded byte that is not ASCII whitespace, without consuming it; nil when the
+    /// text is empty or all whitespace, or a fault comes first (faults wait for `read`).
+    func firstNonWhitespace() -> UInt8? {
         let chunk = 4096
         let tmp = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
         defer { tmp.deallocate() }
-        while fault == nil {
-            let significant = pending.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-            if significant.count >= count { return Array(significant.prefix(count)) }
-            guard let n = try? decode(into: tmp, capacity: chunk), n > 0 else { break }
+        while true {
+            if let b = pending.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) { return b }
+            guard fault == nil, let n = try? decode(into: tmp, capacity: chunk), n > 0 else { return nil }
             pending.append(contentsOf: UnsafeBufferPointer(start: tmp, count: n))
         }
-        return Array(pending.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }.prefix(count))
     }
 
     /// Up to `capacity` (at least 8) bytes of valid UTF-8 into `dst`; 0 at the end of the text.
