@@ -79,15 +79,11 @@ struct ErrorTests {
     }
 
     @Test func aMissingFileIsNamed() {
-        #expect(throws: CloudExportError.self) {
+        let error = #expect(throws: CloudExportError.self) {
             try CloudExportReader.readAll(path: "/nonexistent/users.json")
         }
-        do {
-            _ = try CloudExportReader.readAll(path: "/nonexistent/users.json")
-        } catch {
-            #expect(error.kind == .unreadableFile)
-            #expect(error.description == "/nonexistent/users.json: cannot open the file: No such file or directory. Check the path given with --cloud.")
-        }
+        #expect(error?.kind == .unreadableFile)
+        #expect(error?.description == "/nonexistent/users.json: cannot open the file: No such file or directory. Check the path given with --cloud.")
     }
 
     @Test func forcedFormatThatDoesNotFit() {

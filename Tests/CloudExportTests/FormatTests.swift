@@ -106,13 +106,9 @@ struct FormatTests {
         #expect(summary.fieldsPresent == [.id, .userPrincipalName, .accountEnabled])
         #expect(summary.missingKeyFields == [.lastPasswordChangeDateTime, .onPremisesImmutableId, .onPremisesSyncEnabled])
         #expect(summary.newestTimestamp == nil)
-        #expect(throws: CloudExportError.self) { try summary.requirePasswordTimes() }
-        do {
-            try summary.requirePasswordTimes()
-        } catch {
-            #expect(error.kind == .missingField)
-            #expect(error.description.hasPrefix("test.json: none of the 1 users has lastPasswordChangeDateTime, so no password can be checked"))
-        }
+        let error = #expect(throws: CloudExportError.self) { try summary.requirePasswordTimes() }
+        #expect(error?.kind == .missingField)
+        #expect(error?.description.hasPrefix("test.json: none of the 1 users has lastPasswordChangeDateTime, so no password can be checked") == true)
         let (_, complete) = try CloudExportReader.readAll(path: Fixture.path("valid/graph-response.json"))
         try complete.requirePasswordTimes()
     }
