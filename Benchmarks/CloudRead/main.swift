@@ -1,13 +1,13 @@
 // cloud-read: reads a cloud export with CloudExport and prints what it found.
-// Built by Benchmarks/cloud-read.sh; usage: cloud-read FILE [--cloud-timezone TZ] [--cloud-date-format F] [--all]
-// --all keeps every user in memory (CloudExportReader.readAll), as a comparison needs them.
+// Built by Benchmarks/cloud-read.sh; usage below. --all keeps every user in memory
+// (CloudExportReader.readAll), as a comparison needs them.
 import CloudExport
 import Foundation
 import SyncAudit
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let path = arguments.first else {
-    FileHandle.standardError.write(Data("usage: cloud-read FILE [--cloud-timezone TZ] [--cloud-date-format F]\n".utf8))
+    FileHandle.standardError.write(Data("usage: cloud-read FILE [--cloud-format F] [--cloud-timezone TZ] [--cloud-date-format F] [--all]\n".utf8))
     exit(2)
 }
 @MainActor func option(_ name: String) -> String? {
