@@ -40,6 +40,13 @@ SAMBA_DIR=$STATE/samba
 SLAPD_DIR=$STATE/slapd
 PY=/usr/bin/python3 # Debian's Python: the one samba-tool runs on
 
+# A pid file whose process still runs that program (a pid left from an earlier boot or session
+# may since belong to something else).
+alive() { # pidfile, program
+    local pid
+    [ -f "$1" ] && pid=$(cat "$1") && [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "$2"
+}
+
 say() { printf '[test-directory] %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
@@ -113,7 +120,7 @@ EOF
 }
 
 start_samba_process() {
-    if [ -f "$SAMBA_DIR/run/samba.pid" ] && kill -0 "$(cat "$SAMBA_DIR/run/samba.pid")" 2>/dev/null; then
+    if alive "$SAMBA_DIR/run/samba.pid" samba; then
         return 0
     fi
     say "starting Samba AD DC on 127.0.0.1"
@@ -187,17 +194,7 @@ EOF
 }
 
 stop_samba() {
-    local pidfile=$SAMBA_DIR/run/samba.pid
-    if [ -f "$pidfile" ]; then
-        local pid; pid=$(cat "$pidfile")
-        if kill -0 "$pid" 2>/dev/null; then
-            say "stopping Samba (pid $pid)"
-            kill "$pid" 2>/dev/null || true
-            for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-            kill -9 "$pid" 2>/dev/null || true
-        fi
-        rm -f "$pidfile"
-    fi
+    stop_process "$SAMBA_DIR/run/samba.pid" samba Samba
     # samba forks its services into their own process group: take any that outlived the parent.
     pkill -f "samba -s $SAMBA_DIR/etc/smb.conf" 2>/dev/null || true
 }
@@ -248,7 +245,7 @@ EOF
 }
 
 start_slapd_process() {
-    if [ -f "$SLAPD_DIR/run/slapd.pid" ] && kill -0 "$(cat "$SLAPD_DIR/run/slapd.pid")" 2>/dev/null; then
+    if alive "$SLAPD_DIR/run/slapd.pid" slapd; then
         return 0
     fi
     say "starting slapd on 127.0.0.1:$SLAPD_PORT"
@@ -257,15 +254,19 @@ start_slapd_process() {
 }
 
 stop_slapd() {
-    local pidfile=$SLAPD_DIR/run/slapd.pid
-    if [ -f "$pidfile" ]; then
-        local pid; pid=$(cat "$pidfile")
-        say "stopping slapd (pid $pid)"
+    stop_process "$SLAPD_DIR/run/slapd.pid" slapd slapd
+}
+
+stop_process() { # pidfile, program, name: TERM, then KILL after 10 s; never a pid reused by another program
+    local pid
+    if alive "$1" "$2"; then
+        pid=$(cat "$1")
+        say "stopping $3 (pid $pid)"
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
         kill -9 "$pid" 2>/dev/null || true
-        rm -f "$pidfile"
     fi
+    rm -f "$1"
 }
 
 # --- commands -------------------------------------------------------------------------------------
@@ -329,15 +330,15 @@ case ${1:-} in
         touch "$STATE/ready"
         say "serving $what; stop with SIGTERM"
         while true; do
-            case $what in samba|all) kill -0 "$(cat "$SAMBA_DIR/run/samba.pid")" 2>/dev/null || die "samba exited; see $SAMBA_DIR/log" ;; esac
-            case $what in slapd|all) kill -0 "$(cat "$SLAPD_DIR/run/slapd.pid")" 2>/dev/null || die "slapd exited; see $SLAPD_DIR/slapd.out" ;; esac
+            case $what in samba|all) alive "$SAMBA_DIR/run/samba.pid" samba || die "samba exited; see $SAMBA_DIR/log" ;; esac
+            case $what in slapd|all) alive "$SLAPD_DIR/run/slapd.pid" slapd || die "slapd exited; see $SLAPD_DIR/slapd.out" ;; esac
             sleep 2 & wait $!
         done ;;
     stop) stop_samba; stop_slapd; rm -f "$STATE/ready" ;;
     env) print_env ;;
     status)
-        for p in "$SAMBA_DIR/run/samba.pid" "$SLAPD_DIR/run/slapd.pid"; do
-            if [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null; then echo "running: $p"; else echo "stopped: $p"; fi
+        for p in "$SAMBA_DIR/run/samba.pid:samba" "$SLAPD_DIR/run/slapd.pid:slapd"; do
+            if alive "${p%%:*}" "${p##*:}"; then echo "running: ${p%%:*}"; else echo "stopped: ${p%%:*}"; fi
         done ;;
     *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
