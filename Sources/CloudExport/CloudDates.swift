@@ -1,29 +1,7 @@
 import Foundation
 import SyncAudit
 
-/// Wall-clock fields read from a date text, before any time zone is applied.
-struct DateFields: Sendable, Hashable {
-    var year: Int64
-    var month: Int64
-    var day: Int64
-    var hour: Int64 = 0
-    var minute: Int64 = 0
-    var second: Int64 = 0
-    var fraction: Double = 0
-    /// Seconds east of UTC when the text carries a zone (`Z`, `+01:00`); nil for local time.
-    var offset: Int64?
-
-    /// The instant, when the text carried its zone.
-    var instant: Date? {
-        guard let offset else { return nil }
-        return Timestamp.date(year: year, month: month, day: day, hour: hour, minute: minute,
-                              second: second, fraction: fraction, offset: offset)
-    }
-
-    var isValid: Bool {
-        Timestamp.date(year: year, month: month, day: day, hour: hour, minute: minute, second: second) != nil
-    }
-}
+typealias DateFields = Timestamp.Fields
 
 /// How a local wall-clock time maps to instants in a time zone.
 enum LocalTimeResolution: Equatable {
@@ -76,7 +54,7 @@ enum JSONDate {
 
     static func read(_ b: UnsafeBufferPointer<UInt8>) -> Outcome {
         if b.count >= 8, b[0] == 0x2F, b[1] == 0x44 { return readMicrosoftDate(b) }
-        guard let f = readISO(b) else { return .invalid }
+        guard let f = Timestamp.fields(b) else { return .invalid }
         if f.offset != nil { return f.instant.map(Outcome.date) ?? .invalid }
         return f.isValid ? .local(f) : .invalid
     }
@@ -110,62 +88,6 @@ enum JSONDate {
         }
         let seconds = Double(negative ? -ms : ms) / 1000
         return .date(Date(timeIntervalSince1970: seconds))
-    }
-
-    /// `YYYY-MM-DDTHH:MM[:SS[.fraction]][Z|±HH:MM|±HHMM]`, a space allowed for `T`.
-    static func readISO(_ u: UnsafeBufferPointer<UInt8>) -> DateFields? {
-        func digits(_ at: Int, _ count: Int) -> Int64? {
-            guard at + count <= u.count else { return nil }
-            var v: Int64 = 0
-            for i in at..<(at + count) {
-                let c = u[i]
-                guard c >= 48, c <= 57 else { return nil }
-                v = v * 10 + Int64(c - 48)
-            }
-            return v
-        }
-        guard u.count >= 16, let y = digits(0, 4), u[4] == 0x2D, let mo = digits(5, 2), u[7] == 0x2D,
-              let d = digits(8, 2), u[10] == 0x54 || u[10] == 0x74 || u[10] == 0x20,
-              let h = digits(11, 2), u[13] == 0x3A, let mi = digits(14, 2)
-        else { return nil }
-        var f = DateFields(year: y, month: mo, day: d, hour: h, minute: mi)
-        var i = 16
-        if i < u.count, u[i] == 0x3A {
-            guard let s = digits(17, 2) else { return nil }
-            f.second = s
-            i = 19
-        }
-        if i < u.count, u[i] == 0x2E || u[i] == 0x2C {
-            i += 1
-            var scale = 0.1
-            let start = i
-            while i < u.count, u[i] >= 48, u[i] <= 57 {
-                f.fraction += Double(u[i] - 48) * scale
-                scale /= 10
-                i += 1
-            }
-            guard i > start else { return nil }
-        }
-        if i == u.count { return f }
-        if u[i] == 0x5A || u[i] == 0x7A {
-            i += 1
-            f.offset = 0
-        } else if u[i] == 0x2B || u[i] == 0x2D {
-            let sign: Int64 = u[i] == 0x2B ? 1 : -1
-            guard let oh = digits(i + 1, 2), oh <= 14 else { return nil }
-            i += 3
-            var om: Int64 = 0
-            if i < u.count, u[i] == 0x3A { i += 1 }
-            if i < u.count {
-                guard let m = digits(i, 2), m < 60 else { return nil }
-                om = m
-                i += 2
-            }
-            f.offset = sign * (oh * 3600 + om * 60)
-        } else {
-            return nil
-        }
-        return i == u.count ? f : nil
     }
 }
 

@@ -23,7 +23,55 @@ public enum Timestamp {
     /// Reads `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`; a space may stand for `T`.
     /// A time without a zone is read as UTC only when `assumeUTC` is true, else `nil`.
     public static func parse(_ text: some StringProtocol, assumeUTC: Bool = false) -> Date? {
-        let u = Array(text.utf8)
+        var text = String(text)
+        guard let f = text.withUTF8({ (bytes: UnsafeBufferPointer<UInt8>) -> Fields? in Self.fields(bytes) }),
+              let offset = f.offset ?? (assumeUTC ? 0 : nil)
+        else { return nil }
+        return date(year: f.year, month: f.month, day: f.day, hour: f.hour, minute: f.minute,
+                    second: f.second, fraction: f.fraction, offset: offset)
+    }
+
+    /// Wall-clock fields read from a date text, before any time zone is applied.
+    public struct Fields: Sendable, Hashable {
+        public var year: Int64
+        public var month: Int64
+        public var day: Int64
+        public var hour: Int64 = 0
+        public var minute: Int64 = 0
+        public var second: Int64 = 0
+        public var fraction: Double = 0
+        /// Seconds east of UTC when the text carries a zone (`Z`, `+01:00`); nil for local time.
+        public var offset: Int64?
+
+        public init(year: Int64, month: Int64, day: Int64, hour: Int64 = 0, minute: Int64 = 0,
+                    second: Int64 = 0, fraction: Double = 0, offset: Int64? = nil) {
+            self.year = year
+            self.month = month
+            self.day = day
+            self.hour = hour
+            self.minute = minute
+            self.second = second
+            self.fraction = fraction
+            self.offset = offset
+        }
+
+        /// The instant, when the text carried its zone.
+        public var instant: Date? {
+            guard let offset else { return nil }
+            return Timestamp.date(year: year, month: month, day: day, hour: hour, minute: minute,
+                                  second: second, fraction: fraction, offset: offset)
+        }
+
+        public var isValid: Bool {
+            Timestamp.date(year: year, month: month, day: day, hour: hour, minute: minute, second: second) != nil
+        }
+    }
+
+    /// The fields of `YYYY-MM-DDTHH:MM[:SS[.fraction]][Z|±HH:MM|±HHMM]` (a space allowed for
+    /// `T`), or nil when the text is not that shape or its offset is beyond ±14:59. Calendar
+    /// ranges are checked when the fields become an instant. Works on the bytes in place, so the
+    /// export readers call it per user without copying.
+    public static func fields(_ u: UnsafeBufferPointer<UInt8>) -> Fields? {
         func digits(_ at: Int, _ count: Int) -> Int64? {
             guard at + count <= u.count else { return nil }
             var v: Int64 = 0
@@ -34,53 +82,48 @@ public enum Timestamp {
             }
             return v
         }
-        guard let y = digits(0, 4), u.count > 4, u[4] == 0x2D,
-              let mo = digits(5, 2), u.count > 7, u[7] == 0x2D,
-              let d = digits(8, 2), u.count > 10, u[10] == 0x54 || u[10] == 0x74 || u[10] == 0x20,
-              let h = digits(11, 2), u.count > 13, u[13] == 0x3A,
-              let mi = digits(14, 2)
+        guard u.count >= 16, let y = digits(0, 4), u[4] == 0x2D, let mo = digits(5, 2), u[7] == 0x2D,
+              let d = digits(8, 2), u[10] == 0x54 || u[10] == 0x74 || u[10] == 0x20,
+              let h = digits(11, 2), u[13] == 0x3A, let mi = digits(14, 2)
         else { return nil }
+        var f = Fields(year: y, month: mo, day: d, hour: h, minute: mi)
         var i = 16
-        var s: Int64 = 0
         if i < u.count, u[i] == 0x3A {
-            guard let sec = digits(17, 2) else { return nil }
-            s = sec
+            guard let s = digits(17, 2) else { return nil }
+            f.second = s
             i = 19
         }
-        var fraction = 0.0
         if i < u.count, u[i] == 0x2E || u[i] == 0x2C {
             i += 1
             var scale = 0.1
             let start = i
             while i < u.count, u[i] >= 48, u[i] <= 57 {
-                fraction += Double(u[i] - 48) * scale
+                f.fraction += Double(u[i] - 48) * scale
                 scale /= 10
                 i += 1
             }
             guard i > start else { return nil }
         }
-        var offset: Int64 = 0
-        if i == u.count {
-            guard assumeUTC else { return nil }
-        } else if u[i] == 0x5A || u[i] == 0x7A {
+        if i == u.count { return f }
+        if u[i] == 0x5A || u[i] == 0x7A {
             i += 1
+            f.offset = 0
         } else if u[i] == 0x2B || u[i] == 0x2D {
             let sign: Int64 = u[i] == 0x2B ? 1 : -1
-            guard let oh = digits(i + 1, 2) else { return nil }
+            guard let oh = digits(i + 1, 2), oh <= 14 else { return nil }
             i += 3
             var om: Int64 = 0
             if i < u.count, u[i] == 0x3A { i += 1 }
             if i < u.count {
-                guard let m = digits(i, 2) else { return nil }
+                guard let m = digits(i, 2), m < 60 else { return nil }
                 om = m
                 i += 2
             }
-            offset = sign * (oh * 3600 + om * 60)
+            f.offset = sign * (oh * 3600 + om * 60)
         } else {
             return nil
         }
-        guard i == u.count else { return nil }
-        return date(year: y, month: mo, day: d, hour: h, minute: mi, second: s, fraction: fraction, offset: offset)
+        return i == u.count ? f : nil
     }
 
     /// The UTC instant of a wall-clock time at a fixed offset from UTC, after validating every field.
