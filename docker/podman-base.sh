@@ -1,7 +1,32 @@
-# Shared by docker/podman-smoke.sh and docker/podman-nightly-smoke.sh (sourced, not run): the
-# local Debian base image, made with debootstrap from this machine's own APT mirror because no
-# registry is reachable. Expects PODMAN (array), WORK, SUITE, BASE_IMAGE, REBUILD_BASE and the
-# say/die/lap helpers of the sourcing script.
+# Shared by docker/podman-smoke.sh and docker/podman-nightly-smoke.sh (sourced, not run; it only
+# defines functions). They expect the say/die/lap helpers of the sourcing script;
+# ensure_base_image also PODMAN (array), WORK, SUITE, BASE_IMAGE and REBUILD_BASE.
+
+install_missing() { # Debian packages...: installs those not installed yet (apt-get update first)
+    local missing=() p
+    for p in "$@"; do
+        [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = 'install ok installed' ] || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q >/dev/null
+        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+# On this machine, runs of these scripts have twice left the host's /dev/null replaced by a regular
+# file (cause not found; once with the nightly smoke's --systemd part, once without it). Every run
+# checks it before saying PASSED, restores it, and fails loudly.
+check_dev_null() {
+    if [ ! -c /dev/null ]; then
+        rm -f /dev/null && mknod -m 0666 /dev/null c 1 3
+        die "the host's /dev/null was replaced by a regular file during this run (restored)"
+    fi
+}
+
+# The local Debian base image, made with debootstrap from this machine's own APT mirror because
+# no registry is reachable.
 
 mirror_for() { # the first URI serving SUITE in the machine's APT sources (deb822 or one-line)
     local suite=$1 f
@@ -34,28 +59,30 @@ mirror_for() { # the first URI serving SUITE in the machine's APT sources (deb82
     return 1
 }
 
-if $REBUILD_BASE || ! "${PODMAN[@]}" image exists "$BASE_IMAGE"; then
-    MIRROR=$(mirror_for "$SUITE") || die "no Debian mirror for $SUITE in /etc/apt/sources.list.d"
-    say "debootstrap --variant=minbase $SUITE from $MIRROR"
-    ROOTFS=$WORK/rootfs
-    debootstrap --variant=minbase "$SUITE" "$ROOTFS" "$MIRROR" > "$WORK/debootstrap.log" 2>&1 ||
-        { tail -20 "$WORK/debootstrap.log" >&2; die "debootstrap failed"; }
-    # The image's APT sources: the machine's mirrors for the suite, its updates and security.
-    {
-        for s in "$SUITE" "$SUITE-updates" "$SUITE-security"; do
-            uri=$(mirror_for "$s") && printf 'deb %s %s main\n' "$uri" "$s"
-        done
-    } > "$ROOTFS/etc/apt/sources.list"
-    rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
-    old_base=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)
-    tar -C "$ROOTFS" --numeric-owner -c . |
-        "${PODMAN[@]}" import --change 'CMD ["/bin/bash"]' \
-            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-            - "$BASE_IMAGE" > "$WORK/import.log" 2>&1 || { cat "$WORK/import.log" >&2; die "podman import failed"; }
-    [ -z "$old_base" ] || "${PODMAN[@]}" rmi "$old_base" >/dev/null 2>&1 || true
-    rm -rf --one-file-system "$ROOTFS"
-    lap "base image (debootstrap + import)"
-else
-    say "reusing $BASE_IMAGE (--rebuild-base to remake it)"
-    lap "base image (reused)"
-fi
+ensure_base_image() {
+    if $REBUILD_BASE || ! "${PODMAN[@]}" image exists "$BASE_IMAGE"; then
+        MIRROR=$(mirror_for "$SUITE") || die "no Debian mirror for $SUITE in /etc/apt/sources.list.d"
+        say "debootstrap --variant=minbase $SUITE from $MIRROR"
+        ROOTFS=$WORK/rootfs
+        debootstrap --variant=minbase "$SUITE" "$ROOTFS" "$MIRROR" > "$WORK/debootstrap.log" 2>&1 ||
+            { tail -20 "$WORK/debootstrap.log" >&2; die "debootstrap failed"; }
+        # The image's APT sources: the machine's mirrors for the suite, its updates and security.
+        {
+            for s in "$SUITE" "$SUITE-updates" "$SUITE-security"; do
+                uri=$(mirror_for "$s") && printf 'deb %s %s main\n' "$uri" "$s"
+            done
+        } > "$ROOTFS/etc/apt/sources.list"
+        rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
+        old_base=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)
+        tar -C "$ROOTFS" --numeric-owner -c . |
+            "${PODMAN[@]}" import --change 'CMD ["/bin/bash"]' \
+                --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+                - "$BASE_IMAGE" > "$WORK/import.log" 2>&1 || { cat "$WORK/import.log" >&2; die "podman import failed"; }
+        [ -z "$old_base" ] || "${PODMAN[@]}" rmi "$old_base" >/dev/null 2>&1 || true
+        rm -rf --one-file-system "$ROOTFS"
+        lap "base image (debootstrap + import)"
+    else
+        say "reusing $BASE_IMAGE (--rebuild-base to remake it)"
+        lap "base image (reused)"
+    fi
+}

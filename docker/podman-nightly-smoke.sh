@@ -40,6 +40,8 @@
 #   docker/podman-nightly-smoke.sh [--compose] [--full-build] [--systemd] [--rebuild-base] [--remove-images]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=docker/podman-base.sh
+. docker/podman-base.sh
 
 BASE_IMAGE=localhost/debian:bookworm
 IMAGE=localhost/phs-check:nightly-smoke
@@ -100,16 +102,7 @@ echo $$ > "$PIDFILE"
 # --- 1. packages ----------------------------------------------------------------------------------
 PACKAGES=(podman runc debootstrap iproute2 util-linux python3)
 $COMPOSE_MODE && PACKAGES+=(python3-venv)
-missing=()
-for p in "${PACKAGES[@]}"; do
-    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = 'install ok installed' ] || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing "${PACKAGES[@]}"
 lap "packages"
 
 # --- clean slate, cleanup on exit -------------------------------------------------------------------
@@ -197,8 +190,7 @@ build_image() { # tag, log name, podman build arguments...
 }
 
 # --- 2. base image (as docker/podman-smoke.sh makes it) -------------------------------------------
-# shellcheck source=docker/podman-base.sh
-. docker/podman-base.sh # the working directory is the repository's root (cd above)
+ensure_base_image
 
 # --- 3. phs-check's image -----------------------------------------------------------------------------
 SWIFT=$(command -v swift || true)
@@ -438,15 +430,6 @@ print(f"[nightly-smoke] GSSAPI as svc-phscheck from uid 10001 (keytab via KRB5_C
       f"{report['summary']['matched']} matched, {len(report['findings'])} findings, as the Administrator's run", file=sys.stderr)
 EOF
 lap "image's user: service account, password and keytab"
-
-# The systemd container runs with every capability and a shared root mount; on this machine a
-# run once left the host's /dev/null replaced by a regular file. Check it, and say so loudly.
-check_dev_null() {
-    if [ ! -c /dev/null ]; then
-        rm -f /dev/null && mknod -m 0666 /dev/null c 1 3
-        die "the host's /dev/null was replaced by a regular file during this run (restored)"
-    fi
-}
 
 # --- 8. the systemd units, under systemd ------------------------------------------------------------------
 if $SYSTEMD; then

@@ -28,6 +28,8 @@
 #   docker/podman-smoke.sh [--compose] [--rebuild-base] [--remove-images]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=docker/podman-base.sh
+. docker/podman-base.sh
 
 BASE_IMAGE=localhost/debian:bookworm
 IMAGE=localhost/phs-check-testdc:smoke
@@ -79,16 +81,7 @@ if $COMPOSE_MODE; then
     IMAGE=localhost/phs-check-testdc:latest # compose.yaml's image
     PROJECT=phs-check-smoke                 # not compose.yaml's project name phs-check
 fi
-missing=()
-for p in "${PACKAGES[@]}"; do
-    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = 'install ok installed' ] || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing "${PACKAGES[@]}"
 lap "packages"
 
 # --- clean slate and cleanup on exit -----------------------------------------------------------------
@@ -163,8 +156,7 @@ for old in /var/tmp/phs-podman-smoke.*; do # the pid file above: no other run us
 done
 
 # --- 2. base image --------------------------------------------------------------------------------
-# shellcheck source=docker/podman-base.sh
-. docker/podman-base.sh # the working directory is the repository's root (cd above)
+ensure_base_image
 
 # --- 3. build ---------------------------------------------------------------------------------------
 # In --compose mode too (then tagged as compose.yaml's image, and `up --no-build`): the verified
@@ -319,4 +311,5 @@ lap "second checks, stop, remove"
 say "timings:"
 for t in "${TIMINGS[@]}"; do say "  $t"; done
 say "  $(printf '%-48s %6s s' total "$(secs $(($(date +%s%3N) - T0)))")"
+check_dev_null
 say "PASSED"
