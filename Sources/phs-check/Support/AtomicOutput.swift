@@ -2,8 +2,12 @@ import Foundation
 
 /// Where a command writes its report or snapshot: standard output, or a file that appears
 /// whole or not at all (written to a temporary file beside it, flushed, then renamed over).
+/// A path that exists and is not a regular file (`/dev/null`, a FIFO, a terminal) is written
+/// in place: renaming over it would replace the device with a file.
 final class Output {
     private let handle: FileHandle
+    /// For messages: the path, or "standard output".
+    private let name: String
     private let finalPath: String?
     private let temporaryPath: String?
     private var buffer = Data()
@@ -13,6 +17,18 @@ final class Output {
     init(path: String?) throws(Failure) {
         guard let path, path != "-" else {
             handle = FileHandle.standardOutput
+            name = "standard output"
+            finalPath = nil
+            temporaryPath = nil
+            return
+        }
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw .usage("--output \(path): cannot write to it (\(String(cString: strerror(errno))))")
+            }
+            self.handle = handle
+            name = path
             finalPath = nil
             temporaryPath = nil
             return
@@ -30,6 +46,7 @@ final class Output {
             throw .usage("--output \(path): cannot write in \(directory) (\(String(cString: strerror(errno)))); choose a writable folder")
         }
         self.handle = handle
+        self.name = path
         self.finalPath = path
         self.temporaryPath = temporary
     }
@@ -46,7 +63,7 @@ final class Output {
         do {
             try handle.write(contentsOf: buffer)
         } catch {
-            throw .usage("cannot write \(finalPath ?? "standard output"): \(error.localizedDescription)")
+            throw .usage("cannot write \(name): \(error.localizedDescription)")
         }
         buffer.removeAll(keepingCapacity: true)
     }
