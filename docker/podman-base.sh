@@ -15,16 +15,6 @@ install_missing() { # Debian packages...: installs those not installed yet (apt-
     fi
 }
 
-# On this machine, runs of these scripts have twice left the host's /dev/null replaced by a regular
-# file (cause not found; once with the nightly smoke's --systemd part, once without it). Every run
-# checks it before saying PASSED, restores it, and fails loudly.
-check_dev_null() {
-    if [ ! -c /dev/null ]; then
-        rm -f /dev/null && mknod -m 0666 /dev/null c 1 3
-        die "the host's /dev/null was replaced by a regular file during this run (restored)"
-    fi
-}
-
 # The local Debian base image, made with debootstrap from this machine's own APT mirror because
 # no registry is reachable.
 
