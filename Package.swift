@@ -34,21 +34,32 @@ let package = Package(
         ),
         // Cloud export readers -> CloudUser.
         .target(name: "CloudExport", dependencies: ["SyncAudit"]),
-        // Pure renderers from a report value to bytes: table, json, csv, html, prometheus.
-        .target(name: "Reports", dependencies: ["SyncAudit"]),
+        // Pure renderers from a report value to text: table, json, csv, html, prometheus; explain; history.
+        .target(name: "Reports", dependencies: ["SyncAudit", "RunHistory"]),
         // SQLite store of runs and findings: new / persisting / resolved.
         .target(name: "RunHistory", dependencies: ["SyncAudit", .product(name: "GRDB", package: "GRDB.swift")]),
+        // `--config FILE`: a YAML file of options, turned into arguments before parsing.
+        .target(
+            name: "Configuration",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The thin executable: argument parsing, logging to stderr, wiring.
         .executableTarget(
             name: "phs-check",
             dependencies: [
-                "LDAPClient", "ActiveDirectory", "SyncAudit", "CloudExport", "Reports", "RunHistory",
+                "LDAPClient", "ActiveDirectory", "SyncAudit", "CloudExport", "Reports", "RunHistory", "Configuration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "SyncAuditTests", dependencies: ["SyncAudit"]),
         .testTarget(name: "ActiveDirectoryTests", dependencies: ["ActiveDirectory", "SyncAudit"]),
+        .testTarget(name: "ConfigurationTests", dependencies: [
+            "Configuration", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory", "SyncAudit"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "SyncAudit"], resources: [.copy("Golden")]),
         .testTarget(name: "CloudExportTests", dependencies: ["CloudExport", "SyncAudit"], resources: [.copy("Fixtures")]),

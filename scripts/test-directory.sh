@@ -91,7 +91,8 @@ provision_samba() {
     printf '%s\n' "$USER_PASSWORD" > "$STATE/user-password"
     umask 022
     # vfs objects: provisioning sets sysvol ACLs; xattr_tdb keeps them out of the file system so
-    # that an unprivileged container can provision too (DOMAIN.md).
+    # that an unprivileged container can provision too (without it, provisioning in a container
+    # fails on the sysvol ACLs unless the container is privileged).
     samba-tool domain provision --realm="$REALM" --domain="$DOMAIN" --server-role=dc \
         --dns-backend=NONE --host-name="$HOST" --adminpass="$ADMIN_PASSWORD" \
         --targetdir="$SAMBA_DIR" \

@@ -134,25 +134,4 @@ public struct DirectoryCollector: Sendable {
         }
         return summary
     }
-
-    /// The users `identity` names (normally one; several means the name is ambiguous).
-    /// A DN is read directly; other names are searched under every base.
-    public func lookup(_ identity: UserIdentity, in directory: some DirectorySearching) throws -> [DirectoryUser] {
-        let plan = UserQuery.lookup(identity)
-        var users: [DirectoryUser] = []
-        if let base = plan.base {
-            do {
-                try directory.search(base: base, scope: plan.scope, filter: plan.query.filter,
-                                     attributes: plan.query.attributes, pageSize: nil,
-                                     onPage: { _ in }, onEntry: { users.append(DirectoryUser(entry: $0)) })
-            } catch let error as LDAPError where error.code == .noSuchObject || error.code == .invalidDNSyntax {
-                return []
-            }
-            return users
-        }
-        var lookup = self
-        lookup.query = plan.query
-        _ = try lookup.collect(from: directory) { users.append($0) }
-        return users
-    }
 }

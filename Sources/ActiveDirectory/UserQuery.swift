@@ -1,4 +1,5 @@
 public import SyncAudit
+import Foundation
 import LDAPClient
 
 /// The LDAP search for users: `(&(objectCategory=person)(objectClass=user))`, ANDed with an
@@ -43,24 +44,6 @@ public struct UserQuery: Sendable, Hashable {
         return filter
     }
 
-    /// A query for one user, as `phs-check explain` names it.
-    static func lookup(_ identity: UserIdentity) -> (base: String?, scope: LDAPScope, query: UserQuery) {
-        let extra: String?
-        switch identity {
-        case .distinguishedName(let dn):
-            return (dn, .base, UserQuery(validated: nil))
-        case .objectGUID(let guid):
-            extra = "(objectGUID=" + guid.bytes.map { "\\" + ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + ")"
-        case .userPrincipalName(let upn):
-            extra = "(userPrincipalName=\(LDAPFilter.escape(upn)))"
-        case .samAccountName(let name):
-            extra = "(sAMAccountName=\(LDAPFilter.escape(name)))"
-        case .objectSid(let sid):
-            extra = "(objectSid=\(LDAPFilter.escape(sid)))"
-        }
-        return (nil, .subtree, UserQuery(validated: extra))
-    }
-
     private init(validated: String?) { extraFilter = validated }
 
     /// Why a `--filter` value was refused.
@@ -101,6 +84,23 @@ public enum UserIdentity: Sendable, Hashable {
             self = .samAccountName(String(t[t.index(after: slash)...]))
         } else {
             self = .samAccountName(t)
+        }
+    }
+
+    /// Whether this name designates `user` (`explain` picks its user from the users in scope):
+    /// names compare case-insensitively, a DN by its normalized form, a SID in any letter case.
+    public func matches(_ user: DirectoryUser) -> Bool {
+        switch self {
+        case .samAccountName(let name):
+            user.samAccountName.caseInsensitiveCompare(name) == .orderedSame
+        case .userPrincipalName(let upn):
+            user.userPrincipalName?.caseInsensitiveCompare(upn) == .orderedSame
+        case .distinguishedName(let dn):
+            DistinguishedName(dn).map { DistinguishedName(user.distinguishedName) == $0 } ?? false
+        case .objectGUID(let guid):
+            user.objectGUID == guid
+        case .objectSid(let sid):
+            user.objectSid?.caseInsensitiveCompare(sid) == .orderedSame
         }
     }
 }

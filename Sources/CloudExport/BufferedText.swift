@@ -25,8 +25,8 @@ struct BufferedText: ~Copyable {
         self.input = input
         self.file = file
         self.encodingFix = encodingFix
-        // DecodedInput.read needs room for at least 8 bytes.
-        self.capacity = max(capacity, 16)
+        // DecodedInput.read needs room for one whole character.
+        self.capacity = max(capacity, ReadBuffers.minimum)
         buffer = .allocate(capacity: self.capacity)
     }
 

@@ -12,9 +12,10 @@ struct CSVScanner: ~Copyable {
     private(set) var recordLine = 1
     private(set) var recordOffset = 0
 
-    init(input: DecodedInput, file: String, delimiter: UInt8) {
+    /// `capacity` is the size of the text buffer.
+    init(input: DecodedInput, file: String, delimiter: UInt8, capacity: Int = ReadBuffers().csv) {
         self.delimiter = delimiter
-        text = BufferedText(input: input, file: file, capacity: 1 << 16,
+        text = BufferedText(input: input, file: file, capacity: capacity,
                             encodingFix: "Save the export as UTF-8 (Export-Csv -Encoding utf8) or UTF-16 with a byte order mark")
         bytes.reserveCapacity(4096)
     }

@@ -32,6 +32,8 @@ struct CSVUserReader {
 
     let file: String
     let options: CloudReadOptions
+    /// The size of the CSV scanner's text buffer.
+    var capacity = ReadBuffers().csv
 
     struct Result {
         var kind: Kind
@@ -128,7 +130,7 @@ struct CSVUserReader {
     /// Calls `body` for every row after the header, checking each has the header's field count.
     private func withRows(_ input: DecodedInput, _ layout: Layout,
                           _ body: (borrowing CSVScanner) throws -> Void) throws {
-        var sc = CSVScanner(input: input, file: file, delimiter: layout.delimiter)
+        var sc = CSVScanner(input: input, file: file, delimiter: layout.delimiter, capacity: capacity)
         for _ in 0...layout.preambleRecords { _ = try sc.nextRecord() }
         while try sc.nextRecord() {
             guard sc.fieldCount == layout.header.count else {
@@ -171,7 +173,7 @@ struct CSVUserReader {
     }
 
     private func readHeader(_ input: DecodedInput, delimiter: UInt8) throws(CloudExportError) -> Header {
-        var sc = CSVScanner(input: input, file: file, delimiter: delimiter)
+        var sc = CSVScanner(input: input, file: file, delimiter: delimiter, capacity: capacity)
         var preamble = 0
         var typeName: String?
         var adminVersionLine = false

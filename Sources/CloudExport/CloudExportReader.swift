@@ -291,12 +291,14 @@ public enum CloudExportReader {
         try read(stream: MemoryStream(bytes), name: name, options: options, onUser: onUser)
     }
 
+    /// Reads from `stream`; `buffers` sets every buffer size on the way (tests shrink them).
     static func read(stream: any ByteStream, name: String, options: CloudReadOptions,
+                     buffers: ReadBuffers = ReadBuffers(),
                      onUser: (CloudUser) throws -> Void) throws -> CloudExportSummary {
-        var input = try decodedInput(stream, name)
+        var input = try decodedInput(stream, name, buffers)
         guard let first = input.firstNonWhitespace() else {
             // Empty, or only whitespace — unless an encoding fault stopped the look.
-            var probe = JSONLexer(input: input, file: name, capacity: 64)
+            var probe = JSONLexer(input: input, file: name, capacity: min(64, buffers.json))
             _ = try probe.peekNonWhitespace()
             throw CloudExportError(.empty, name, "the file is empty",
                                    fix: "Export the users again: \(recommendedCommand)")
@@ -309,7 +311,7 @@ public enum CloudExportReader {
                                        fix: "Use --cloud-format graph-json or auto")
             }
             (stream as? RecordingStream)?.stopRecording()
-            var lexer = JSONLexer(input: input, file: name)
+            var lexer = JSONLexer(input: input, file: name, capacity: buffers.json, scratchCapacity: buffers.scratch)
             var reader = GraphJSONReader(file: name, timeZone: options.timeZone)
             try reader.read(&lexer, onUser: onUser)
             let stats = reader.stats
@@ -335,20 +337,21 @@ public enum CloudExportReader {
         if let recording = stream as? RecordingStream {
             // Standard input cannot be read twice: hold this CSV in memory.
             do {
-                input = try decodedInput(try recording.replayable(), name)
+                input = try decodedInput(try recording.replayable(chunk: buffers.raw), name, buffers)
             } catch let error as IOFault {
                 throw CloudExportError(.unreadableFile, name, "reading failed: \(error.message)")
             }
         }
-        let reader = CSVUserReader(file: name, options: options)
+        let reader = CSVUserReader(file: name, options: options, capacity: buffers.csv)
         let result = try reader.read(input, onUser: onUser)
         return CloudExportSummary(source: name, format: result.kind == .mg ? .mgCSV : .msolCSV, variant: result.variant,
                                   encoding: input.encoding, tally: result.tally, dateFormat: result.dateFormat)
     }
 
-    static func decodedInput(_ stream: any ByteStream, _ name: String) throws(CloudExportError) -> DecodedInput {
+    static func decodedInput(_ stream: any ByteStream, _ name: String,
+                             _ buffers: ReadBuffers = ReadBuffers()) throws(CloudExportError) -> DecodedInput {
         do {
-            return try DecodedInput(stream: stream)
+            return try DecodedInput(stream: stream, buffers: buffers)
         } catch {
             switch error {
             case .io(let message):

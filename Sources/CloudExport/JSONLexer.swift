@@ -9,16 +9,19 @@ struct JSONLexer: ~Copyable {
 
     /// The last string read with `readString()`.
     private var scratch: UnsafeMutablePointer<UInt8>
-    private var scratchCapacity = 4096
+    private var scratchCapacity: Int
     private(set) var scratchCount = 0
 
     /// Deepest nesting accepted; deeper is refused rather than risking the stack.
     static let maxDepth = 256
 
-    init(input: DecodedInput, file: String, capacity: Int = 1 << 20) {
+    /// `capacity` is the size of the text buffer, `scratchCapacity` the first room for a string.
+    init(input: DecodedInput, file: String, capacity: Int = ReadBuffers().json,
+         scratchCapacity: Int = ReadBuffers().scratch) {
         text = BufferedText(input: input, file: file, capacity: capacity,
                             encodingFix: "Save the export as UTF-8 or UTF-16 with a byte order mark (PowerShell: Out-File -Encoding utf8)")
-        scratch = .allocate(capacity: scratchCapacity)
+        self.scratchCapacity = max(scratchCapacity, 1)
+        scratch = .allocate(capacity: self.scratchCapacity)
     }
 
     deinit {

@@ -25,6 +25,27 @@ enum TextEncoding: String, Sendable {
     var isUTF8: Bool { self == .utf8 || self == .utf8BOM }
 }
 
+/// The buffer sizes of the readers, one per layer, passed down from `CloudExportReader`.
+/// Production reads with `ReadBuffers()`; tests shrink every size to a few bytes so that
+/// each refill path runs on small fixtures. A size below a layer's minimum is raised to it.
+struct ReadBuffers: Sendable {
+    /// Raw bytes `DecodedInput` holds (encoding detection, UTF-16 decoding), and the chunk
+    /// standard input is drained in. At least 4: a UTF-16 surrogate pair is decoded at once.
+    var raw = 1 << 16
+    /// Decoded text `DecodedInput.firstNonWhitespace` reads ahead by. At least 4.
+    var decoded = 4096
+    /// The text buffer of the JSON lexer. At least 4.
+    var json = 1 << 20
+    /// The text buffer of the CSV scanner. At least 4.
+    var csv = 1 << 16
+    /// The JSON lexer's first room for an unescaped string; it grows as needed. At least 1.
+    var scratch = 4096
+
+    /// The least room a decoded read needs: one whole character (4 bytes of UTF-8, or the
+    /// 4 bytes of a UTF-16 surrogate pair).
+    static let minimum = 4
+}
+
 /// A source of raw bytes: a file descriptor read with read(2), or bytes held in memory
 /// (standard input of a CSV, which is read twice).
 protocol ByteStream: AnyObject {
@@ -97,9 +118,11 @@ final class MemoryStream: ByteStream {
     }
 
     /// Everything `stream` still holds, then the stream itself is done with.
-    static func draining(_ stream: any ByteStream, prefix: [UInt8] = []) throws(IOFault) -> MemoryStream {
+    /// Reads it `chunk` bytes at a time.
+    static func draining(_ stream: any ByteStream, prefix: [UInt8] = [],
+                         chunk: Int = ReadBuffers().raw) throws(IOFault) -> MemoryStream {
         var all = prefix
-        let chunk = 1 << 16
+        let chunk = max(chunk, 1)
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
         defer { buffer.deallocate() }
         while true {
@@ -146,7 +169,9 @@ final class DecodedInput {
     private(set) var encoding: TextEncoding = .utf8
     /// Raw bytes waiting to be decoded (UTF-16), or the first bytes read for detection.
     private var raw: UnsafeMutablePointer<UInt8>
-    private let rawCapacity = 1 << 16
+    private let rawCapacity: Int
+    /// How much decoded text `firstNonWhitespace` reads ahead at a time.
+    private let lookAhead: Int
     private var rawStart = 0
     private var rawEnd = 0
     private var rawEOF = false
@@ -156,8 +181,10 @@ final class DecodedInput {
     /// Decoded text read ahead by `firstNonWhitespace`, handed out first by `read`.
     private var pending: [UInt8] = []
 
-    init(stream: any ByteStream) throws(DecodeFault) {
+    init(stream: any ByteStream, buffers: ReadBuffers = ReadBuffers()) throws(DecodeFault) {
         self.stream = stream
+        rawCapacity = max(buffers.raw, ReadBuffers.minimum)
+        lookAhead = max(buffers.decoded, ReadBuffers.minimum)
         raw = .allocate(capacity: rawCapacity)
         try start()
     }
@@ -223,17 +250,16 @@ final class DecodedInput {
     /// The first decoded byte that is not ASCII whitespace, without consuming it; nil when the
     /// text is empty or all whitespace, or a fault comes first (faults wait for `read`).
     func firstNonWhitespace() -> UInt8? {
-        let chunk = 4096
-        let tmp = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
+        let tmp = UnsafeMutablePointer<UInt8>.allocate(capacity: lookAhead)
         defer { tmp.deallocate() }
         while true {
             if let b = pending.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) { return b }
-            guard fault == nil, let n = try? decode(into: tmp, capacity: chunk), n > 0 else { return nil }
+            guard fault == nil, let n = try? decode(into: tmp, capacity: lookAhead), n > 0 else { return nil }
             pending.append(contentsOf: UnsafeBufferPointer(start: tmp, count: n))
         }
     }
 
-    /// Up to `capacity` (at least 8) bytes of valid UTF-8 into `dst`; 0 at the end of the text.
+    /// Up to `capacity` (at least `ReadBuffers.minimum`) bytes of valid UTF-8 into `dst`; 0 at the end of the text.
     func read(into dst: UnsafeMutablePointer<UInt8>, capacity: Int) throws(DecodeFault) -> Int {
         if !pending.isEmpty {
             let n = min(capacity, pending.count)
@@ -406,8 +432,8 @@ final class RecordingStream: ByteStream {
     }
 
     /// Everything read so far and everything still to come, in memory.
-    func replayable() throws(IOFault) -> MemoryStream {
-        let stream = try MemoryStream.draining(inner, prefix: recorded ?? [])
+    func replayable(chunk: Int = ReadBuffers().raw) throws(IOFault) -> MemoryStream {
+        let stream = try MemoryStream.draining(inner, prefix: recorded ?? [], chunk: chunk)
         recorded = nil
         return stream
     }

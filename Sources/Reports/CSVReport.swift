@@ -4,11 +4,24 @@ import Foundation
 /// `--format csv`: one finding a row, for Excel. UTF-8 with a byte order mark (so Excel reads
 /// accents right), CRLF line ends, RFC 4180 quoting, and cells that start like a formula
 /// (`=`, `+`, `-`, `@`) prefixed with `'` so a crafted name cannot run in a spreadsheet.
+/// The run's warnings come first, as rows of code `run-warning` and scope `run`, so that a
+/// sheet filtered by code still shows them.
 public enum CSVReport {
     public static func render(_ report: AuditReport) -> String {
         var out = "\u{FEFF}"
         let header = FindingFields(Finding(code: .notInCloud, message: "")).columns.map(\.0)
         out += header.joined(separator: ",") + "\r\n"
+        for warning in report.warnings {
+            out += header.map { column in
+                switch column {
+                case "severity": "warning"
+                case "code": "run-warning"
+                case "scope": "run"
+                case "message": cell("\(warning.code.rawValue): \(warning.message)")
+                default: ""
+                }
+            }.joined(separator: ",") + "\r\n"
+        }
         for finding in report.findings {
             out += FindingFields(finding).columns.map { cell($0.1 ?? "") }.joined(separator: ",") + "\r\n"
         }

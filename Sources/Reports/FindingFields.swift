@@ -15,6 +15,8 @@ struct FindingFields {
     var onPremPasswordLastSet: String?
     var cloudLastPasswordChange: String?
     var message: String
+    var nextStep: String
+    var command: String?
     var status: String?
 
     init(_ finding: Finding) {
@@ -34,6 +36,8 @@ struct FindingFields {
         onPremPasswordLastSet = user?.pwdLastSet.date.map(Timestamp.format)
         cloudLastPasswordChange = cloud?.lastPasswordChangeDateTime.map(Timestamp.format)
         message = finding.message
+        nextStep = finding.nextStep
+        command = finding.command
         status = finding.status?.rawValue
     }
 
@@ -43,7 +47,8 @@ struct FindingFields {
          ("userPrincipalName", userPrincipalName), ("distinguishedName", distinguishedName),
          ("objectGUID", objectGUID), ("immutableId", immutableId), ("cloudId", cloudId),
          ("matchedBy", matchedBy), ("onPremPasswordLastSet", onPremPasswordLastSet),
-         ("cloudLastPasswordChange", cloudLastPasswordChange), ("status", status), ("message", message)]
+         ("cloudLastPasswordChange", cloudLastPasswordChange), ("status", status), ("message", message),
+         ("nextStep", nextStep), ("command", command)]
     }
 
     /// Every text field passed through `transform` (e.g. to make it safe for a terminal).
@@ -55,6 +60,7 @@ struct FindingFields {
         f.immutableId = immutableId.map(transform)
         f.cloudId = cloudId.map(transform)
         f.message = transform(message)
+        f.command = command.map(transform)
         return f
     }
 }

@@ -1,6 +1,6 @@
 public import SyncAudit
 
-/// `--format json`: the stable report of DESIGN.md ("JSON report", shared/schema/report.schema.json).
+/// `--format json`: the stable report of docs/FORMATS.md ("JSON report", docs/schema/report.schema.json).
 /// Keys in the contract's order; one finding per line so that the file diffs and greps well.
 public enum JSONReport {
     public static func render(_ report: AuditReport) -> String {
@@ -15,6 +15,7 @@ public enum JSONReport {
         directory.add("source", report.directory.source)
         directory.add("baseDN", report.directory.baseDN)
         directory.add("users", report.directory.users)
+        directory.add("readAt", report.directory.readAt.map(Timestamp.format))
         top.add("directory", json: directory.finish())
 
         var cloud = JSONObjectWriter()
@@ -33,29 +34,43 @@ public enum JSONReport {
         summary.add("byCode", json: byCode.finish())
         if let resolved = report.resolved { summary.add("resolved", resolved) }
         top.add("summary", json: summary.finish())
-
-        let findings = report.findings.map { finding -> String in
-            var w = JSONObjectWriter()
-            let f = FindingFields(finding)
-            w.add("code", f.code)
-            w.add("severity", f.severity)
-            w.add("scope", f.scope)
-            if finding.scope == .user {
-                w.add("samAccountName", f.samAccountName)
-                w.add("userPrincipalName", f.userPrincipalName)
-                w.add("distinguishedName", f.distinguishedName)
-                w.add("objectGUID", f.objectGUID)
-                w.add("immutableId", f.immutableId)
-                w.add("cloudId", f.cloudId)
-                w.add("matchedBy", f.matchedBy)
-                w.add("onPremPasswordLastSet", f.onPremPasswordLastSet)
-                w.add("cloudLastPasswordChange", f.cloudLastPasswordChange)
-            }
-            w.add("message", f.message)
-            w.add("status", f.status)
-            return w.finish()
-        }
-        top.add("findings", json: MultilineJSONObject.array(findings, indent: 4))
+        top.add("warnings", json: warnings(report.warnings))
+        top.add("findings", json: MultilineJSONObject.array(report.findings.map(finding), indent: 4))
         return top.finish()
+    }
+
+    /// The run's warnings as a JSON array: `[{"code":...,"message":...}]`.
+    static func warnings(_ warnings: [RunWarning]) -> String {
+        "[" + warnings.map { warning in
+            var w = JSONObjectWriter()
+            w.add("code", warning.code.rawValue)
+            w.add("message", warning.message)
+            return w.finish()
+        }.joined(separator: ",") + "]"
+    }
+
+    /// One finding as a compact JSON object, keys in the contract's order.
+    static func finding(_ finding: Finding) -> String {
+        var w = JSONObjectWriter()
+        let f = FindingFields(finding)
+        w.add("code", f.code)
+        w.add("severity", f.severity)
+        w.add("scope", f.scope)
+        if finding.scope == .user {
+            w.add("samAccountName", f.samAccountName)
+            w.add("userPrincipalName", f.userPrincipalName)
+            w.add("distinguishedName", f.distinguishedName)
+            w.add("objectGUID", f.objectGUID)
+            w.add("immutableId", f.immutableId)
+            w.add("cloudId", f.cloudId)
+            w.add("matchedBy", f.matchedBy)
+            w.add("onPremPasswordLastSet", f.onPremPasswordLastSet)
+            w.add("cloudLastPasswordChange", f.cloudLastPasswordChange)
+        }
+        w.add("message", f.message)
+        w.add("nextStep", f.nextStep)
+        w.add("command", f.command)
+        w.add("status", f.status)
+        return w.finish()
     }
 }

@@ -16,6 +16,11 @@ public struct MultilineJSONObject {
         add(name, json: json)
     }
 
+    /// A member whose value is a JSON string, or `null`.
+    public mutating func add(_ name: String, optional value: String?) {
+        if let value { add(name, value) } else { add(name, json: "null") }
+    }
+
     /// A member whose value is already JSON (an object, an array, `null`).
     public mutating func add(_ name: String, json: String) {
         var member = ""

@@ -33,6 +33,11 @@ public enum PrometheusReport {
                       (["code": code.rawValue, "severity": code.severity.rawValue, "scope": code.scope.rawValue],
                        Double(counts[code] ?? 0))
                   })
+        let warned = Dictionary(grouping: report.warnings, by: \.code).mapValues(\.count)
+        out.gauge("phs_check_warnings", "Warnings that make the last run's result less than certain (see the report); 0 when it is certain.",
+                  Double(report.warnings.count))
+        out.gauge("phs_check_warning", "The last run's warnings by code (0 for codes that did not occur).",
+                  WarningCode.allCases.map { (["code": $0.rawValue], Double(warned[$0] ?? 0)) })
         if let resolved = report.resolved {
             out.gauge("phs_check_resolved_findings", "Findings of the previous recorded run that are gone in this one (--history).", Double(resolved))
         }

@@ -9,6 +9,7 @@ public enum TableReport {
         let settings = report.result.settings
         var out = ""
         out += paint.bold("phs-check \(report.version)") + "  " + Timestamp.format(report.generatedAt) + "\n\n"
+        out += warningBanner(report.warnings, paint: paint)
         let source: String = switch settings.asOfSource {
         case .option: "from --as-of"
         case .export: "carried by the export"
@@ -55,7 +56,13 @@ public enum TableReport {
                 if let matchedBy = f.matchedBy { facts.append("matched by \(matchedBy)") }
                 if !facts.isEmpty { out += "    " + paint.dim(facts.joined(separator: ", ")) + "\n" }
                 out += "    " + f.message + "\n"
+                if let command = f.command { out += "    Run: " + command + "\n" }
             }
+        }
+        // What each code means for anyone, once per code rather than once per finding.
+        out += "\nNEXT STEPS\n"
+        for (code, _) in report.countsByCode {
+            out += "  " + paint.bold(code.rawValue) + "  " + code.entry.nextStep + "\n"
         }
         return out
     }
@@ -85,14 +92,34 @@ public enum TableReport {
 }
 
 /// Text from the directory or the export, made safe for a terminal: control characters (an
-/// escape sequence in a crafted name could rewrite the screen) are shown as `\u{FFFD}`.
-/// With `keepingNewlines`, line ends stay (for whole reports assembled from such text).
+/// escape sequence in a crafted name could rewrite the screen), bidirectional overrides and
+/// isolates (they reorder what is shown, so a name could read as another) and zero-width
+/// characters (they hide text) are shown as `\u{FFFD}`. With `keepingNewlines`, line ends stay
+/// (for whole texts assembled from such values).
 public func terminalSafe(_ text: String, keepingNewlines: Bool = false) -> String {
-    func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        (scalar.value < 0x20 && !(keepingNewlines && scalar == "\n")) || (0x7F...0x9F).contains(scalar.value)
+    func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x0A: !keepingNewlines
+        case 0x00..<0x20, 0x7F...0x9F: true
+        // Zero-width space/joiners, LRM/RLM, bidi embeddings and overrides, isolates, ALM,
+        // word joiner and invisible operators, BOM / zero-width no-break space.
+        case 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0x061C, 0xFEFF: true
+        default: false
+        }
     }
-    guard text.unicodeScalars.contains(where: isControl) else { return text }
-    return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? "\u{FFFD}" : $0 }))
+    guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+    return String(String.UnicodeScalarView(text.unicodeScalars.map { isUnsafe($0) ? "\u{FFFD}" : $0 }))
+}
+
+/// The run's warnings as a banner above a terminal report, so that a report read alone still
+/// says what made it less than certain.
+func warningBanner(_ warnings: [RunWarning], paint: Paint) -> String {
+    guard !warnings.isEmpty else { return "" }
+    var out = paint.severity(.warning, "WARNINGS (\(warnings.count)): this result is less than certain") + "\n"
+    for warning in warnings {
+        out += "  " + paint.bold(warning.code.rawValue) + "  " + terminalSafe(warning.message) + "\n"
+    }
+    return out + "\n"
 }
 
 /// ANSI styling that is a no-op when disabled.

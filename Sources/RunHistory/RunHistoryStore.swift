@@ -240,6 +240,14 @@ public final class RunHistoryStore: Sendable {
         }
     }
 
+    /// The latest successful run, if any.
+    public func latestSuccessfulRun() throws(RunHistoryError) -> RunSummary? {
+        try reading { db in
+            try Row.fetchOne(db, sql: Self.summarySQL + " WHERE id = (SELECT MAX(id) FROM run WHERE succeeded)")
+                .map(Self.summary)
+        }
+    }
+
     /// The run `id` (nil: the latest successful run, else the latest run) next to the successful
     /// run before it: its new findings and the findings of the run before that are gone.
     /// `nil` when no run is recorded at all.

@@ -6,11 +6,14 @@ public enum AsOfSource: String, Sendable, Hashable, Codable {
     case option
     /// A time the export itself carries.
     case export
-    /// The newest timestamp found in the export.
+    /// The newest timestamp found in the export: a lower bound of the real time.
     case inferred
+
+    /// The export's time is known, not guessed.
+    public var isKnown: Bool { self != .inferred }
 }
 
-/// The comparison's settings (DESIGN.md "Time").
+/// The comparison's settings (docs/FINDINGS.md "Time").
 public struct AuditSettings: Sendable, Hashable {
     public var asOf: Date
     public var asOfSource: AsOfSource
@@ -18,40 +21,61 @@ public struct AuditSettings: Sendable, Hashable {
     public var grace: TimeInterval
     /// Clock difference tolerated between the DC and Entra (default 5 min).
     public var maxSkew: TimeInterval
-    /// The tenant syncs temporary passwords (`--force-password-change-on-logon`, or the tenant's
-    /// `userForcePasswordChangeOnLogonEnabled`).
+    /// The tenant syncs temporary passwords (`--force-password-change-on-logon`; the tenant's
+    /// `userForcePasswordChangeOnLogonEnabled` turns it on too, see `Audit.run`).
     public var forcePasswordChangeOnLogon: Bool
-    /// `Invoke-ADSyncDiagnostics -ADConnectorName`, when known; the messages use a placeholder otherwise.
+    /// `Invoke-ADSyncDiagnostics -ADConnectorName`, when known; the commands use the domain's DNS
+    /// name otherwise.
     public var connectorName: String?
+    /// When the directory was read (the live read, or the snapshot's `collectedAt`).
+    public var directoryReadAt: Date?
+    /// An export whose known time is older than the directory read by more than this is refused
+    /// (`--max-export-age`, default 24 h); an inferred time only warns.
+    public var maxExportAge: TimeInterval
 
     public static let defaultGrace: TimeInterval = 3600
     public static let defaultMaxSkew: TimeInterval = 300
+    public static let defaultMaxExportAge: TimeInterval = 86_400
     /// The official troubleshooter warns when no PHS heartbeat was seen for 3 hours.
     public static let heartbeatLimit: TimeInterval = 3 * 3600
     /// `phs-stopped` needs at least this many not-synced users.
     public static let stoppedMinimumUsers = 3
+    /// With an inferred `asOf`, this many users changed after it make the time suspect.
+    public static let inferredAsOfSuspectUsers = 3
 
     public init(asOf: Date, asOfSource: AsOfSource, grace: TimeInterval = defaultGrace,
                 maxSkew: TimeInterval = defaultMaxSkew, forcePasswordChangeOnLogon: Bool = false,
-                connectorName: String? = nil) {
+                connectorName: String? = nil, directoryReadAt: Date? = nil,
+                maxExportAge: TimeInterval = defaultMaxExportAge) {
         self.asOf = asOf
         self.asOfSource = asOfSource
         self.grace = grace
         self.maxSkew = maxSkew
         self.forcePasswordChangeOnLogon = forcePasswordChangeOnLogon
         self.connectorName = connectorName
+        self.directoryReadAt = directoryReadAt
+        self.maxExportAge = maxExportAge
     }
+
+    /// How much older the export is than the directory read; nil when the read time is unknown.
+    public var exportAge: TimeInterval? { directoryReadAt.map { $0.timeIntervalSince(asOf) } }
 }
 
-/// What a comparison found: every finding, and the counts the report's summary shows.
+/// What a comparison found: every finding, the counts the report's summary shows, and what
+/// the report must warn about.
 public struct AuditResult: Sendable, Hashable {
     public var findings: [Finding]
     public var directoryUsers: Int
     public var cloudUsers: Int
     public var matched: Int
+    /// The settings the rules applied (with the tenant's facts merged in).
     public var settings: AuditSettings
     /// Matched, enabled, in PHS scope, and in sync.
     public var inSync: Int
+    /// What makes this result less than certain; every report shows them.
+    public var warnings: [RunWarning]
+    /// The whole rule trace of each directory user asked for (`explaining`), by index.
+    public var traces: [Int: RuleTrace] = [:]
     /// Age of the oldest change that is `password-not-synced` (asOf − pwdLastSet), if any.
     public var oldestNotSyncedAge: TimeInterval? {
         findings.filter { $0.code == .passwordNotSynced }
@@ -60,42 +84,118 @@ public struct AuditResult: Sendable, Hashable {
     }
 }
 
+/// Why a comparison was not made: its result could only look cleaner than the truth.
+public enum AuditRefusal: Error, Sendable, Hashable {
+    /// The export's known time is older than the directory read by more than `maxExportAge`.
+    case exportTooOld(age: TimeInterval, settings: AuditSettings)
+    case noDirectoryUsers
+    case noCloudUsers
+    case nothingMatched(directoryUsers: Int, cloudUsers: Int)
+
+    /// The sentence an admin reads, naming the two sides as the report does.
+    public func message(directory: String, cloud: String) -> String {
+        switch self {
+        case .exportTooOld(let age, let settings):
+            let how = settings.asOfSource == .option ? "--as-of" : "the export"
+            return "the cloud export \(cloud) was taken at \(Timestamp.format(settings.asOf)) (\(how)), \(HumanDuration.format(age)) before the directory was read: older than --max-export-age \(HumanDuration.format(settings.maxExportAge)). Password changes since then would read as not yet exported. Take a fresh export, or raise --max-export-age; nothing was compared"
+        case .noDirectoryUsers:
+            return "no directory users in scope at \(directory): check --search-base and --filter; nothing was compared"
+        case .noCloudUsers:
+            return "\(cloud) holds no users: check the export file; nothing was compared"
+        case .nothingMatched(let directoryUsers, let cloudUsers):
+            return "none of the \(directoryUsers) directory users matched any of the \(cloudUsers) users in \(cloud) by immutable ID, SID or UPN: is the export from the tenant this forest syncs to, and does --search-base cover the synced OUs? Nothing was compared"
+        }
+    }
+}
+
 /// The comparison itself. Pure: values in, findings out.
 public enum Audit {
+    /// The comparison `check`, `compare` and `explain` make: refused when its result could only
+    /// look cleaner than the truth (an export known to be too old, nothing to compare),
+    /// otherwise `run`.
+    public static func judge(directory: [DirectoryUser], cloud: [CloudUser], tenant: TenantFacts? = nil,
+                             settings: AuditSettings, explaining: Set<Int> = []) throws(AuditRefusal) -> AuditResult {
+        if settings.asOfSource.isKnown, let age = settings.exportAge, age > settings.maxExportAge {
+            throw .exportTooOld(age: age, settings: settings)
+        }
+        if directory.isEmpty { throw .noDirectoryUsers }
+        if cloud.isEmpty { throw .noCloudUsers }
+        let result = run(directory: directory, cloud: cloud, tenant: tenant, settings: settings, explaining: explaining)
+        if result.matched == 0, !result.findings.contains(where: { $0.code == .ambiguousMatch }) {
+            throw .nothingMatched(directoryUsers: directory.count, cloudUsers: cloud.count)
+        }
+        return result
+    }
+
+    /// Every rule over every user. `explaining` names the directory users whose whole trace,
+    /// with its facts, is kept in the result (`explain`); the findings are the same either way.
     public static func run(directory: [DirectoryUser], cloud: [CloudUser], tenant: TenantFacts? = nil,
-                           settings: AuditSettings) -> AuditResult {
+                           settings: AuditSettings, explaining: Set<Int> = []) -> AuditResult {
+        var settings = settings
+        if tenant?.userForcePasswordChangeOnLogonEnabled == true { settings.forcePasswordChangeOnLogon = true }
+        let rules = Rules(settings: settings, syncStateKnown: cloud.contains { $0.onPremisesSyncEnabled == true })
         let join = Join(directory: directory, cloud: cloud)
         var findings: [Finding] = []
+        var traces: [Int: RuleTrace] = [:]
         var matched = 0
         var inSync = 0
         var newestArrived: Date?
-        let rules = Rules(settings: settings)
 
         for (index, outcome) in join.outcomes.enumerated() {
             let user = directory[index]
+            let pairing: Pairing
             switch outcome {
             case .unmatched:
-                if let finding = rules.unmatched(user) { findings.append(finding) }
+                pairing = .unmatched
             case .ambiguous(let key, let cloudIndices, let rivals):
-                findings.append(rules.ambiguous(user, key: key, cloud: cloudIndices.map { cloud[$0] },
-                                                rivals: rivals.map { directory[$0] }))
+                pairing = .ambiguous(by: key, cloud: cloudIndices.map { cloud[$0] }, rivals: rivals.map { directory[$0] })
             case .matched(let cloudIndex, let key):
                 matched += 1
-                let pair = rules.matched(user, cloud[cloudIndex], by: key)
-                findings += pair.findings
-                if pair.inSync {
-                    inSync += 1
-                    if let date = user.pwdLastSet.date, date > (newestArrived ?? .distantPast) { newestArrived = date }
-                }
+                pairing = .matched(cloud[cloudIndex], by: key)
             }
+            let trace = rules.trace(user, pairing, withFacts: explaining.contains(index))
+            findings += trace.findings
+            // In sync: the password step passed for a password that was set (not absent, not 0).
+            if trace.inSync, user.pwdLastSet.date != nil {
+                inSync += 1
+                if let date = user.pwdLastSet.date, date > (newestArrived ?? .distantPast) { newestArrived = date }
+            }
+            if explaining.contains(index) { traces[index] = trace }
         }
         for index in join.unmatchedCloudIndices {
             if let finding = rules.orphan(cloud[index]) { findings.append(finding) }
         }
         findings += rules.tenant(tenant, userFindings: findings, newestArrived: newestArrived)
         findings.sort(by: Self.reportOrder)
-        return AuditResult(findings: findings, directoryUsers: directory.count, cloudUsers: cloud.count,
-                           matched: matched, settings: settings, inSync: inSync)
+        var result = AuditResult(findings: findings, directoryUsers: directory.count, cloudUsers: cloud.count,
+                                 matched: matched, settings: settings, inSync: inSync, warnings: [], traces: traces)
+        result.warnings = warnings(result, syncStateKnown: rules.syncStateKnown)
+        return result
+    }
+
+    /// What the report must say about its own certainty (docs/FINDINGS.md "Warnings").
+    static func warnings(_ result: AuditResult, syncStateKnown: Bool) -> [RunWarning] {
+        let settings = result.settings
+        var warnings: [RunWarning] = []
+        if !syncStateKnown, result.cloudUsers > 0 {
+            warnings.append(RunWarning(.syncStateUnknown, "no cloud user in the export has onPremisesSyncEnabled true, so phs-check cannot tell synced accounts from cloud-only ones: cloud-sync-disabled and orphaned-cloud-user were not judged, the passwords were. Export onPremisesSyncEnabled (Get-MgUser -Property ...,OnPremisesSyncEnabled, or LastDirSyncTime for Get-MsolUser)."))
+        }
+        guard settings.asOfSource == .inferred else { return warnings }
+        var reasons: [String] = []
+        if let age = settings.exportAge, age > settings.grace {
+            reasons.append("it is \(HumanDuration.format(age)) before the directory was read (\(settings.directoryReadAt.map(Timestamp.format) ?? "?"))")
+        }
+        let later = result.findings.reduce(0) { $0 + ($1.code == .changedAfterExport ? 1 : 0) }
+        if later >= AuditSettings.inferredAsOfSuspectUsers {
+            reasons.append("\(later) users changed their password after it")
+        }
+        if !reasons.isEmpty {
+            warnings.append(RunWarning(.asOfInferred, "the export's time was not given, so asOf \(Timestamp.format(settings.asOf)) is the newest timestamp found in it, and \(reasons.joined(separator: ", and ")): a password change after that time reads as changed-after-export, not as a failure. Pass --as-of with the time the export was taken."))
+        }
+        if let age = settings.exportAge, age > settings.maxExportAge {
+            warnings.append(RunWarning(.exportAge, "the newest timestamp in the export is \(HumanDuration.format(age)) older than the directory read, beyond --max-export-age \(HumanDuration.format(settings.maxExportAge)): the export may be stale (a quiet tenant's newest change can be days old). Check when it was taken and pass --as-of."))
+        }
+        return warnings
     }
 
     /// Errors first, then warnings, then info; tenant findings before user findings; then by code and name.
@@ -106,8 +206,8 @@ public enum Audit {
         return a.sortName < b.sortName
     }
 
-    /// `asOf` by DESIGN.md's order: the option, else a time the export carries, else the newest
-    /// timestamp in the export. `nil` when none is known (an export with no times at all).
+    /// `asOf` by the contract's order: the option, else a time the export carries, else the
+    /// newest timestamp in the export. `nil` when none is known (an export with no times at all).
     public static func resolveAsOf(option: Date?, exportTime: Date?, newestInExport: Date?) -> (Date, AsOfSource)? {
         if let option { return (option, .option) }
         if let exportTime { return (exportTime, .export) }

@@ -1,17 +1,20 @@
 public import Foundation
 
 /// Everything a report shows: the comparison's result and where its inputs came from
-/// (DESIGN.md "JSON report").
+/// (docs/FORMATS.md "JSON report").
 public struct AuditReport: Sendable, Hashable {
     public struct DirectorySource: Sendable, Hashable {
         /// The DC's URL, or `snapshot FILE (collected ... from ...)`.
         public var source: String
         public var baseDN: String?
         public var users: Int
-        public init(source: String, baseDN: String?, users: Int) {
+        /// When the directory was read: the live read, or the snapshot's `collectedAt`.
+        public var readAt: Date?
+        public init(source: String, baseDN: String?, users: Int, readAt: Date? = nil) {
             self.source = source
             self.baseDN = baseDN
             self.users = users
+            self.readAt = readAt
         }
     }
 
@@ -33,15 +36,19 @@ public struct AuditReport: Sendable, Hashable {
     public var result: AuditResult
     /// With history: findings of the previous run that are gone now.
     public var resolved: Int?
+    /// Every warning of the run (the comparison's and those met while reading the two sides).
+    public var warnings: [RunWarning]
 
+    /// `warnings` defaults to the comparison's own.
     public init(version: String, generatedAt: Date, directory: DirectorySource, cloud: CloudSource,
-                result: AuditResult, resolved: Int? = nil) {
+                result: AuditResult, resolved: Int? = nil, warnings: [RunWarning]? = nil) {
         self.version = version
         self.generatedAt = generatedAt
         self.directory = directory
         self.cloud = cloud
         self.result = result
         self.resolved = resolved
+        self.warnings = warnings ?? result.warnings
     }
 
     public var findings: [Finding] { result.findings }

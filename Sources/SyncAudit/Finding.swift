@@ -18,7 +18,7 @@ public enum FindingScope: String, Sendable, Hashable, Codable {
     case user, tenant
 }
 
-/// Which join key matched a directory user to a cloud user (DESIGN.md "Joining").
+/// Which join key matched a directory user to a cloud user (docs/FINDINGS.md "Joining").
 public enum MatchKey: String, Sendable, Hashable, CaseIterable, Codable {
     /// `onPremisesImmutableId` == base64 of `objectGUID`.
     case immutableId
@@ -28,7 +28,7 @@ public enum MatchKey: String, Sendable, Hashable, CaseIterable, Codable {
     case upn
 }
 
-/// Every finding code of DESIGN.md, with its severity and scope.
+/// Every finding code (docs/FINDINGS.md); severity, scope, meaning and next step are in the catalogue.
 public enum FindingCode: String, Sendable, Hashable, CaseIterable, Codable {
     case passwordNotSynced = "password-not-synced"
     case passwordSyncPending = "password-sync-pending"
@@ -46,25 +46,6 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable, Codable {
     case phsStopped = "phs-stopped"
     case phsHeartbeatStale = "phs-heartbeat-stale"
     case phsDisabled = "phs-disabled"
-
-    public var severity: Severity {
-        switch self {
-        case .passwordNotSynced, .notInCloud, .ambiguousMatch, .anchorMismatch, .provisioningError,
-             .phsStopped, .phsHeartbeatStale, .phsDisabled:
-            .error
-        case .temporaryPassword, .cloudSyncDisabled, .orphanedCloudUser, .accountStateMismatch:
-            .warning
-        case .passwordSyncPending, .changedAfterExport, .phsExcluded, .passwordChangeUnconfirmed:
-            .info
-        }
-    }
-
-    public var scope: FindingScope {
-        switch self {
-        case .phsStopped, .phsHeartbeatStale, .phsDisabled: .tenant
-        default: .user
-        }
-    }
 }
 
 /// Whether a finding was already there in the previous recorded run (`--history`).
@@ -82,19 +63,27 @@ public struct Finding: Sendable, Hashable {
     /// The cloud user this is about, if any.
     public var cloudUser: CloudUser?
     public var matchedBy: MatchKey?
-    /// One or two sentences: what is wrong and what to do next.
+    /// What happened to this user, with its facts. The meaning and the next step are the
+    /// code's (`code.entry`).
     public var message: String
+    /// The next step written out for this user, when there is one: a PowerShell command for the
+    /// Entra Connect server, every value quoted by `PowerShell.quote`.
+    public var command: String?
     public var status: FindingStatus?
 
     public init(code: FindingCode, directoryUser: DirectoryUser? = nil, cloudUser: CloudUser? = nil,
-                matchedBy: MatchKey? = nil, message: String, status: FindingStatus? = nil) {
+                matchedBy: MatchKey? = nil, message: String, command: String? = nil, status: FindingStatus? = nil) {
         self.code = code
         self.directoryUser = directoryUser
         self.cloudUser = cloudUser
         self.matchedBy = matchedBy
         self.message = message
+        self.command = command
         self.status = status
     }
+
+    /// What to do next, from the catalogue.
+    public var nextStep: String { code.entry.nextStep }
 
     /// Who the finding is about, as reports name them: the directory's value, else the cloud's.
     public var samAccountName: String? { directoryUser?.samAccountName ?? cloudUser?.onPremisesSamAccountName }

@@ -1,93 +1,159 @@
 import Foundation
 
-/// The rules of DESIGN.md "Findings", one function per situation, each finding with a message
-/// that says what is wrong and what to do next.
+/// A directory user's place in the join, with the cloud users it involves.
+enum Pairing {
+    case matched(CloudUser, by: MatchKey)
+    /// The first key that matched found several cloud users, or the one cloud user it found is
+    /// claimed by other directory users (`rivals`) too.
+    case ambiguous(by: MatchKey, cloud: [CloudUser], rivals: [DirectoryUser])
+    case unmatched
+}
+
+/// The rules of docs/FINDINGS.md: one chain per directory user (`trace`), one rule for cloud
+/// users nobody claimed (`orphan`), and the tenant's rules. Messages say what happened, with
+/// the facts; the meaning and next step of each code are in the catalogue (`FindingCode.entry`).
 struct Rules {
     let settings: AuditSettings
+    /// Whether the export's `onPremisesSyncEnabled` can be believed: at least one cloud user has
+    /// it true. An export that lacks the property (not selected, or MSOnline's `LastDirSyncTime`
+    /// left empty) would otherwise make every user `cloud-sync-disabled` and hide the password.
+    let syncStateKnown: Bool
 
-    // MARK: A directory user matched to a cloud user
+    // MARK: The chain of one directory user
 
-    func matched(_ user: DirectoryUser, _ cloud: CloudUser, by key: MatchKey) -> (findings: [Finding], inSync: Bool) {
-        var findings: [Finding] = []
-        func add(_ code: FindingCode, _ message: String) {
-            findings.append(Finding(code: code, directoryUser: user, cloudUser: cloud, matchedBy: key, message: message))
+    func trace(_ user: DirectoryUser, _ pairing: Pairing, withFacts: Bool) -> RuleTrace {
+        var t = TraceBuilder(withFacts: withFacts)
+        let name = user.samAccountName
+        var matchedCloud: CloudUser?
+        var matchedBy: MatchKey?
+        if case .matched(let cloud, let key) = pairing { (matchedCloud, matchedBy) = (cloud, key) }
+        func finding(_ code: FindingCode, _ message: String, command: String? = nil,
+                     cloud: CloudUser? = matchedCloud, by key: MatchKey? = matchedBy) -> RuleTrace.Outcome {
+            .finding(Finding(code: code, directoryUser: user, cloudUser: cloud, matchedBy: key, message: message, command: command))
         }
-        if !cloud.onPremisesProvisioningErrors.isEmpty {
-            add(.provisioningError, "Entra ID reports provisioning errors for \(cloud.displayName) (\(cloud.onPremisesProvisioningErrors.joined(separator: "; "))); fix the conflicting attribute on-premises, then let the next sync cycle clear it.")
+        let inScope = user.isEnabled && !user.isExcludedFromPHS
+
+        t.step(.phsScope, facts: Self.scopeFacts(user)) {
+            guard user.isEnabled, user.isExcludedFromPHS else { return (.pass, false) }
+            return (finding(.phsExcluded, "\(name) has adminDescription PHSFiltered: selective password hash sync excludes it."), false)
         }
-        if key == .sid || key == .upn, let anchor = cloud.onPremisesImmutableId, !anchor.isEmpty,
-           anchor != user.objectGUID?.base64, anchor != user.consistencyGuid?.base64EncodedString() {
-            add(.anchorMismatch, "\(user.samAccountName) matches \(cloud.displayName) by \(key == .sid ? "SID" : "UPN") only: the cloud account is anchored to \(anchor), which is neither this user's objectGUID (\(user.objectGUID?.base64 ?? "unknown")) nor its mS-DS-ConsistencyGuid, so the sync engine treats them as two objects and this user's password changes cannot reach it. Re-link the accounts (hard match: set onPremisesImmutableId, or clear the cloud anchor and let Entra Connect soft-match).")
-            return (findings, false)
+
+        t.step(.join, facts: Self.joinFacts(user, pairing)) {
+            switch pairing {
+            case .matched:
+                return (.pass, false)
+            case .unmatched:
+                guard inScope else { return (.pass, true) }
+                return (finding(.notInCloud, "\(name) is enabled and in scope, but no cloud user matches it by immutable ID (\(user.sourceAnchor ?? "none")), SID or UPN.",
+                                command: troubleshooter(user)), true)
+            case .ambiguous(let key, let cloud, let rivals):
+                let message = rivals.isEmpty
+                    ? "\(name) matches \(cloud.count) cloud users by \(key.rawValue): \(cloud.map(\.displayName).joined(separator: ", "))."
+                    : "\(name) and \(rivals.map(\.samAccountName).joined(separator: ", ")) all match \(cloud.first?.displayName ?? "one cloud user") by \(key.rawValue)."
+                return (finding(.ambiguousMatch, message, cloud: cloud.count == 1 ? cloud[0] : nil, by: key), true)
+            }
         }
-        if let enabled = cloud.accountEnabled, enabled != user.isEnabled {
-            add(.accountStateMismatch, user.isEnabled
-                ? "\(user.samAccountName) is enabled on-premises but disabled in Entra ID; check whether the cloud account was blocked on purpose, else run a sync cycle."
-                : "\(user.samAccountName) is disabled on-premises but still enabled in Entra ID (\(cloud.displayName)); its password no longer syncs (disabled users are out of PHS scope). Block sign-in in the cloud or check the AccountEnabled sync rule.")
+        // Past the join only a matched pair goes on; the builder marks the rest not reached.
+        let cloud = matchedCloud ?? CloudUser()
+        let key = matchedBy ?? .immutableId
+
+        t.step(.provisioning, facts: cloud.onPremisesProvisioningErrors.isEmpty ? "no provisioning errors" : cloud.onPremisesProvisioningErrors.joined(separator: "; ")) {
+            guard !cloud.onPremisesProvisioningErrors.isEmpty else { return (.pass, false) }
+            return (finding(.provisioningError, "Entra ID reports provisioning errors for \(cloud.displayName): \(cloud.onPremisesProvisioningErrors.joined(separator: "; "))."), false)
         }
-        if cloud.onPremisesSyncEnabled != true {
-            add(.cloudSyncDisabled, "\(cloud.displayName) is \(cloud.onPremisesSyncEnabled == false ? "no longer" : "not") synchronized from on-premises (onPremisesSyncEnabled is \(cloud.onPremisesSyncEnabled.map(String.init) ?? "null")), so password hash sync cannot update it; re-enable sync for this user or manage its password in the cloud.")
-            return (findings, false)
+
+        t.step(.anchor, facts: "matched by \(key.rawValue); cloud onPremisesImmutableId \(cloud.onPremisesImmutableId ?? "null"); objectGUID \(user.objectGUID?.base64 ?? "none")\(user.consistencyGuid.map { ", mS-DS-ConsistencyGuid \($0.base64EncodedString())" } ?? "")") {
+            guard key == .sid || key == .upn, let anchor = cloud.onPremisesImmutableId, !anchor.isEmpty,
+                  anchor != user.objectGUID?.base64, anchor != user.consistencyGuid?.base64EncodedString()
+            else { return (.pass, false) }
+            return (finding(.anchorMismatch, "\(name) matches \(cloud.displayName) by \(key == .sid ? "SID" : "UPN") only: the cloud account is anchored to \(anchor), which is neither this user's objectGUID (\(user.objectGUID?.base64 ?? "unknown")) nor its mS-DS-ConsistencyGuid."), true)
         }
-        guard user.isEnabled else { return (findings, false) }
-        if user.isExcludedFromPHS {
-            add(.phsExcluded, "\(user.samAccountName) has adminDescription PHSFiltered: selective password hash sync excludes it, so its cloud password is managed separately. Clear adminDescription if it should sync.")
-            return (findings, false)
+
+        t.step(.accountState, facts: "\(user.isEnabled ? "enabled" : "disabled") on-premises, \(cloud.accountEnabled.map { $0 ? "enabled" : "disabled" } ?? "unknown") in Entra ID") {
+            guard let enabled = cloud.accountEnabled, enabled != user.isEnabled else { return (.pass, false) }
+            return (finding(.accountStateMismatch, user.isEnabled
+                ? "\(name) is enabled on-premises but disabled in Entra ID (\(cloud.displayName))."
+                : "\(name) is disabled on-premises but still enabled in Entra ID (\(cloud.displayName)); its password no longer syncs."), false)
         }
-        let password = passwordFinding(user, cloud)
-        if let (code, message) = password.finding { add(code, message) }
-        return (findings, password.inSync)
+
+        t.step(.cloudSync, facts: "onPremisesSyncEnabled \(cloud.onPremisesSyncEnabled.map(String.init) ?? "null")\(syncStateKnown ? "" : " (unknown for this export: no user has it true, so not judged)")") {
+            guard syncStateKnown, cloud.onPremisesSyncEnabled != true else { return (.pass, false) }
+            return (finding(.cloudSyncDisabled, "\(cloud.displayName) is \(cloud.onPremisesSyncEnabled == false ? "no longer" : "not") synchronized from on-premises (onPremisesSyncEnabled is \(cloud.onPremisesSyncEnabled.map(String.init) ?? "null"))."), true)
+        }
+
+        if !inScope {
+            // Out of PHS scope (disabled or PHSFiltered): there is no password to expect.
+            t.step(.password, facts: "out of PHS scope: no password expected") { (.notReached, true) }
+        } else {
+            t.step(.password, facts: Self.passwordFacts(user, cloud, settings)) {
+                (password(user, cloud).map { finding($0.0, $0.1, command: $0.2) } ?? .pass, false)
+            }
+        }
+        return t.trace(cloudUser: matchedCloud, matchedBy: matchedBy)
     }
 
-    private func passwordFinding(_ user: DirectoryUser, _ cloud: CloudUser) -> (finding: (FindingCode, String)?, inSync: Bool) {
+    /// The password comparison for a matched user in PHS scope: a finding, or nil when the
+    /// latest password change is in the cloud.
+    private func password(_ user: DirectoryUser, _ cloud: CloudUser) -> (FindingCode, String, String?)? {
+        let name = user.samAccountName
         let onPrem: Date
         switch user.pwdLastSet {
         case .absent:
-            return (nil, false)
+            return nil
         case .mustChange:
-            if settings.forcePasswordChangeOnLogon { return (nil, false) }
-            return ((.temporaryPassword, "\(user.samAccountName) must change the password at next logon (pwdLastSet is 0): that temporary password is not synced (FilteredByTarget), so the cloud keeps the old one. Have the user change it on-premises, or enable userForcePasswordChangeOnLogon (ForcePasswordChangeOnLogOn) and pass --force-password-change-on-logon."), false)
+            if settings.forcePasswordChangeOnLogon { return nil }
+            return (.temporaryPassword, "\(name) must change the password at next logon (pwdLastSet is 0); that temporary password is not synced.", nil)
         case .set(let date, _):
             onPrem = date
         }
         if onPrem > settings.asOf {
-            return ((.changedAfterExport, "\(user.samAccountName) changed the password at \(Timestamp.format(onPrem)), after the cloud export was taken (\(Timestamp.format(settings.asOf))); take a new export to check it."), false)
+            return (.changedAfterExport, "\(name) changed the password at \(Timestamp.format(onPrem)), after the cloud export was taken (\(Timestamp.format(settings.asOf))).", nil)
         }
         let cloudTime = cloud.lastPasswordChangeDateTime
         let behind = cloudTime.map { $0 < onPrem.addingTimeInterval(-settings.maxSkew) } ?? true
-        guard behind else { return (nil, true) }
-        let cloudText = cloudTime.map { "still has the one set at \(Timestamp.format($0))" } ?? "has no password change recorded"
+        guard behind else { return nil }
         if let unicodePwd = user.unicodePwdLastChanged, let cloudTime,
            unicodePwd <= cloudTime.addingTimeInterval(settings.maxSkew) {
-            return ((.passwordChangeUnconfirmed, "pwdLastSet of \(user.samAccountName) moved to \(Timestamp.format(onPrem)) but the password itself last changed at \(Timestamp.format(unicodePwd)) (replication metadata), before the cloud's \(Timestamp.format(cloudTime)): pwdLastSet was reset (0 then -1) without a new password, so nothing is missing in the cloud."), false)
+            return (.passwordChangeUnconfirmed, "pwdLastSet of \(name) moved to \(Timestamp.format(onPrem)) but the password itself last changed at \(Timestamp.format(unicodePwd)) (replication metadata), before the cloud's \(Timestamp.format(cloudTime)).", nil)
         }
         let waited = settings.asOf.timeIntervalSince(onPrem)
         if waited > settings.grace {
-            return ((.passwordNotSynced, "The password of \(user.samAccountName) changed on-premises at \(Timestamp.format(onPrem)), but Entra ID \(cloudText): after \(Self.duration(waited)) it has not arrived. On the Entra Connect server run: \(troubleshooter(user))"), false)
+            let cloudText = cloudTime.map { "still has the one set at \(Timestamp.format($0))" } ?? "has no password change recorded"
+            return (.passwordNotSynced, "The password of \(name) changed on-premises at \(Timestamp.format(onPrem)), but Entra ID \(cloudText): after \(HumanDuration.format(waited)) it has not arrived.", troubleshooter(user))
         }
-        return ((.passwordSyncPending, "The password of \(user.samAccountName) changed \(Self.duration(waited)) before the export, within the \(Self.duration(settings.grace)) grace period; PHS usually lands within minutes. Check again later."), false)
+        return (.passwordSyncPending, "The password of \(name) changed \(HumanDuration.format(waited)) before the export, within the \(HumanDuration.format(settings.grace)) grace period.", nil)
     }
 
-    // MARK: Unmatched and ambiguous users
+    // MARK: Facts, as explain shows them
 
-    func unmatched(_ user: DirectoryUser) -> Finding? {
-        guard user.isEnabled, !user.isExcludedFromPHS else { return nil }
-        return Finding(code: .notInCloud, directoryUser: user, message: "\(user.samAccountName) is enabled and in scope but no cloud user matches it by immutable ID, SID or UPN; check that it is in the Entra Connect sync scope (OU and group filtering) and that the export covers all users, then run \(troubleshooter(user))")
+    static func scopeFacts(_ user: DirectoryUser) -> String {
+        let state = user.isEnabled ? "enabled" : "disabled (out of PHS scope)"
+        return "\(state); adminDescription \(user.adminDescription ?? "not set")"
     }
 
-    func ambiguous(_ user: DirectoryUser, key: MatchKey, cloud: [CloudUser], rivals: [DirectoryUser]) -> Finding {
-        let message: String
-        if rivals.isEmpty {
-            message = "\(user.samAccountName) matches \(cloud.count) cloud users by \(key.rawValue) (\(cloud.map(\.displayName).joined(separator: ", "))); phs-check will not pick one. Remove the duplicate cloud account or fix its \(key.rawValue)."
-        } else {
-            message = "\(user.samAccountName) and \(rivals.map(\.samAccountName).joined(separator: ", ")) all match \(cloud.first?.displayName ?? "one cloud user") by \(key.rawValue); phs-check will not pick one. Make the \(key.rawValue) unique on-premises."
+    static func joinFacts(_ user: DirectoryUser, _ pairing: Pairing) -> String {
+        switch pairing {
+        case .matched(let cloud, let key): "matched \(cloud.displayName) by \(key.rawValue)"
+        case .ambiguous(let key, let cloud, let rivals):
+            "\(cloud.count) cloud users (\(cloud.map(\.displayName).joined(separator: ", "))) by \(key.rawValue)\(rivals.isEmpty ? "" : ", also claimed by \(rivals.map(\.samAccountName).joined(separator: ", "))")"
+        case .unmatched: "no cloud user has this user's immutable ID (\(user.sourceAnchor ?? "none")), SID or UPN"
         }
-        return Finding(code: .ambiguousMatch, directoryUser: user, cloudUser: cloud.count == 1 ? cloud[0] : nil, matchedBy: key, message: message)
     }
+
+    static func passwordFacts(_ user: DirectoryUser, _ cloud: CloudUser, _ settings: AuditSettings) -> String {
+        let onPrem: String = switch user.pwdLastSet {
+        case .absent: "pwdLastSet never set"
+        case .mustChange: "pwdLastSet 0 (must change at next logon)"
+        case .set(let date, _): "pwdLastSet \(Timestamp.format(date))"
+        }
+        return "\(onPrem)\(user.unicodePwdLastChanged.map { ", unicodePwd changed \(Timestamp.format($0))" } ?? ""); cloud lastPasswordChangeDateTime \(cloud.lastPasswordChangeDateTime.map(Timestamp.format) ?? "never"); as of \(Timestamp.format(settings.asOf)), grace \(HumanDuration.format(settings.grace)), max skew \(HumanDuration.format(settings.maxSkew))"
+    }
+
+    // MARK: Cloud users nobody claimed
 
     func orphan(_ cloud: CloudUser) -> Finding? {
-        guard cloud.onPremisesSyncEnabled == true else { return nil }
-        return Finding(code: .orphanedCloudUser, cloudUser: cloud, message: "\(cloud.displayName) is synced from on-premises but matches no directory user in scope\(cloud.onPremisesDistinguishedName.map { " (it came from \($0))" } ?? ""); the on-premises user was deleted or moved out of scope, or --search-base does not cover it.")
+        guard syncStateKnown, cloud.onPremisesSyncEnabled == true else { return nil }
+        return Finding(code: .orphanedCloudUser, cloudUser: cloud, message: "\(cloud.displayName) is synced from on-premises but matches no directory user in scope\(cloud.onPremisesDistinguishedName.map { " (it came from \($0))" } ?? "").")
     }
 
     // MARK: Tenant
@@ -95,25 +161,24 @@ struct Rules {
     func tenant(_ tenant: TenantFacts?, userFindings: [Finding], newestArrived: Date?) -> [Finding] {
         var findings: [Finding] = []
         if tenant?.passwordSyncEnabled == false {
-            findings.append(Finding(code: .phsDisabled, message: "Password hash synchronization is turned off for the tenant (onPremisesSynchronization passwordSyncEnabled is false): no password reaches Entra ID. Turn it on in Entra Connect (Optional features, Password hash synchronization)."))
+            findings.append(Finding(code: .phsDisabled, message: "Password hash synchronization is turned off for the tenant (onPremisesSynchronization passwordSyncEnabled is false)."))
         }
         if let heartbeat = tenant?.lastPasswordSyncDateTime, settings.asOf.timeIntervalSince(heartbeat) > AuditSettings.heartbeatLimit {
-            findings.append(Finding(code: .phsHeartbeatStale, message: "The last password sync heartbeat reached Entra ID at \(Timestamp.format(heartbeat)), \(Self.duration(settings.asOf.timeIntervalSince(heartbeat))) before the export; PHS sends one every 30 minutes. Check that the Entra Connect server and its ADSync service are running (event 654 in its Application log)."))
+            findings.append(Finding(code: .phsHeartbeatStale, message: "The last password sync heartbeat reached Entra ID at \(Timestamp.format(heartbeat)), \(HumanDuration.format(settings.asOf.timeIntervalSince(heartbeat))) before the export."))
         }
-        let notSynced = userFindings.filter { $0.code == .passwordNotSynced }
-        let changes = notSynced.compactMap { $0.directoryUser?.pwdLastSet.date }
+        let changes = userFindings.compactMap { $0.code == .passwordNotSynced ? $0.directoryUser?.pwdLastSet.date : nil }
         if changes.count >= AuditSettings.stoppedMinimumUsers, let oldest = changes.min(), let newestArrived, oldest > newestArrived {
-            findings.append(Finding(code: .phsStopped, message: "Password hash sync appears to have stopped between \(Timestamp.format(newestArrived)) (the newest change that arrived) and \(Timestamp.format(oldest)): none of the \(changes.count) password changes since then reached Entra ID. Check the Entra Connect server and restart a full password sync (Microsoft.Synchronize.ForceFullPasswordSync)."))
+            findings.append(Finding(code: .phsStopped, message: "None of the \(changes.count) password changes since \(Timestamp.format(oldest)) reached Entra ID; the newest change that did arrive is from \(Timestamp.format(newestArrived)): password hash sync appears to have stopped between those two times."))
         }
         return findings
     }
 
-    // MARK: Wording
+    // MARK: Commands
 
-    /// The official single-user troubleshooter for this user.
+    /// The official single-user troubleshooter for this user, quoted for PowerShell.
     func troubleshooter(_ user: DirectoryUser) -> String {
         let connector = settings.connectorName ?? Self.domainName(of: user.distinguishedName) ?? "<AD connector name>"
-        return "Invoke-ADSyncDiagnostics -PasswordSync -ADConnectorName \"\(connector)\" -DistinguishedName \"\(user.distinguishedName)\""
+        return PowerShell.passwordSyncDiagnostics(connector: connector, distinguishedName: user.distinguishedName)
     }
 
     /// `CN=a,OU=b,DC=corp,DC=example` → `corp.example`: the default AD connector name is the forest's.
@@ -125,8 +190,6 @@ struct Rules {
         }
         return parts.isEmpty ? nil : parts.joined(separator: ".")
     }
-
-    static func duration(_ seconds: TimeInterval) -> String { HumanDuration.format(seconds) }
 }
 
 extension CloudUser {

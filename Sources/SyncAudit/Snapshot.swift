@@ -1,9 +1,10 @@
 public import Foundation
 
 /// The `collect` snapshot: JSON Lines, a header line then one user per line
-/// (DESIGN.md "Snapshot"; `shared/schema/snapshot-*.schema.json`).
+/// (docs/FORMATS.md "Snapshot"; `docs/schema/snapshot-*.schema.json`).
 ///
-/// Pure encoding and decoding of single lines; reading and writing files is the caller's.
+/// Pure encoding and decoding; `SnapshotReader` turns a stream of chunks into the header and
+/// users. Opening and writing files is the caller's.
 public enum Snapshot {
     public static let kind = "phs-check/ad-snapshot"
     public static let version = 1
@@ -182,6 +183,88 @@ public enum Snapshot {
         case DecodingError.dataCorrupted: "not valid JSON"
         default: "not valid JSON"
         }
+    }
+}
+
+/// Reads a snapshot from a stream of byte chunks (any size, as the caller reads them): the
+/// header, then each user handed over as its line is complete. Any bad line is an error with
+/// its number.
+public struct SnapshotReader {
+    public enum ReadError: Error, Sendable {
+        /// A line that is not what a snapshot holds.
+        case line(Snapshot.LineError)
+        /// No header: the input is empty.
+        case empty
+        /// The chunk source failed.
+        case source(any Error)
+    }
+
+    private var lines = LineSplitter()
+    public private(set) var header: Snapshot.Header?
+    public private(set) var users = 0
+
+    public init() {}
+
+    /// Reads every chunk `next` returns until it returns nil (or an empty chunk), handing over
+    /// each user; returns the header.
+    public static func read(chunks next: () throws -> Data?,
+                            onUser: (DirectoryUser) throws -> Void) throws(ReadError) -> Snapshot.Header {
+        var reader = SnapshotReader()
+        while true {
+            let chunk: Data
+            do { chunk = try next() ?? Data() } catch { throw .source(error) }
+            try reader.feed(chunk, atEnd: chunk.isEmpty, onUser: onUser)
+            if chunk.isEmpty { break }
+        }
+        guard let header = reader.header else { throw .empty }
+        return header
+    }
+
+    /// Feeds one chunk; `atEnd` says no more will come (a last line without a newline counts).
+    public mutating func feed(_ chunk: Data, atEnd: Bool, onUser: (DirectoryUser) throws -> Void) throws(ReadError) {
+        do {
+            try lines.feed(chunk, atEnd: atEnd) { line, number in
+                if header == nil {
+                    header = try Snapshot.decodeHeader(line, line: number)
+                } else {
+                    let user = try Snapshot.decodeUser(line, line: number)
+                    users += 1
+                    do { try onUser(user) } catch { throw ReadError.source(error) }
+                }
+            }
+        } catch let error as ReadError {
+            throw error
+        } catch let error as Snapshot.LineError {
+            throw .line(error)
+        } catch {
+            throw .source(error)
+        }
+    }
+}
+
+/// Splits a byte stream into lines (LF, with an optional CR before it), numbering them from 1;
+/// empty lines are counted but not handed over.
+struct LineSplitter {
+    private var pending: [UInt8] = []
+    private var number = 0
+
+    mutating func feed(_ chunk: Data, atEnd: Bool, _ body: (Data, Int) throws -> Void) throws {
+        pending.append(contentsOf: chunk)
+        var start = 0
+        let count = pending.count
+        while start < count {
+            let newline: Int? = pending.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress, let hit = memchr(base + start, 0x0A, count - start) else { return nil }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            guard let end = newline ?? (atEnd ? count : nil) else { break }
+            number += 1
+            var stop = end
+            if stop > start, pending[stop - 1] == 0x0D { stop -= 1 }
+            if stop > start { try body(Data(pending[start..<stop]), number) }
+            start = end + 1
+        }
+        pending.removeFirst(min(start, count))
     }
 }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Configuration
 import Foundation
+import Reports
 
 @main
 struct PHSCheck: ParsableCommand {
@@ -21,15 +23,15 @@ struct PHSCheck: ParsableCommand {
     )
 
     /// Runs the command and turns every failure into a message on standard error and the
-    /// exit code of DESIGN.md: usage errors exit 2 (argument-parser's default is 64).
+    /// exit code of docs/COMMANDS.md: usage errors exit 2 (argument-parser's default is 64).
     /// A `--config FILE` is read first and its options join the command line's (ConfigFile).
     static func main() {
         let expansion: ConfigFile.Expansion
         do {
             expansion = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), root: Self.self)
         } catch {
-            FileHandle.standardError.write(Data("phs-check: \(error.message)\n".utf8))
-            Foundation.exit(error.status.rawValue)
+            printError("phs-check: \(error.message)")
+            Foundation.exit(ExitStatus.usage.rawValue)
         }
         let command: any ParsableCommand
         do {
@@ -37,7 +39,7 @@ struct PHSCheck: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((expansion.annotate(fullMessage(for: error)) + "\n").utf8))
+                printError(expansion.annotate(fullMessage(for: error)))
                 Foundation.exit(ExitStatus.usage.rawValue)
             }
             exit(withError: error)
@@ -46,10 +48,16 @@ struct PHSCheck: ParsableCommand {
             var command = command
             try command.run()
         } catch let failure as Failure {
-            FileHandle.standardError.write(Data((expansion.annotate("phs-check: \(failure.message)") + "\n").utf8))
+            printError(expansion.annotate("phs-check: \(failure.message)"))
             Foundation.exit(failure.status.rawValue)
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// A message on standard error. It may quote the directory, an export or a server (a DN, a
+    /// value, a diagnostic): made safe for a terminal first, keeping its line ends.
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((terminalSafe(message, keepingNewlines: true) + "\n").utf8))
     }
 }

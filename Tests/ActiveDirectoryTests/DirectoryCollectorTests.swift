@@ -147,30 +147,4 @@ struct DirectoryCollectorTests {
         #expect(notes[0] == [])
         #expect(notes[1].contains("objectSid: 1 byte, expected at least 8 — ignored"))
     }
-
-    @Test func lookupByNameSearchesEveryBase() throws {
-        let directory = Self.directory()
-        _ = try DirectoryCollector(searchBases: [Self.sales, Self.hr]).lookup(UserIdentity("alice"), in: directory)
-        #expect(directory.requests.map(\.base) == [Self.sales, Self.hr])
-        #expect(directory.requests.allSatisfy {
-            $0.filter == "(&(objectCategory=person)(objectClass=user)(sAMAccountName=alice))" && $0.scope == .subtree
-        })
-    }
-
-    @Test func lookupByDNReadsTheEntry() throws {
-        let directory = Self.directory(sales: 1)
-        let dn = "CN=s0,\(Self.sales)"
-        directory.entries[dn] = [InMemoryDirectory.user("s0", under: Self.sales)]
-        let users = try DirectoryCollector(searchBases: [Self.hr]).lookup(.distinguishedName(dn), in: directory)
-        #expect(users.map(\.samAccountName) == ["s0"])
-        #expect(directory.requests == [.init(base: dn, scope: .base, filter: UserQuery.userFilter,
-                                             attributes: UserQuery.attributes, pageSize: nil)])
-    }
-
-    @Test func lookupOfAMissingDNIsEmpty() throws {
-        let directory = Self.directory()
-        let dn = "CN=nobody,\(Self.sales)"
-        directory.errors[dn] = LDAPError(kind: .operationFailed, code: .noSuchObject, operation: "search", message: "No such object")
-        #expect(try DirectoryCollector().lookup(.distinguishedName(dn), in: directory).isEmpty)
-    }
 }

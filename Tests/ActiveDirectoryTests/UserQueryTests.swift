@@ -102,22 +102,18 @@ struct UserIdentityTests {
         #expect(UserIdentity(text) == .objectGUID(ObjectGUID(bytes: [UInt8](hex("d5068b4f312a4843b82c305c2b9c0e44")))!))
     }
 
-    @Test func guidFilterUsesRawBytesInWireOrder() {
-        let plan = UserQuery.lookup(UserIdentity("4f8b06d5-2a31-4348-b82c-305c2b9c0e44"))
-        #expect(plan.base == nil)
-        #expect(plan.scope == .subtree)
-        #expect(plan.query.extraFilter == "(objectGUID=\\d5\\06\\8b\\4f\\31\\2a\\48\\43\\b8\\2c\\30\\5c\\2b\\9c\\0e\\44)")
-    }
-
-    @Test func valuesAreEscaped() {
-        #expect(UserQuery.lookup(.samAccountName("a*(b)")).query.extraFilter == "(sAMAccountName=a\\2a\\28b\\29)")
-        #expect(UserQuery.lookup(.userPrincipalName("x\\y@z")).query.extraFilter == "(userPrincipalName=x\\5cy@z)")
-    }
-
-    @Test func dnIsReadWithABaseSearch() {
-        let plan = UserQuery.lookup(.distinguishedName("CN=Alice,DC=x"))
-        #expect(plan.base == "CN=Alice,DC=x")
-        #expect(plan.scope == .base)
-        #expect(plan.query.filter == UserQuery.userFilter)
+    /// `explain` picks its user among the users in scope by these rules.
+    @Test func matchesTheUserItNames() throws {
+        let guid = try #require(ObjectGUID(bytes: [UInt8](hex("d5068b4f312a4843b82c305c2b9c0e44"))))
+        let user = DirectoryUser(distinguishedName: "CN=Alice Smith,OU=Staff,DC=corp,DC=example", samAccountName: "alice",
+                                 userPrincipalName: "Alice@Corp.Example", objectGUID: guid, objectSid: "S-1-5-21-1-2-3-1104")
+        for name in ["alice", "ALICE", "CORP\\alice", "alice@corp.example", "cn=alice smith, ou=staff,dc=corp,dc=example",
+                     "4f8b06d5-2a31-4348-b82c-305c2b9c0e44", "{4F8B06D5-2A31-4348-B82C-305C2B9C0E44}", "s-1-5-21-1-2-3-1104"] {
+            #expect(UserIdentity(name).matches(user), "\(name)")
+        }
+        for name in ["alic", "bob@corp.example", "CN=Alice,OU=Staff,DC=corp,DC=example", "S-1-5-21-1-2-3-1105",
+                     "4f8b06d5-2a31-4348-b82c-305c2b9c0e45", "*"] {
+            #expect(!UserIdentity(name).matches(user), "\(name)")
+        }
     }
 }

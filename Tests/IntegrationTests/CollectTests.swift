@@ -58,7 +58,7 @@ struct CollectTests {
         #expect(a.lines.count == Set(a.lines).count, "a user was written twice")
     }
 
-    @Test("Every snapshot line validates against the shared JSON Schemas")
+    @Test("Every snapshot line validates against the JSON Schemas in docs/schema")
     func snapshotMatchesSchema() throws {
         let dc = try TestDirectory.require()
         let result = try Self.collect(dc, Self.ldaps(dc) + ["--search-base", "OU=Staff,\(dc.baseDN)"])

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `--config FILE` (DESIGN.md "Commands"): the built binary with hand-written YAML, a
+/// `--config FILE` (docs/COMMANDS.md, "Configuration file"): the built binary with hand-written YAML, a
 /// one-user snapshot and a Graph export. No directory needed.
 @Suite struct ConfigTests {
     /// A fresh directory holding a snapshot whose one user changed the password on

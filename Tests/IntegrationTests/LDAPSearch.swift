@@ -74,13 +74,13 @@ enum LDAPSearch {
     }
 }
 
-/// Validates documents against the contract's JSON Schemas in ../shared/schema with Python's
-/// `jsonschema` (Debian's python3-jsonschema).
+/// Validates documents against the package's JSON Schemas in docs/schema (or
+/// PHS_CHECK_SCHEMA_DIR) with Python's `jsonschema` (Debian's python3-jsonschema).
 enum SchemaValidator {
     static let schemaFolder: String = {
         if let path = ProcessInfo.processInfo.environment["PHS_CHECK_SCHEMA_DIR"] { return path }
         let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return package.deletingLastPathComponent().appendingPathComponent("shared/schema").path
+        return package.appendingPathComponent("docs/schema").path
     }()
 
     static let script = """

@@ -3,7 +3,7 @@ import Reports
 import SyncAudit
 import Testing
 
-/// `--format json` against the contract's schema (../shared/schema/report.schema.json) with
+/// `--format json` against the package's schema (docs/schema/report.schema.json) with
 /// Python's jsonschema (Debian's python3-jsonschema).
 @Suite("JSON report against report.schema.json")
 struct JSONSchemaTests {

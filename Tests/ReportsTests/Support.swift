@@ -70,7 +70,7 @@ enum Tool {
 enum Paths {
     static let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let package = testsFolder.deletingLastPathComponent().deletingLastPathComponent()
-    /// ../shared/schema beside the package, or PHS_CHECK_SCHEMA_DIR.
+    /// The package's own JSON Schemas (docs/schema), or PHS_CHECK_SCHEMA_DIR.
     static let schemaFolder: String = ProcessInfo.processInfo.environment["PHS_CHECK_SCHEMA_DIR"]
-        ?? package.deletingLastPathComponent().appendingPathComponent("shared/schema").path
+        ?? package.appendingPathComponent("docs/schema").path
 }

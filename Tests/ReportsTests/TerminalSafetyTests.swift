@@ -5,7 +5,12 @@ import Testing
 
 @Suite("Terminal output never carries the directory's control characters")
 struct TerminalSafetyTests {
-    static let hostile = "evil\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m"
+    /// Escape sequences, a bell, a C1 CSI, a right-to-left override, a zero-width space.
+    static let hostile = "evil\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}gpj.exe\u{200B}"
+
+    static func isHostile(_ scalar: Unicode.Scalar) -> Bool {
+        [0x1B, 0x07, 0x9B, 0x202E, 0x200B].contains(scalar.value)
+    }
 
     static func report() -> AuditReport {
         let user = ReportFixture.user(1, hostile, pwdLastSet: ReportFixture.ago(3 * ReportFixture.day), dn: "CN=\(hostile),DC=corp,DC=example")
@@ -21,7 +26,7 @@ struct TerminalSafetyTests {
         let report = Self.report()
         #expect(report.findings.map(\.code) == [.passwordNotSynced])
         let text = TableReport.render(report, color: false)
-        #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B })
+        #expect(!text.unicodeScalars.contains(where: Self.isHostile))
         #expect(text.contains("evil\u{FFFD}]0;owned"))
     }
 
@@ -30,9 +35,11 @@ struct TerminalSafetyTests {
         let report = Self.report()
         let user = try #require(report.findings.first?.directoryUser)
         let cloud = try #require(report.findings.first?.cloudUser)
-        let e = Audit.explain(user, cloud: [cloud], settings: report.result.settings)
-        let text = ExplanationReport.render(e, color: false)
-        #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B })
+        let result = try Audit.judge(directory: [user], cloud: [cloud], settings: report.result.settings, explaining: [0])
+        let text = ExplanationReport.render(Explanation(result, index: 0, directory: [user]), color: false)
+        #expect(!text.unicodeScalars.contains(where: Self.isHostile))
         #expect(text.contains("FAIL  Password"))
+        // The command is still there, quoted for PowerShell; only its unsafe characters are replaced.
+        #expect(text.contains("Run:  Invoke-ADSyncDiagnostics -PasswordSync -ADConnectorName 'corp.example' -DistinguishedName 'CN=evil\u{FFFD}"))
     }
 }

@@ -8,7 +8,11 @@ struct CloudOptions: ParsableArguments {
     @Option(name: .customLong("cloud"), help: ArgumentHelp(
         "The cloud export: Graph /users JSON, Get-MgUser ConvertTo-Json or Export-Csv, or Get-MsolUser Export-Csv. - reads standard input.",
         valueName: "file"))
-    var cloud: String?
+    var clouds: [String] = []
+
+    /// The export. `--cloud` is declared repeatable only so that a second one is refused
+    /// instead of silently replacing the first.
+    var cloud: String? { clouds.first }
 
     @Option(name: .customLong("cloud-format"), help: ArgumentHelp(
         "auto, graph-json, mg-csv or msol-csv.", valueName: "format"))
@@ -25,6 +29,12 @@ struct CloudOptions: ParsableArguments {
     @Option(name: .customLong("tenant"), help: ArgumentHelp(
         "Graph organization and/or onPremisesSynchronization JSON: the PHS heartbeat and tenant features.", valueName: "file"))
     var tenant: String?
+
+    func validate() throws {
+        if clouds.count > 1 {
+            throw ValidationError("--cloud is given \(clouds.count) times: a run compares with one export; give it once")
+        }
+    }
 
     /// Everything read from the cloud side.
     struct Loaded {
@@ -49,7 +59,7 @@ struct CloudOptions: ParsableArguments {
     }
 }
 
-/// How to judge the two sides (DESIGN.md "Time").
+/// How to judge the two sides (docs/FINDINGS.md "Time").
 struct ComparisonOptions: ParsableArguments {
     @Option(name: .customLong("as-of"), help: ArgumentHelp(
         "When the cloud export was taken (ISO 8601, e.g. 2024-03-04T05:06:07Z). Default: a time the export carries, else its newest timestamp.",
@@ -63,6 +73,11 @@ struct ComparisonOptions: ParsableArguments {
     @Option(name: .customLong("max-skew"), help: ArgumentHelp(
         "Clock difference tolerated between the DC and Entra ID.", valueName: "duration"))
     var maxSkew: String = "5m"
+
+    @Option(name: .customLong("max-export-age"), help: ArgumentHelp(
+        "Refuse an export whose known time (--as-of) is older than the directory read by more than this; an inferred time only warns.",
+        valueName: "duration"))
+    var maxExportAge: String = "24h"
 
     @Flag(name: .customLong("force-password-change-on-logon"), help: "The tenant syncs temporary passwords (userForcePasswordChangeOnLogonEnabled).")
     var forcePasswordChangeOnLogon = false
@@ -78,9 +93,10 @@ struct ComparisonOptions: ParsableArguments {
         }
         if Duration.parse(grace) == nil { throw ValidationError("--grace \(grace): write a duration such as 90s, 30m, 2h or 1d") }
         if Duration.parse(maxSkew) == nil { throw ValidationError("--max-skew \(maxSkew): write a duration such as 90s, 30m, 2h or 1d") }
+        if Duration.parse(maxExportAge) == nil { throw ValidationError("--max-export-age \(maxExportAge): write a duration such as 12h or 2d") }
     }
 
-    func settings(cloud: CloudOptions.Loaded) throws(Failure) -> AuditSettings {
+    func settings(cloud: CloudOptions.Loaded, directoryReadAt: Date) throws(Failure) -> AuditSettings {
         guard let (asOf, source) = Audit.resolveAsOf(option: asOf.flatMap { Timestamp.parse($0) }, exportTime: nil,
                                                     newestInExport: cloud.summary.newestTimestamp)
         else {
@@ -90,8 +106,9 @@ struct ComparisonOptions: ParsableArguments {
             asOf: asOf, asOfSource: source,
             grace: Duration.parse(grace)?.seconds ?? AuditSettings.defaultGrace,
             maxSkew: Duration.parse(maxSkew)?.seconds ?? AuditSettings.defaultMaxSkew,
-            forcePasswordChangeOnLogon: forcePasswordChangeOnLogon || cloud.tenant?.userForcePasswordChangeOnLogonEnabled == true,
-            connectorName: connectorName)
+            forcePasswordChangeOnLogon: forcePasswordChangeOnLogon,
+            connectorName: connectorName, directoryReadAt: directoryReadAt,
+            maxExportAge: Duration.parse(maxExportAge)?.seconds ?? AuditSettings.defaultMaxExportAge)
     }
 }
 

@@ -31,6 +31,6 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func warn(_ message: String) {
-        FileHandle.standardError.write(Data("phs-check: warning: \(message)\n".utf8))
+        PHSCheck.printError("phs-check: warning: \(message)")
     }
 }

@@ -37,20 +37,30 @@ struct ReportOptions: ParsableArguments {
         valueName: "db"))
     var history: String?
 
-    /// Renders and writes the report; returns the exit status `--fail-on` asks for.
-    /// For `--format prometheus`: a failed run writes `phs_check_run_success 0` (and the time)
-    /// so that an alert fires; other formats write nothing for a failed run.
-    func emitFailure(at date: Date, message: String?, global: GlobalOptions) {
-        guard format == .prometheus else { return }
+    /// What a failed run leaves in place of the report, so that what is published never looks
+    /// like last night's result: for `--format prometheus`, `phs_check_run_success 0` (and the
+    /// time) so that an alert fires; for `--format html` with `--output`, a failure page (what
+    /// failed, when, and when the last good report was made). Other formats write nothing.
+    func emitFailure(at date: Date, message: String?, lastGoodReport: Date?, global: GlobalOptions) {
+        let text: String
+        switch format {
+        case .prometheus:
+            text = PrometheusReport.renderFailure(at: date, message: message)
+        case .html where output != nil:
+            text = HTMLReport.renderFailure(at: date, message: message, lastGoodReport: lastGoodReport, version: PHSCheck.version)
+        default:
+            return
+        }
         do {
             let out = try Output(path: output)
-            try out.write(PrometheusReport.renderFailure(at: date, message: message))
+            try out.write(text)
             try out.commit()
         } catch {
-            global.warn("could not write the Prometheus failure metrics: \(error.message)")
+            global.warn("could not write the \(format.rawValue) failure report: \(error.message)")
         }
     }
 
+    /// Renders and writes the report; returns the exit status `--fail-on` asks for.
     func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
         let text: String = switch format {
         case .table: TableReport.render(report, color: output == nil && Self.colorOnStandardOutput)

@@ -19,16 +19,11 @@ struct Check: ParsableCommand {
         // With --history: opened first, and a run that fails from here on is recorded as failed.
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
+            let warnings = Warnings(global: global)
             // Read the export first: a bad file fails fast, before any network traffic.
             let loaded = try cloud.load()
-            let session = try DirectorySession.open(directory, global: global, logger: logger)
-            let progress = Progress(quiet: global.quiet)
-            var users: [DirectoryUser] = []
-            _ = try session.readUsers(onProgress: progress.update) { users.append($0) }
-            progress.finish("\(users.count) directory users read")
-            let source = AuditReport.DirectorySource(source: session.server, baseDN: session.baseDN, users: users.count)
-            let status = try Comparison.run(directory: users, source: source, cloud: loaded, comparison: comparison,
-                                            global: global, recorder: recorder)
+            let side = try Comparison.Directory.live(directory, global: global, warnings: warnings, logger: logger)
+            let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder)
             if status != .clean { throw ExitCode(status.rawValue) }
         }
     }

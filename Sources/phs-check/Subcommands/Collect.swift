@@ -22,7 +22,8 @@ struct Collect: ParsableCommand {
     func run() throws {
         let logger = global.makeLogger()
         let started = Date()
-        let session = try DirectorySession.open(directory, global: global, logger: logger)
+        let warnings = Warnings(global: global)
+        let session = try DirectorySession.open(directory, global: global, warnings: warnings, logger: logger)
         let out = try Output(path: output)
         let progress = Progress(quiet: global.quiet)
         try out.write(Snapshot.encode(Snapshot.Header(collectedAt: started, server: session.server, baseDN: session.baseDN)))
@@ -34,7 +35,7 @@ struct Collect: ParsableCommand {
         try out.commit()
         progress.finish("\(summary.users) users in \(summary.pages) pages, \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         if summary.usersWithNotes > 0 {
-            global.warn("\(summary.usersWithNotes) users had attributes that could not be decoded; see their \"notes\" in the snapshot")
+            warnings.add(.undecodableAttributes, "\(summary.usersWithNotes) users had attributes that could not be decoded; see their \"notes\" in the snapshot")
         }
     }
 }

@@ -1,40 +1,68 @@
+import ActiveDirectory
 import ArgumentParser
 import Foundation
 import Reports
 import SyncAudit
 
+enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
+
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Explain one user: every on-premises and cloud fact, each rule's verdict, and the next step.",
-        discussion: "USER is a sAMAccountName, UPN, DN, objectGUID or SID. Exit codes: 0 nothing wrong, 1 a finding at or above --fail-on, 2 unknown user or bad input, 3 directory unreachable."
+        discussion: """
+            USER is a sAMAccountName, UPN, DN, objectGUID or SID. explain judges the whole scope as \
+            check does (live from the DC, or offline from --snapshot FILE) and shows that user's rule \
+            trace: its findings are exactly those check reports for it.
+
+            Exit codes: 0 nothing wrong, 1 a finding at or above --fail-on, 2 unknown user or bad input, 3 directory unreachable.
+            """
     )
 
     @Argument(help: ArgumentHelp("sAMAccountName, userPrincipalName, distinguishedName, objectGUID or objectSid.", valueName: "user"))
     var user: String
 
     @OptionGroup(title: "Directory") var directory: DirectoryOptions
+    @OptionGroup(title: "Snapshot (offline, instead of the DC)") var snapshot: SnapshotOption
     @OptionGroup(title: "Cloud") var cloud: CloudOptions
     @OptionGroup(title: "Comparison") var comparison: ComparisonOptions
+
+    @Option(name: .customLong("format"), help: "table or json.")
+    var format: ExplainFormat = .table
 
     @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe: error, warning or never.")
     var failOn: FailOn = .error
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        if snapshot.path != nil, !directory.ldapURLs.isEmpty {
+            throw ValidationError("--snapshot and --ldap-url are two sources of directory users: explain reads one; drop one")
+        }
+    }
+
     func run() throws {
         let logger = global.makeLogger()
+        let warnings = Warnings(global: global)
         let loaded = try cloud.load()
-        let session = try DirectorySession.open(directory, global: global, logger: logger)
-        let found = try session.lookup(user)
-        guard let one = found.first else {
-            throw Failure.usage("no user \"\(user)\" in scope at \(session.server) under \(directory.searchBases.isEmpty ? session.baseDN : directory.searchBases.joined(separator: "; ")): give a sAMAccountName, UPN, DN, objectGUID or SID, and check --search-base")
+        let side = try snapshot.path.map { path throws(Failure) in try Comparison.Directory.snapshot(path) }
+            ?? Comparison.Directory.live(directory, global: global, warnings: warnings, logger: logger)
+        let identity = UserIdentity(user)
+        let found = side.users.indices.filter { identity.matches(side.users[$0]) }
+        guard let index = found.first else {
+            throw Failure.usage("no user \"\(user)\" among the \(side.users.count) users in scope at \(side.source.source)\(side.source.baseDN.map { " under \($0)" } ?? ""): give a sAMAccountName, UPN, DN, objectGUID or SID, and check --search-base")
         }
         guard found.count == 1 else {
-            throw Failure.usage("\"\(user)\" names \(found.count) users: \(found.map(\.distinguishedName).joined(separator: "; ")); give the DN or objectGUID instead")
+            throw Failure.usage("\"\(user)\" names \(found.count) users: \(found.map { side.users[$0].distinguishedName }.joined(separator: "; ")); give the DN or objectGUID instead")
         }
-        let settings = try comparison.settings(cloud: loaded)
-        let explanation = Audit.explain(one, cloud: loaded.users, tenant: loaded.tenant, settings: settings)
-        print(ExplanationReport.render(explanation, color: ReportOptions.colorOnStandardOutput), terminator: "")
+        let result = try Comparison.judge(side, cloud: loaded, comparison: comparison, warnings: warnings, explaining: [index])
+        let explanation = Explanation(result, index: index, directory: side.users)
+        let text = switch format {
+        case .table: ExplanationReport.render(explanation, color: ReportOptions.colorOnStandardOutput)
+        case .json: ExplanationReport.json(explanation, version: PHSCheck.version)
+        }
+        print(text, terminator: "")
         let status = failOn.status(worst: explanation.findings.map(\.severity).max())
         if status != .clean { throw ExitCode(status.rawValue) }
     }

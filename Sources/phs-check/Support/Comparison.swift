@@ -2,35 +2,43 @@ import CloudExport
 import Foundation
 import SyncAudit
 
-/// The comparison `check` and `compare` share: judge, refuse an empty comparison, report (and
-/// record the run with `--history`: see `RunRecorder`).
+/// The comparison `check`, `compare` and `explain` share: the settings, the judgement (refused
+/// when it could only look cleaner than the truth), and the warnings for the report.
 enum Comparison {
-    static func run(directory users: [DirectoryUser], source: AuditReport.DirectorySource, cloud: CloudOptions.Loaded,
-                    comparison: ComparisonOptions, global: GlobalOptions,
-                    recorder: RunRecorder) throws(Failure) -> ExitStatus {
-        for field in cloud.summary.missingKeyFields where field != .lastPasswordChangeDateTime {
-            global.warn("no user in \(cloud.summary.source) has \(field.rawValue); export it too: \(CloudExportReader.recommendedCommand)")
-        }
-        let settings = try comparison.settings(cloud: cloud)
-        let result = Audit.run(directory: users, cloud: cloud.users, tenant: cloud.tenant, settings: settings)
-        try refuseEmpty(result, source: source, cloud: cloud)
-        let report = AuditReport(
-            version: PHSCheck.version, generatedAt: Date(), directory: source,
-            cloud: .init(source: cloud.summary.source, format: cloud.summary.format.rawValue, users: cloud.users.count),
-            result: result)
-        return try recorder.emit(report)
+    /// The directory side as read: its users, where they came from, and when.
+    struct Directory {
+        var users: [DirectoryUser]
+        var source: AuditReport.DirectorySource
+        var readAt: Date
     }
 
-    /// An empty comparison is not a clean one: say what to check instead of "no findings".
-    static func refuseEmpty(_ result: AuditResult, source: AuditReport.DirectorySource, cloud: CloudOptions.Loaded) throws(Failure) {
-        if result.directoryUsers == 0 {
-            throw .usage("no directory users in scope at \(source.source)\(source.baseDN.map { " under \($0)" } ?? ""): check --search-base and --filter; nothing was compared")
+    /// Judges both sides; `explaining` keeps those users' traces. Warnings are printed and kept
+    /// in `warnings`.
+    static func judge(_ directory: Directory, cloud: CloudOptions.Loaded, comparison: ComparisonOptions,
+                      warnings: Warnings, explaining: Set<Int> = []) throws(Failure) -> AuditResult {
+        for field in cloud.summary.missingKeyFields where field != .lastPasswordChangeDateTime {
+            warnings.add(.exportFieldMissing, "no user in \(cloud.summary.source) has \(field.rawValue); export it too: \(CloudExportReader.recommendedCommand)")
         }
-        if result.cloudUsers == 0 {
-            throw .usage("\(cloud.summary.source) holds no users: check the export file; nothing was compared")
+        let settings = try comparison.settings(cloud: cloud, directoryReadAt: directory.readAt)
+        do {
+            let result = try Audit.judge(directory: directory.users, cloud: cloud.users, tenant: cloud.tenant,
+                                         settings: settings, explaining: explaining)
+            result.warnings.forEach(warnings.add)
+            return result
+        } catch {
+            throw .usage(error.message(directory: directory.source.source + (directory.source.baseDN.map { " under \($0)" } ?? ""),
+                                       cloud: cloud.summary.source))
         }
-        if result.matched == 0 {
-            throw .usage("none of the \(result.directoryUsers) directory users matched any of the \(result.cloudUsers) users in \(cloud.summary.source) by immutable ID, SID or UPN: is the export from the tenant this forest syncs to, and does --search-base cover the synced OUs? Nothing was compared")
-        }
+    }
+
+    /// `check` and `compare`: judge, then write the report (and record the run with `--history`).
+    static func run(_ directory: Directory, cloud: CloudOptions.Loaded, comparison: ComparisonOptions,
+                    warnings: Warnings, recorder: RunRecorder) throws(Failure) -> ExitStatus {
+        let result = try judge(directory, cloud: cloud, comparison: comparison, warnings: warnings)
+        let report = AuditReport(
+            version: PHSCheck.version, generatedAt: Date(), directory: directory.source,
+            cloud: .init(source: cloud.summary.source, format: cloud.summary.format.rawValue, users: cloud.users.count),
+            result: result, warnings: warnings.all)
+        return try recorder.emit(report)
     }
 }

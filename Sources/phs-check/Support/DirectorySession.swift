@@ -5,7 +5,7 @@ import Logging
 import SyncAudit
 
 /// A bound connection to a DC and where its users are: what `collect`, `check` and `explain`
-/// share. Directory errors leave as `Failure`s with the exit codes of DESIGN.md.
+/// share. Directory errors leave as `Failure`s with the exit codes of docs/COMMANDS.md.
 struct DirectorySession {
     let connection: LDAPConnection
     let baseDN: String
@@ -15,10 +15,10 @@ struct DirectorySession {
     /// The server as the snapshot and the report name it.
     var server: String { connection.url }
 
-    static func open(_ options: DirectoryOptions, global: GlobalOptions, logger: Logger) throws(Failure) -> DirectorySession {
+    static func open(_ options: DirectoryOptions, global: GlobalOptions, warnings: Warnings, logger: Logger) throws(Failure) -> DirectorySession {
         let configuration = try options.configuration()
         if options.insecureSkipTLSVerify {
-            global.warn("--insecure-skip-tls-verify: the DC's certificate is NOT verified; anyone on the network path can read the bind and the users. Use --ca-file instead.")
+            warnings.add(.tlsNotVerified, "--insecure-skip-tls-verify: the DC's certificate is NOT verified; anyone on the network path can read the bind and the users. Use --ca-file instead.")
         }
         let query: UserQuery
         do {
@@ -47,11 +47,6 @@ struct DirectorySession {
             try collector.collect(from: connection, logger: logger,
                                   onProgress: { onProgress($0.users, $0.pages) }, onUser: onUser)
         }
-    }
-
-    /// The users a name (sAMAccountName, UPN, DN, objectGUID or SID) designates.
-    func lookup(_ name: String) throws(Failure) -> [DirectoryUser] {
-        try directoryCall { try collector.lookup(UserIdentity(name), in: connection) }
     }
 }
 

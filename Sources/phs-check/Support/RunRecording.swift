@@ -65,7 +65,8 @@ final class RunRecorder {
             throw exit
         } catch {
             // Monitoring must see a failed run as failed, not as last night's numbers.
-            report.emitFailure(at: startedAt, message: (error as? Failure)?.message, global: global)
+            let lastGood = historyFailed ? nil : (try? store?.latestSuccessfulRun())??.finishedAt
+            report.emitFailure(at: startedAt, message: (error as? Failure)?.message, lastGoodReport: lastGood, global: global)
             if let store, !historyFailed {
                 let message = (error as? Failure)?.message ?? String(describing: error)
                 do {

@@ -1,9 +1,17 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Yams
 
+/// A config file that cannot be used, with the sentence that names the file, line and fix.
+/// It never quotes a value from the file (a password pasted there must not reach a log).
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+    init(_ message: String) { self.message = message }
+}
+
 /// `--config FILE`: a YAML file of option values, turned into command-line arguments before
-/// parsing (DESIGN.md, "Commands": any option can live there, the command line wins).
+/// parsing (docs/COMMANDS.md "Config file": any option can live there, the command line wins).
 ///
 /// Keys are the long option names without dashes (`ldap-url`, `grace`, `fail-on`). A scalar
 /// becomes `--key=value`, a list becomes `--key=v1 --key=v2` (repeatable options only), a
@@ -18,24 +26,24 @@ import Yams
 ///
 /// No message ever quotes a value from the file, nor a line of it: a password pasted there
 /// by mistake must not reach a terminal or a log.
-struct ConfigFile {
+public struct ConfigFile {
     /// One option the file set and the command line did not.
-    struct Setting: Equatable {
-        var key: String
-        var line: Int
-        var arguments: [String]
+    public struct Setting: Equatable, Sendable {
+        public var key: String
+        public var line: Int
+        public var arguments: [String]
     }
 
     /// The arguments to parse, and the file they came from.
-    struct Expansion {
-        var arguments: [String]
-        var path: String?
-        var applied: [Setting] = []
+    public struct Expansion {
+        public var arguments: [String]
+        public var path: String?
+        public var applied: [Setting] = []
 
         /// `message` with a line per option it names that came from the file, so that an error
         /// about `--grace 2x` says where `2x` was written. argument-parser's usage lines, which
         /// name options too, stay last.
-        func annotate(_ message: String) -> String {
+        public func annotate(_ message: String) -> String {
             let (text, usage) = message.range(of: "\nUsage:").map {
                 (String(message[..<$0.lowerBound]), String(message[$0.lowerBound...]))
             } ?? (message, "")
@@ -68,7 +76,7 @@ struct ConfigFile {
     /// `arguments` (without the program name) with the options of the `--config` file they
     /// name inserted after the subcommand's name. Without `--config`, or when the command
     /// takes no `--config`, `arguments` come back unchanged for the parser to judge.
-    static func expand(_ arguments: [String], root: any ParsableCommand.Type) throws(Failure) -> Expansion {
+    public static func expand(_ arguments: [String], root: any ParsableCommand.Type) throws(ConfigError) -> Expansion {
         guard arguments.contains(where: { $0 == "--config" || $0.hasPrefix("--config=") }) else {
             return Expansion(arguments: arguments)
         }
@@ -102,7 +110,7 @@ struct ConfigFile {
             }
         }
         guard let path else { return Expansion(arguments: arguments) }
-        guard !path.isEmpty else { throw .usage("--config: name a YAML file, e.g. --config /etc/phs-check.yaml") }
+        guard !path.isEmpty else { throw ConfigError("--config: name a YAML file, e.g. --config /etc/phs-check.yaml") }
 
         let settings = try read(path: path, catalog: catalog, command: command)
         let applied = settings.filter { !given.contains($0.key) }
@@ -112,35 +120,35 @@ struct ConfigFile {
 
     /// Every setting of the file that `command` takes; every key is checked against every
     /// command, so a mistake shows whichever command runs.
-    static func read(path: String, catalog: OptionCatalog, command: OptionCatalog.Command) throws(Failure) -> [Setting] {
+    static func read(path: String, catalog: OptionCatalog, command: OptionCatalog.Command) throws(ConfigError) -> [Setting] {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw .usage("--config \(path) is a directory: name the YAML file")
+            throw ConfigError("--config \(path) is a directory: name the YAML file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw .usage("--config \(path): cannot read it; check the path and its permissions")
+            throw ConfigError("--config \(path): cannot read it; check the path and its permissions")
         }
         guard var text = String(data: data, encoding: .utf8) else {
-            throw .usage("--config \(path): not UTF-8 text; save the file as UTF-8")
+            throw ConfigError("--config \(path): not UTF-8 text; save the file as UTF-8")
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         return try settings(yaml: text, path: path, catalog: catalog, command: command)
     }
 
     static func settings(yaml text: String, path: String, catalog: OptionCatalog,
-                         command: OptionCatalog.Command) throws(Failure) -> [Setting] {
+                         command: OptionCatalog.Command) throws(ConfigError) -> [Setting] {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw syntaxFailure(error, path: path, text: text)
         } catch {
-            throw .usage("\(path): not valid YAML: \(error)")
+            throw ConfigError("\(path): not valid YAML: \(error)")
         }
         guard let root else { return [] }  // empty, or nothing but comments
         if isNull(root) { return [] }
         guard let mapping = root.mapping else {
-            throw .usage("\(path):\(root.mark?.line ?? 1): expected option names and values, one per line, such as `grace: 2h`")
+            throw ConfigError("\(path):\(root.mark?.line ?? 1): expected option names and values, one per line, such as `grace: 2h`")
         }
 
         var settings: [Setting] = []
@@ -148,16 +156,16 @@ struct ConfigFile {
         for (keyNode, valueNode) in mapping {
             let line = keyNode.mark?.line ?? 1
             guard let key = keyNode.scalar?.string, !isNull(keyNode) else {
-                throw .usage("\(path):\(line): a key must be an option name such as ldap-url")
+                throw ConfigError("\(path):\(line): a key must be an option name such as ldap-url")
             }
             if key == "config" {
-                throw .usage("\(path):\(line): config: a config file cannot name another; give one file with --config on the command line")
+                throw ConfigError("\(path):\(line): config: a config file cannot name another; give one file with --config on the command line")
             }
             guard !reservedKeys.contains(key), let known = catalog.entry(key: key) else {
                 throw unknownKey(key, path: path, line: line, catalog: catalog)
             }
             if let first = firstLine[known.key] {
-                throw .usage("\(path):\(line): \(key) is set twice (also on line \(first)); keep one")
+                throw ConfigError("\(path):\(line): \(key) is set twice (also on line \(first)); keep one")
             }
             firstLine[known.key] = line
             // Judge the value with this command's own definition when it takes the key.
@@ -187,7 +195,7 @@ struct ConfigFile {
 
     /// The arguments one key stands for; nil when the value is empty.
     private static func arguments(for value: Node, key: String, entry: OptionCatalog.Entry, command: OptionCatalog.Command,
-                                  path: String, line keyLine: Int) throws(Failure) -> [String]? {
+                                  path: String, line keyLine: Int) throws(ConfigError) -> [String]? {
         let line = value.mark?.line ?? keyLine
         if isNull(value) { return nil }  // `key:`, `~`, `null`; a quoted "" is a value
         if entry.isFlag {
@@ -195,7 +203,7 @@ struct ConfigFile {
                 return Array(repeating: "--\(key)", count: count)
             }
             guard let scalar = value.scalar, let on = switchValue(scalar.string) else {
-                throw .usage("\(path):\(line): \(key) is a switch: write \(key): true or \(key): false")
+                throw ConfigError("\(path):\(line): \(key) is a switch: write \(key): true or \(key): false")
             }
             if on { return ["--\(key)"] }
             // A flag with an inversion (`--no-x`) can be turned off explicitly; otherwise off is its default.
@@ -207,12 +215,12 @@ struct ConfigFile {
             return ["--\(key)=\(scalar.string)"]
         case .sequence(let items):
             guard entry.isRepeating else {
-                throw .usage("\(path):\(line): \(key) takes one value, not a list")
+                throw ConfigError("\(path):\(line): \(key) takes one value, not a list")
             }
             var out: [String] = []
             for item in items {
                 guard let scalar = item.scalar else {
-                    throw .usage("\(path):\(item.mark?.line ?? line): \(key): each item of the list must be one value")
+                    throw ConfigError("\(path):\(item.mark?.line ?? line): \(key): each item of the list must be one value")
                 }
                 if isNull(item) { continue }
                 out.append("--\(key)=\(scalar.string)")
@@ -220,9 +228,9 @@ struct ConfigFile {
             return out
         case .mapping:
             let takes = entry.isRepeating ? "a value or a list of values" : "one value"
-            throw .usage("\(path):\(line): \(key) takes \(takes), not `name: value` pairs; check the indentation")
+            throw ConfigError("\(path):\(line): \(key) takes \(takes), not `name: value` pairs; check the indentation")
         case .alias:
-            throw .usage("\(path):\(line): \(key): write the value itself, not an alias")
+            throw ConfigError("\(path):\(line): \(key): write the value itself, not an alias")
         }
     }
 
@@ -241,10 +249,10 @@ struct ConfigFile {
 
     // MARK: - Messages
 
-    private static func unknownKey(_ key: String, path: String, line: Int, catalog: OptionCatalog) -> Failure {
+    private static func unknownKey(_ key: String, path: String, line: Int, catalog: OptionCatalog) -> ConfigError {
         let normalized = normalize(key)
         if isPasswordLike(normalized) {
-            return .usage("""
+            return ConfigError("""
                 \(path):\(line): \(key): a config file never holds a password. Use bind-password-file \
                 (a file holding only the password, readable by this account alone) or the environment \
                 variable PHS_CHECK_BIND_PASSWORD
@@ -256,7 +264,7 @@ struct ConfigFile {
         } else {
             message += " (keys are the long option names without dashes, all at the top level; see phs-check COMMAND --help)"
         }
-        return .usage(message)
+        return ConfigError(message)
     }
 
     static func isPasswordLike(_ key: String) -> Bool {
@@ -309,25 +317,25 @@ struct ConfigFile {
     }
 
     /// A YAML error as `FILE:LINE:COLUMN: ...`, without quoting the line (it may hold a secret).
-    private static func syntaxFailure(_ error: YamlError, path: String, text: String) -> Failure {
+    private static func syntaxFailure(_ error: YamlError, path: String, text: String) -> ConfigError {
         func context(_ context: YamlError.Context?) -> String {
             guard let context, !context.text.isEmpty else { return "" }
             return " (\(context.text) that starts on line \(context.mark.line))"
         }
         switch error {
         case .composer(_, "but found another document", let mark, _):
-            return .usage("\(path):\(mark.line): a config file is one YAML document: remove the `---` line and what follows, or merge it above")
+            return ConfigError("\(path):\(mark.line): a config file is one YAML document: remove the `---` line and what follows, or merge it above")
         case .scanner(let ctx, let problem, let mark, _), .parser(let ctx, let problem, let mark, _),
              .composer(let ctx, let problem, let mark, _):
-            return .usage("\(path):\(mark.line):\(mark.column): not valid YAML: \(problem)\(context(ctx))")
+            return ConfigError("\(path):\(mark.line):\(mark.column): not valid YAML: \(problem)\(context(ctx))")
         case .reader(let problem, let offset, _, _):
             let line = offset.map { offset in text.utf8.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) } }
-            return .usage("\(path):\(line.map(String.init) ?? "?"): not valid YAML: \(problem)")
+            return ConfigError("\(path):\(line.map(String.init) ?? "?"): not valid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let ctx):
             let keys = duplicates.sorted()
-            return .usage("\(path):\(ctx.mark.line): \(keys.joined(separator: ", ")) \(keys.count == 1 ? "is" : "are") set twice; keep one")
+            return ConfigError("\(path):\(ctx.mark.line): \(keys.joined(separator: ", ")) \(keys.count == 1 ? "is" : "are") set twice; keep one")
         default:
-            return .usage("\(path): not valid YAML")
+            return ConfigError("\(path): not valid YAML")
         }
     }
 }
@@ -358,15 +366,15 @@ struct OptionCatalog {
 
     var root: Command
 
-    init(root type: any ParsableCommand.Type) throws(Failure) {
+    init(root type: any ParsableCommand.Type) throws(ConfigError) {
         let info: ToolInfo
         do {
             info = try JSONDecoder().decode(ToolInfo.self, from: Data(type._dumpHelp().utf8))
         } catch {
-            throw .usage("cannot read argument-parser's description of the options (\(error)); --config needs it")
+            throw ConfigError("cannot read argument-parser's description of the options (\(error)); --config needs it")
         }
         guard info.serializationVersion == 0 else {
-            throw .usage("argument-parser describes its options in version \(info.serializationVersion), --config reads version 0")
+            throw ConfigError("argument-parser describes its options in version \(info.serializationVersion), --config reads version 0")
         }
         root = Self.command(info.command)
     }

@@ -1,0 +1,162 @@
+public import RunHistory
+import SyncAudit
+
+/// `phs-check history`: the recorded runs newest first, then one run's new and resolved
+/// findings, as a table for a person or as JSON (one run or finding per line).
+public enum HistoryReport {
+    // MARK: Table
+
+    /// The table, with the directory's text (names, messages) made safe for a terminal.
+    public static func table(path: String, runs: [RunSummary], diff: RunDiff?, limited: Bool) -> String {
+        terminalSafe(tableText(path: path, runs: runs, diff: diff, limited: limited), keepingNewlines: true)
+    }
+
+    private static func tableText(path: String, runs: [RunSummary], diff: RunDiff?, limited: Bool) -> String {
+        guard !runs.isEmpty || diff != nil else {
+            return "History \(path): no runs recorded yet (record them with phs-check check --history \(path)).\n"
+        }
+        var out = "History \(path): " + (limited ? "the latest \(runs.count) runs" : "\(runs.count) \(runs.count == 1 ? "run" : "runs")") + ", newest first\n\n"
+        let header = ["RUN", "FINISHED", "AS OF", "DIR", "CLOUD", "MATCHED", "ERR", "WARN", "INFO", "NEW", "RESOLVED"]
+        var rows: [[String]] = [header]
+        var failures: [Int: String] = [:]
+        for run in runs {
+            if run.succeeded {
+                rows.append([
+                    String(run.id), Timestamp.format(run.finishedAt), run.asOf.map(Timestamp.format) ?? "-",
+                    number(run.directoryUsers), number(run.cloudUsers), number(run.matched),
+                    number(run.errors), number(run.warnings), number(run.infos),
+                    String(run.newFindings), number(run.resolved),
+                ])
+            } else {
+                failures[rows.count] = "failed: " + oneLine(run.failure ?? "unknown failure")
+                rows.append([String(run.id), Timestamp.format(run.finishedAt)])
+            }
+        }
+        let widths = header.indices.map { column in rows.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        for (index, row) in rows.enumerated() {
+            var cells: [String] = []
+            for (column, cell) in row.enumerated() {
+                // Numbers right-aligned, times and text left-aligned.
+                let rightAligned = column == 0 || column >= 3
+                let gap = String(repeating: " ", count: widths[column] - cell.count)
+                cells.append(rightAligned ? gap + cell : cell + gap)
+            }
+            var line = "  " + cells.joined(separator: "  ")
+            if let failure = failures[index] { line += "  " + failure }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+
+        guard let diff else { return out }
+        let run = diff.run
+        out += "\n"
+        guard run.succeeded else {
+            out += "Run \(run.id) failed at \(Timestamp.format(run.finishedAt)): \(run.failure ?? "unknown failure")\n"
+            return out
+        }
+        let asOf = run.asOf.map { ", as of \(Timestamp.format($0))" } ?? ""
+        if let previous = diff.previous {
+            out += "Run \(run.id) (\(Timestamp.format(run.finishedAt))\(asOf)) against run \(previous.id) (\(Timestamp.format(previous.finishedAt))): "
+                + "\(diff.new.count) new, \(diff.resolved.count) resolved, \(diff.persisting) persisting\n"
+        } else if run.previousRunId != nil {
+            out += "Run \(run.id) (\(Timestamp.format(run.finishedAt))\(asOf)): \(diff.new.count) new, \(run.resolved ?? 0) resolved, \(diff.persisting) persisting\n"
+        } else {
+            out += "Run \(run.id) (\(Timestamp.format(run.finishedAt))\(asOf)) is the first successful run: all \(diff.new.count) findings are new\n"
+        }
+        out += section("NEW", diff.new)
+        out += section("RESOLVED", diff.resolved)
+        return out
+    }
+
+    private static func section(_ title: String, _ findings: [RecordedFinding]) -> String {
+        guard !findings.isEmpty else { return "" }
+        var out = "\n\(title) (\(findings.count))\n"
+        for finding in findings {
+            var who = [finding.samAccountName ?? finding.userPrincipalName ?? finding.distinguishedName ?? "tenant"]
+            if let upn = finding.userPrincipalName, upn != who[0] { who.append(upn) }
+            out += "  \(finding.code)  \(finding.severity)  \(who.joined(separator: "  "))\n"
+            out += "    \(oneLine(finding.message))\n"
+        }
+        return out
+    }
+
+    private static func number(_ value: Int?) -> String { value.map(String.init) ?? "-" }
+
+    private static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    // MARK: JSON
+
+    public static func json(path: String, runs: [RunSummary], diff: RunDiff?, version: String) -> String {
+        // One top-level key per line, one run or finding per line: diffs and greps well.
+        var top = MultilineJSONObject()
+        top.add("tool", "phs-check")
+        top.add("version", version)
+        top.add("history", path)
+        top.add("runs", json: MultilineJSONObject.array(runs.map(runJSON), indent: 4))
+        if let diff {
+            var detail = JSONObjectWriter()
+            detail.add("id", diff.run.id)
+            detail.add("succeeded", diff.run.succeeded)
+            detail.add("previousRun", diff.run.previousRunId)
+            detail.add("persisting", diff.persisting)
+            detail.add("new", json: findingsJSON(diff.new))
+            detail.add("resolved", json: findingsJSON(diff.resolved))
+            top.add("run", json: detail.finish())
+        } else {
+            top.add("run", json: "null")
+        }
+        return top.finish()
+    }
+
+    private static func runJSON(_ run: RunSummary) -> String {
+        var w = JSONObjectWriter()
+        w.add("id", run.id)
+        w.add("startedAt", Timestamp.format(run.startedAt))
+        w.add("finishedAt", Timestamp.format(run.finishedAt))
+        w.add("succeeded", run.succeeded)
+        if let failure = run.failure { w.add("failure", failure) }
+        w.add("version", run.toolVersion)
+        if run.succeeded {
+            w.add("asOf", run.asOf.map(Timestamp.format))
+            w.add("asOfSource", run.asOfSource)
+            var directory = JSONObjectWriter()
+            directory.add("source", run.directorySource)
+            directory.add("baseDN", run.baseDN)
+            directory.add("users", run.directoryUsers)
+            w.add("directory", json: directory.finish())
+            var cloud = JSONObjectWriter()
+            cloud.add("source", run.cloudSource)
+            cloud.add("format", run.cloudFormat)
+            cloud.add("users", run.cloudUsers)
+            w.add("cloud", json: cloud.finish())
+            w.add("matched", run.matched)
+            var bySeverity = JSONObjectWriter()
+            bySeverity.add("error", run.errors)
+            bySeverity.add("warning", run.warnings)
+            bySeverity.add("info", run.infos)
+            w.add("bySeverity", json: bySeverity.finish())
+            w.add("findings", run.findings)
+            w.add("new", run.newFindings)
+            w.add("resolved", run.resolved)
+            w.add("previousRun", run.previousRunId)
+        }
+        return w.finish()
+    }
+
+    private static func findingsJSON(_ findings: [RecordedFinding]) -> String {
+        let items = findings.map { finding -> String in
+            var w = JSONObjectWriter()
+            w.add("code", finding.code)
+            w.add("severity", finding.severity)
+            w.add("samAccountName", finding.samAccountName)
+            w.add("userPrincipalName", finding.userPrincipalName)
+            w.add("distinguishedName", finding.distinguishedName)
+            w.add("message", finding.message)
+            w.add("identity", finding.identity)
+            return w.finish()
+        }
+        return MultilineJSONObject.array(items, indent: 6)
+    }
+}

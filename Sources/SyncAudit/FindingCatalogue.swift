@@ -1,0 +1,107 @@
+/// What each finding code means and what to do about it: the one place reports, `explain` and
+/// the docs take a code's title, meaning and next step from (docs/FINDINGS.md).
+///
+/// A finding's own `message` says what happened to that user, with its facts; the catalogue
+/// says what the code means for anyone and the next step; the finding's `command`, when there
+/// is one, is the step written out for that user.
+public struct CatalogueEntry: Sendable, Hashable {
+    public var severity: Severity
+    public var scope: FindingScope
+    /// A few words for headings and legends.
+    public var title: String
+    /// One sentence: what the code means.
+    public var meaning: String
+    /// One or two sentences: what to do next.
+    public var nextStep: String
+}
+
+extension FindingCode {
+    /// This code's entry in the catalogue.
+    public var entry: CatalogueEntry {
+        switch self {
+        case .passwordNotSynced:
+            CatalogueEntry(
+                severity: .error, scope: .user, title: "Password change not in Entra ID",
+                meaning: "The password changed on-premises longer than --grace before the export, and Entra ID still holds an older one: password hash sync did not deliver it.",
+                nextStep: "On the Entra Connect server, run the troubleshooter command shown for the user and check the Application log for events 611, 650, 651 and 654. If many users are affected, check the PHS heartbeat and start a full password sync.")
+        case .passwordSyncPending:
+            CatalogueEntry(
+                severity: .info, scope: .user, title: "Password change on its way",
+                meaning: "The password changed within --grace of the export; password hash sync usually delivers a change within minutes.",
+                nextStep: "Nothing yet: check again after the grace period.")
+        case .changedAfterExport:
+            CatalogueEntry(
+                severity: .info, scope: .user, title: "Changed after the export",
+                meaning: "The password changed after the cloud export was taken, so the export cannot show it yet.",
+                nextStep: "Take a new export (and give its time with --as-of) to check this change.")
+        case .temporaryPassword:
+            CatalogueEntry(
+                severity: .warning, scope: .user, title: "Temporary password not synced",
+                meaning: "pwdLastSet is 0 (the user must change the password at next logon): Entra Connect does not sync such a temporary password (FilteredByTarget) unless the tenant syncs temporary passwords, so the cloud keeps the old one.",
+                nextStep: "Have the user change the password on-premises, or turn on ForcePasswordChangeOnLogOn (userForcePasswordChangeOnLogonEnabled) and pass --force-password-change-on-logon.")
+        case .notInCloud:
+            CatalogueEntry(
+                severity: .error, scope: .user, title: "No cloud account",
+                meaning: "An enabled user in password hash sync scope matches no cloud user by immutable ID, SID or UPN.",
+                nextStep: "Check that the user is in Entra Connect's sync scope (OU and group filtering) and that the export covers every user, then run the troubleshooter command shown for the user.")
+        case .cloudSyncDisabled:
+            CatalogueEntry(
+                severity: .warning, scope: .user, title: "Cloud account not synced",
+                meaning: "The matched cloud account is not (or no longer) synchronized from on-premises (onPremisesSyncEnabled is not true), so password hash sync cannot update it.",
+                nextStep: "Bring the user back into the sync scope so that Entra Connect matches the cloud account again, or manage this account's password in the cloud.")
+        case .orphanedCloudUser:
+            CatalogueEntry(
+                severity: .warning, scope: .user, title: "Synced cloud account without an on-premises user",
+                meaning: "A cloud account synchronized from on-premises matches no directory user in the scope that was read.",
+                nextStep: "Check whether the on-premises user was deleted or moved out of the sync scope, or whether --search-base leaves it out.")
+        case .accountStateMismatch:
+            CatalogueEntry(
+                severity: .warning, scope: .user, title: "Enabled on one side only",
+                meaning: "The account is enabled on one side and disabled on the other. A user disabled on-premises is out of password hash sync scope, so its cloud password no longer follows.",
+                nextStep: "Disabled on-premises: block sign-in in the cloud or check the AccountEnabled sync rule. Disabled in the cloud only: check whether it was blocked on purpose, else run a sync cycle.")
+        case .phsExcluded:
+            CatalogueEntry(
+                severity: .info, scope: .user, title: "Excluded from password hash sync",
+                meaning: "adminDescription is PHSFiltered: selective password hash sync excludes the user, so its cloud password is managed separately.",
+                nextStep: "Nothing, if that is intended; otherwise clear adminDescription.")
+        case .ambiguousMatch:
+            CatalogueEntry(
+                severity: .error, scope: .user, title: "Ambiguous match",
+                meaning: "A join key matches several users on one side; phs-check does not pick one, and the sync engine may not either.",
+                nextStep: "Remove the duplicate cloud account, or make the key unique on-premises.")
+        case .anchorMismatch:
+            CatalogueEntry(
+                severity: .error, scope: .user, title: "Linked to another anchor",
+                meaning: "The user matches a cloud account by SID or UPN only, and that account's onPremisesImmutableId is neither the user's objectGUID nor its mS-DS-ConsistencyGuid: the sync engine sees two objects, so the user's password changes cannot reach that account.",
+                nextStep: "Re-link the accounts: hard-match by setting onPremisesImmutableId to the user's anchor, or clear the cloud anchor and let Entra Connect soft-match.")
+        case .provisioningError:
+            CatalogueEntry(
+                severity: .error, scope: .user, title: "Provisioning error",
+                meaning: "Entra ID reports provisioning errors for the cloud account (for example a duplicate proxyAddresses or UPN value).",
+                nextStep: "Fix the conflicting attribute on-premises; the next sync cycle clears the error.")
+        case .passwordChangeUnconfirmed:
+            CatalogueEntry(
+                severity: .info, scope: .user, title: "pwdLastSet moved without a new password",
+                meaning: "pwdLastSet is newer than the cloud's password change, but the replication metadata shows that the password itself did not change since: pwdLastSet was reset (0 then -1), so nothing is missing in the cloud.",
+                nextStep: "Nothing to do.")
+        case .phsStopped:
+            CatalogueEntry(
+                severity: .error, scope: .tenant, title: "Password hash sync appears to have stopped",
+                meaning: "Several password changes are missing in Entra ID and every one of them is newer than the newest change that did arrive.",
+                nextStep: "Check the Entra Connect server (the ADSync service, events 611 and 654) and start a full password sync (Microsoft.Synchronize.ForceFullPasswordSync).")
+        case .phsHeartbeatStale:
+            CatalogueEntry(
+                severity: .error, scope: .tenant, title: "No recent PHS heartbeat",
+                meaning: "The tenant's last password sync heartbeat is older than 3 hours; Entra Connect sends one every 30 minutes.",
+                nextStep: "Check that the Entra Connect server and its ADSync service are running (event 654 in its Application log).")
+        case .phsDisabled:
+            CatalogueEntry(
+                severity: .error, scope: .tenant, title: "Password hash sync is off",
+                meaning: "The tenant's onPremisesSynchronization says passwordSyncEnabled is false: no password reaches Entra ID.",
+                nextStep: "Turn it on in Entra Connect (Optional features, Password hash synchronization).")
+        }
+    }
+
+    public var severity: Severity { entry.severity }
+    public var scope: FindingScope { entry.scope }
+}

@@ -1,0 +1,57 @@
+import ActiveDirectory
+import Foundation
+import Logging
+import SyncAudit
+
+extension Comparison.Directory {
+    /// Every user in scope, read live from the DC.
+    static func live(_ options: DirectoryOptions, global: GlobalOptions, warnings: Warnings,
+                     logger: Logger) throws(Failure) -> Self {
+        let session = try DirectorySession.open(options, global: global, warnings: warnings, logger: logger)
+        let readAt = Date()
+        let progress = Progress(quiet: global.quiet)
+        var users: [DirectoryUser] = []
+        let summary = try session.readUsers(onProgress: progress.update) { users.append($0) }
+        progress.finish("\(users.count) directory users read")
+        if summary.usersWithNotes > 0 {
+            warnings.add(.undecodableAttributes, "\(summary.usersWithNotes) users had attributes that could not be decoded; phs-check collect --output FILE shows their \"notes\"")
+        }
+        return Self(users: users,
+                    source: .init(source: session.server, baseDN: session.baseDN, users: users.count, readAt: readAt),
+                    readAt: readAt)
+    }
+
+    /// Every user of a snapshot written by `collect`.
+    static func snapshot(_ path: String) throws(Failure) -> Self {
+        let (header, users) = try SnapshotFile.read(path)
+        let readAt = Timestamp.parse(header.collectedAt)
+        guard let readAt else {
+            throw .usage("\(path) line 1: collectedAt \"\(header.collectedAt)\" is not an ISO 8601 UTC time; take the snapshot again with phs-check collect")
+        }
+        return Self(users: users,
+                    source: .init(source: "snapshot \(path) (\(header.server), collected \(header.collectedAt))",
+                                  baseDN: header.baseDN, users: users.count, readAt: readAt),
+                    readAt: readAt)
+    }
+}
+
+/// Opens a snapshot file and reads it with `SnapshotReader`; errors name the file and line.
+enum SnapshotFile {
+    static func read(_ path: String) throws(Failure) -> (Snapshot.Header, [DirectoryUser]) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .usage("--snapshot \(path): cannot open it; check the path (take one with phs-check collect --output FILE)")
+        }
+        defer { try? handle.close() }
+        var users: [DirectoryUser] = []
+        do {
+            let header = try SnapshotReader.read(chunks: { try handle.read(upToCount: 1 << 20) }) { users.append($0) }
+            return (header, users)
+        } catch {
+            switch error {
+            case .line(let line): throw .usage("\(path) \(line.description)")
+            case .empty: throw .usage("\(path) is empty: it is not a phs-check snapshot (take one with phs-check collect --output FILE)")
+            case .source(let cause): throw .usage("\(path): cannot read it: \(cause.localizedDescription)")
+            }
+        }
+    }
+}
