@@ -128,4 +128,19 @@ enum ReportFixture {
             cloud: .init(source: "users.csv", format: "mg-csv", users: cloudUsers.count),
             result: result)
     }()
+
+    /// No finding, but a result that is less than certain: the export's time was inferred well
+    /// before the directory read, and no cloud user says it is synced. Every report must say so.
+    static let uncertain: AuditReport = {
+        let directory = [user(20, "peggy"), user(21, "quinn")]
+        let cloudUsers = [cloud(20, "peggy", syncEnabled: nil), cloud(21, "quinn", syncEnabled: nil)]
+        let settings = AuditSettings(asOf: asOf, asOfSource: .inferred, directoryReadAt: asOf.addingTimeInterval(5 * hour))
+        let result = Audit.run(directory: directory, cloud: cloudUsers, settings: settings)
+        return AuditReport(
+            version: "1.0.0", generatedAt: generatedAt,
+            directory: .init(source: "ldaps://dc01.corp.example:636", baseDN: "DC=corp,DC=example", users: directory.count,
+                             readAt: asOf.addingTimeInterval(5 * hour)),
+            cloud: .init(source: "users.json", format: "graph-json", users: cloudUsers.count),
+            result: result)
+    }()
 }

@@ -29,6 +29,14 @@ struct GoldenTests {
         Case(file: "clean.csv") { CSVReport.render(ReportFixture.clean) },
         Case(file: "clean.prom") { PrometheusReport.render(ReportFixture.clean) },
         Case(file: "clean.html") { HTMLReport.render(ReportFixture.clean) },
+        Case(file: "uncertain.table.txt") { TableReport.render(ReportFixture.uncertain, color: false) },
+        Case(file: "uncertain.json") { JSONReport.render(ReportFixture.uncertain) },
+        Case(file: "uncertain.csv") { CSVReport.render(ReportFixture.uncertain) },
+        Case(file: "uncertain.prom") { PrometheusReport.render(ReportFixture.uncertain) },
+        Case(file: "uncertain.html") { HTMLReport.render(ReportFixture.uncertain) },
+        Case(file: "failure.html") {
+            HTMLReport.renderFailure(at: ReportFixture.generatedAt, message: "cannot reach ldaps://dc01.corp.example <b>", lastGoodReport: ReportFixture.asOf, version: "1.0.0")
+        },
         Case(file: "failure.prom") {
             PrometheusReport.renderFailure(at: ReportFixture.generatedAt, message: "ldap://dc01.corp.example: Can't contact LDAP server")
         },

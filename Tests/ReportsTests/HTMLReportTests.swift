@@ -183,7 +183,7 @@ struct HTMLReportTests {
 
     @Test("Commands to run are set apart as code")
     func commands() {
-        #expect(Self.full.contains("<code class=\"cmd\">Invoke-ADSyncDiagnostics -PasswordSync -ADConnectorName &quot;corp.example&quot; -DistinguishedName &quot;CN=alice,OU=Staff,DC=corp,DC=example&quot;</code>"))
+        #expect(Self.full.contains("<code class=\"cmd\">Invoke-ADSyncDiagnostics -PasswordSync -ADConnectorName &#39;corp.example&#39; -DistinguishedName &#39;CN=alice,OU=Staff,DC=corp,DC=example&#39;</code>"))
     }
 }
 

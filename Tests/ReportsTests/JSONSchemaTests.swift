@@ -20,9 +20,9 @@ struct JSONSchemaTests {
         sys.exit(1 if errors else 0)
         """
 
-    @Test("Valid against the schema", arguments: ["full", "clean"])
+    @Test("Valid against the schema", arguments: ["full", "clean", "uncertain"])
     func valid(_ name: String) throws {
-        let report = name == "full" ? ReportFixture.full : ReportFixture.clean
+        let report = ["full": ReportFixture.full, "clean": ReportFixture.clean, "uncertain": ReportFixture.uncertain][name]!
         let schema = Paths.schemaFolder + "/report.schema.json"
         #expect(FileManager.default.fileExists(atPath: schema), "\(schema) (set PHS_CHECK_SCHEMA_DIR)")
         let result = try Tool.run("/usr/bin/python3", ["-c", Self.script, schema], stdin: JSONReport.render(report))

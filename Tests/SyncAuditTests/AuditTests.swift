@@ -106,7 +106,8 @@ struct PasswordRuleTests {
     func phsFiltered() {
         let user = Fixture.user(pwdLastSet: .set(Fixture.asOf.addingTimeInterval(-2 * Self.hour), raw: 1), adminDescription: "PHSFiltered")
         #expect(Fixture.codes([user], [Fixture.cloud(lastChange: Fixture.asOf.addingTimeInterval(-30 * Self.hour))]) == [.phsExcluded])
-        #expect(Fixture.codes([user], []) == [], "excluded users are not expected in the cloud")
+        // A property of the directory user: the same finding whether or not a cloud account matched.
+        #expect(Fixture.codes([user], []) == [.phsExcluded], "excluded users are not expected in the cloud, and say so")
     }
 }
 
@@ -150,7 +151,9 @@ struct JoinTests {
         #expect(Fixture.codes([Fixture.user()], []) == [.notInCloud])
         #expect(Fixture.codes([], [Fixture.cloud()]) == [.orphanedCloudUser])
         #expect(Fixture.codes([], [Fixture.cloud(syncEnabled: nil)]) == [], "cloud-only accounts are not orphans")
-        #expect(Fixture.codes([Fixture.user()], [Fixture.cloud(syncEnabled: false)]) == [.cloudSyncDisabled])
+        // Another cloud user synced, so the export's onPremisesSyncEnabled can be believed.
+        let synced = Fixture.cloud("other", immutableId: "b3RoZXI=")
+        #expect(Fixture.codes([Fixture.user()], [Fixture.cloud(syncEnabled: false), synced]) == [.cloudSyncDisabled, .orphanedCloudUser])
         #expect(Fixture.codes([Fixture.user()], [Fixture.cloud(errors: ["PropertyConflict: userPrincipalName"])]) == [.provisioningError])
     }
 
@@ -158,8 +161,9 @@ struct JoinTests {
     func troubleshooterInMessage() throws {
         let user = Fixture.user(pwdLastSet: .set(Fixture.asOf.addingTimeInterval(-7200), raw: 1))
         let result = Audit.run(directory: [user], cloud: [Fixture.cloud(lastChange: Fixture.asOf.addingTimeInterval(-86_400))], settings: Fixture.settings())
-        let message = try #require(result.findings.first).message
-        #expect(message.contains("Invoke-ADSyncDiagnostics -PasswordSync -ADConnectorName \"corp.example\" -DistinguishedName \"CN=alice,OU=Staff,DC=corp,DC=example\""))
+        let finding = try #require(result.findings.first)
+        #expect(finding.command == "Invoke-ADSyncDiagnostics -PasswordSync -ADConnectorName 'corp.example' -DistinguishedName 'CN=alice,OU=Staff,DC=corp,DC=example'")
+        #expect(finding.nextStep == FindingCode.passwordNotSynced.entry.nextStep)
         #expect(result.oldestNotSyncedAge == 7200)
     }
 }
