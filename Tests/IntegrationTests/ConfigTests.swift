@@ -205,7 +205,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("cloud:\n  path: users.json\n", 2, "cloud takes one value, not `name: value` pairs"),
+        ("grace:\n  value: 2h\n", 2, "grace takes one value, not `name: value` pairs"),
         ("grace: [1h, 2h]\n", 1, "grace takes one value, not a list"),
         ("format: json\nsearch-base:\n  - [OU=A]\n", 3, "search-base: each item of the list must be one value"),
         ("starttls: maybe\n", 1, "starttls is a switch"),

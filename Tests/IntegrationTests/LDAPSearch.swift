@@ -84,14 +84,22 @@ enum SchemaValidator {
     }()
 
     static let script = """
-        import json, sys
-        from jsonschema import Draft202012Validator
+        import glob, json, os, sys
+        from jsonschema import Draft202012Validator, RefResolver
         folder, header_name, line_name, path = sys.argv[1:5]
-        def load(n):
-            schema = json.load(open(f"{folder}/{n}.schema.json"))
-            schema.pop("$id", None)  # a relative $id makes older jsonschema try to fetch "#/$defs/..." remotely
-            return schema
-        header, line = Draft202012Validator(load(header_name)), Draft202012Validator(load(line_name)) if line_name != "-" else None
+        # Every schema of the folder by its file name, so that "report.schema.json#/$defs/..." in
+        # another schema resolves locally. A relative $id makes older jsonschema (4.10, Debian 12)
+        # resolve "#/$defs/..." against it twice and fail, so the ids are dropped.
+        store = {}
+        for file in glob.glob(f"{folder}/*.schema.json"):
+            schema = json.load(open(file))
+            schema.pop("$id", None)
+            store[os.path.basename(file)] = schema
+        def validator(n):
+            name = f"{n}.schema.json"
+            Draft202012Validator.check_schema(store[name])
+            return Draft202012Validator(store[name], resolver=RefResolver(base_uri=name, referrer=store[name], store=store))
+        header, line = validator(header_name), validator(line_name) if line_name != "-" else None
         errors = []
         with open(path) as f:
             for number, text in enumerate(f, 1):
