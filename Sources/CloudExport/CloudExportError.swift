@@ -3,7 +3,7 @@
 /// `description` is one or two sentences for an admin: the file, where in it (line and
 /// column, and the byte offset when the file is UTF-8), what is wrong, and what to do.
 /// A reader that throws has not read the export completely: treat every user it may
-/// already have handed over as unusable (DESIGN.md: nothing is reported as clean).
+/// already have handed over as unusable (docs/FINDINGS.md: nothing is reported as clean).
 public struct CloudExportError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         /// The file could not be opened or read.

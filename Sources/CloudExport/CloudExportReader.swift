@@ -1,4 +1,4 @@
-// CloudExport reads what admins export from Entra ID (DESIGN.md "Cloud exports read").
+// CloudExport reads what admins export from Entra ID (docs/FORMATS.md "Cloud exports read").
 //
 // Decisions, kept here and in the doc comments they belong to:
 // - Detection: after the byte order mark, `{` or `[` is JSON (Graph, PowerShell ConvertTo-Json),
@@ -24,7 +24,7 @@
 public import Foundation
 public import SyncAudit
 
-/// The export formats of DESIGN.md (`--cloud-format`). PowerShell `ConvertTo-Json` is read
+/// The export formats of docs/FORMATS.md (`--cloud-format`). PowerShell `ConvertTo-Json` is read
 /// by the Graph JSON reader: its keys match Graph's ignoring case.
 public enum CloudFormat: String, CaseIterable, Sendable {
     case auto
@@ -179,7 +179,7 @@ public struct CloudExportSummary: Sendable, Hashable {
     public var users: Int
     /// The newest `lastPasswordChangeDateTime` or `onPremisesLastSyncDateTime` in the export.
     ///
-    /// None of the formats carries the time it was taken, so this is DESIGN.md's
+    /// None of the formats carries the time it was taken, so this is the contract's
     /// "newest timestamp found in the export" (`asOfSource` = `inferred`). It is a lower
     /// bound of the real export time, which errs safe: a password change after it reads as
     /// `changed-after-export` (info), never as a missing sync.
@@ -245,9 +245,9 @@ extension CloudExportSummary {
     }
 }
 
-/// Reads a cloud export (DESIGN.md "Cloud exports read") into `CloudUser` values.
+/// Reads a cloud export (docs/FORMATS.md "Cloud exports read") into `CloudUser` values.
 public enum CloudExportReader {
-    /// The export to take, as DOMAIN.md gives it; error messages point to it.
+    /// The export to take, as docs/FORMATS.md gives it; error messages point to it.
     public static let recommendedCommand =
         "Get-MgUser -All -Property Id,UserPrincipalName,AccountEnabled,LastPasswordChangeDateTime,OnPremisesImmutableId,OnPremisesSyncEnabled,OnPremisesLastSyncDateTime,OnPremisesSecurityIdentifier,OnPremisesSamAccountName,OnPremisesUserPrincipalName | ConvertTo-Json -Depth 5 | Out-File users.json"
 

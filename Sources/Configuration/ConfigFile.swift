@@ -11,7 +11,7 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 }
 
 /// `--config FILE`: a YAML file of option values, turned into command-line arguments before
-/// parsing (docs/COMMANDS.md "Config file": any option can live there, the command line wins).
+/// parsing (docs/COMMANDS.md "Configuration file": any option can live there, the command line wins).
 ///
 /// Keys are the long option names without dashes (`ldap-url`, `grace`, `fail-on`). A scalar
 /// becomes `--key=value`, a list becomes `--key=v1 --key=v2` (repeatable options only), a

@@ -5,7 +5,7 @@ public import SyncAudit
 /// The history of runs (`--history DB`): an SQLite file holding each run — when, `asOf`, the
 /// sources, the counts, success or the reason of failure — and its findings keyed by
 /// `Finding.identity`, so that the next run can tell `new` from `persisting` and count what was
-/// `resolved` (DESIGN.md "JSON report").
+/// `resolved` (docs/FORMATS.md "JSON report").
 ///
 /// Concurrency: the file is in WAL mode and every connection waits up to `busyTimeout` for a
 /// lock, so runs in several processes (or several stores in one process) can share one file.

@@ -1,5 +1,5 @@
 import Foundation
-/// The join of directory users to cloud users (DESIGN.md "Joining"): for each directory user
+/// The join of directory users to cloud users (docs/FINDINGS.md "Joining"): for each directory user
 /// the first key that matches wins — `onPremisesImmutableId` against the base64 of
 /// `mS-DS-ConsistencyGuid` then of `objectGUID`, then the SID, then the UPN
 /// (case-insensitive). A key that matches several users on either side is ambiguous, never a

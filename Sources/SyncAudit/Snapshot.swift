@@ -25,7 +25,7 @@ public enum Snapshot {
         }
     }
 
-    /// One user line, field for field as DESIGN.md names them.
+    /// One user line, field for field as docs/FORMATS.md names them.
     struct UserLine: Decodable {
         var distinguishedName: String
         var samAccountName: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The exit codes of DESIGN.md.
+/// The exit codes of docs/COMMANDS.md.
 enum ExitStatus: Int32 {
     case clean = 0
     case findings = 1
