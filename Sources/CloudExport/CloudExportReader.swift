@@ -207,6 +207,15 @@ public struct CloudExportSummary: Sendable, Hashable {
         [.lastPasswordChangeDateTime, .onPremisesImmutableId, .onPremisesSyncEnabled].filter { !fieldsPresent.contains($0) }
     }
 
+    /// What the report must warn about this export: each key field no user carries, with the
+    /// export to take instead. (`lastPasswordChangeDateTime` missing everywhere is refused by
+    /// `requirePasswordTimes`, not warned about.)
+    public var warnings: [RunWarning] {
+        missingKeyFields.filter { $0 != .lastPasswordChangeDateTime }.map { field in
+            RunWarning(.exportFieldMissing, "no user in \(source) has \(field.rawValue); export it too: \(CloudExportReader.recommendedCommand)")
+        }
+    }
+
     /// Refuses an export in which no user has `lastPasswordChangeDateTime`: Graph and
     /// Get-MgUser return it only when asked for (`$select`, `-Property`), and without it no
     /// password can be checked. Call it after reading, before reporting anything.

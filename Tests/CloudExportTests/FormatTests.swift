@@ -105,6 +105,9 @@ struct FormatTests {
         let (_, summary) = try readUsers(#"{"value":[{"id":"1","userPrincipalName":"a@b.c","accountEnabled":true}]}"#)
         #expect(summary.fieldsPresent == [.id, .userPrincipalName, .accountEnabled])
         #expect(summary.missingKeyFields == [.lastPasswordChangeDateTime, .onPremisesImmutableId, .onPremisesSyncEnabled])
+        // The two the comparison can do without are warnings for the report; the third is refused below.
+        #expect(summary.warnings.map(\.code) == [.exportFieldMissing, .exportFieldMissing])
+        #expect(summary.warnings.map(\.message).allSatisfy { $0.contains("Get-MgUser -All -Property") })
         #expect(summary.newestTimestamp == nil)
         let error = #expect(throws: CloudExportError.self) { try summary.requirePasswordTimes() }
         #expect(error?.kind == .missingField)

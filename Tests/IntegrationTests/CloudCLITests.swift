@@ -52,6 +52,19 @@ import Testing
         for text in c.mentions { #expect(result.stderr.contains(text), "\(result.stderr)") }
     }
 
+    @Test("A value the error quotes is made safe for the terminal: escape sequences and bidi overrides become U+FFFD")
+    func hostileValueInError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString).json").path
+        let hostile = "2024\\u001b]0;owned\\u0007\\u001b[2J\\u202egpj.exe"
+        try #"{"value":[{"id":"1","userPrincipalName":"alice@corp.contoso.com","lastPasswordChangeDateTime":"\#(hostile)"}]}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", path])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(!result.stderr.unicodeScalars.contains { [0x1B, 0x07, 0x202E].contains($0.value) }, "\(result.stderr)")
+        #expect(result.stderr.contains("\u{FFFD}"), "\(result.stderr)")
+    }
+
     @Test("A CSV export without --cloud-timezone is refused with the option to set")
     func csvNeedsTimeZone() throws {
         let path = Self.fixtures.appendingPathComponent("valid/mg-csv-en-us.csv").path

@@ -16,9 +16,7 @@ enum Comparison {
     /// in `warnings`.
     static func judge(_ directory: Directory, cloud: CloudOptions.Loaded, comparison: ComparisonOptions,
                       warnings: Warnings, explaining: Set<Int> = []) throws(Failure) -> AuditResult {
-        for field in cloud.summary.missingKeyFields where field != .lastPasswordChangeDateTime {
-            warnings.add(.exportFieldMissing, "no user in \(cloud.summary.source) has \(field.rawValue); export it too: \(CloudExportReader.recommendedCommand)")
-        }
+        cloud.summary.warnings.forEach(warnings.add)
         let settings = try comparison.settings(cloud: cloud, directoryReadAt: directory.readAt)
         do {
             let result = try Audit.judge(directory: directory.users, cloud: cloud.users, tenant: cloud.tenant,
