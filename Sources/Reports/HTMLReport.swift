@@ -13,15 +13,8 @@ public enum HTMLReport {
     public static func render(_ report: AuditReport) -> String {
         let settings = report.result.settings
         let errors = report.count(.error), warnings = report.count(.warning), infos = report.count(.info)
-        let style = Self.style, script = Self.script
-        var h = ""
-        h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        h += "<meta name=\"color-scheme\" content=\"light dark\">\n"
-        h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src '\(hash(style))'; script-src '\(hash(script))'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
-        h += "<meta name=\"generator\" content=\"phs-check \(esc(report.version))\">\n"
-        h += "<title>\(esc(title(report)))</title>\n"
-        h += "<style>\(style)</style>\n</head>\n<body>\n"
+        let script = Self.script
+        var h = head(title: title(report), version: report.version, script: script)
 
         // Header and verdict.
         let verdict: (String, String) = if errors > 0 {
@@ -100,14 +93,7 @@ public enum HTMLReport {
     /// that a published page never looks normal after a failed night: what failed, when, and
     /// when the last good report was made (with `--history`).
     public static func renderFailure(at date: Date, message: String?, lastGoodReport: Date?, version: String) -> String {
-        let style = Self.style
-        var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        h += "<meta name=\"color-scheme\" content=\"light dark\">\n"
-        h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src '\(hash(style))'; base-uri 'none'; form-action 'none'\">\n"
-        h += "<meta name=\"generator\" content=\"phs-check \(esc(version))\">\n"
-        h += "<title>phs-check: the run FAILED \u{00B7} \(Timestamp.format(date))</title>\n"
-        h += "<style>\(style)</style>\n</head>\n<body>\n"
+        var h = head(title: "phs-check: the run FAILED \u{00B7} \(Timestamp.format(date))", version: version, script: nil)
         h += "<header class=\"top\">\n<div>\n<h1>Password hash sync audit</h1>\n<p class=\"sub\">phs-check \(esc(version))</p>\n</div>\n"
         h += "<div class=\"verdict verdict-error\" role=\"status\">The run failed: no result</div>\n</header>\n<main>\n"
         h += "<section class=\"tenant\" aria-label=\"Failure\">\n<article class=\"alert sev-error\">\n"
@@ -123,6 +109,19 @@ public enum HTMLReport {
     }
 
     // MARK: Parts
+
+    /// The document up to `<body>`: the style inline, and a Content-Security-Policy that allows
+    /// that style and `script` (by their hashes) and nothing else.
+    static func head(title: String, version: String, script: String?) -> String {
+        let scriptSource = script.map { " script-src '\(hash($0))'; img-src data:;" } ?? ""
+        var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        h += "<meta name=\"color-scheme\" content=\"light dark\">\n"
+        h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src '\(hash(style))';\(scriptSource) base-uri 'none'; form-action 'none'\">\n"
+        h += "<meta name=\"generator\" content=\"phs-check \(esc(version))\">\n"
+        h += "<title>\(esc(title))</title>\n"
+        return h + "<style>\(style)</style>\n</head>\n<body>\n"
+    }
 
     static func title(_ report: AuditReport) -> String {
         let errors = report.count(.error), warnings = report.count(.warning) + report.warnings.count
