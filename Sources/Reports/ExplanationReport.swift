@@ -29,7 +29,7 @@ public enum ExplanationReport {
             }
             var line = "  \(mark)  " + TableReport.pad(step.rule.title, 14)
             switch step.outcome {
-            case .notReached: line += "not reached: an earlier step decided"
+            case .notReached: line += "not reached: " + (step.facts.isEmpty ? "an earlier step decided" : terminalSafe(step.facts))
             case .pass: line += terminalSafe(step.facts)
             case .finding(let f): line += terminalSafe(step.facts) + "  → \(f.code.rawValue)"
             }
@@ -87,7 +87,7 @@ public enum ExplanationReport {
             var w = JSONObjectWriter()
             w.add("rule", step.rule.rawValue)
             w.add("name", step.rule.title)
-            w.add("facts", step.outcome == .notReached ? nil : step.facts)
+            w.add("facts", step.facts.isEmpty ? nil : step.facts)
             switch step.outcome {
             case .pass: w.add("outcome", "pass")
             case .notReached: w.add("outcome", "not-reached")

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `explain USER`: the comparison `check` makes, shown for one of its users — the rule trace
 /// with its facts, the findings (exactly those `check` reports for the user, plus the tenant's)
