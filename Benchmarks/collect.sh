@@ -35,7 +35,7 @@ for size in SMALL LARGE; do
         -b "$base" -E pr=500/noprompt '(&(objectCategory=person)(objectClass=user))' \
         distinguishedName sAMAccountName userPrincipalName objectGUID mS-DS-ConsistencyGuid objectSid pwdLastSet \
         userAccountControl accountExpires msDS-User-Account-Control-Computed whenChanged uSNChanged adminDescription replPropertyMetaData)
-    read -r pt pm < <(measure "$BIN" collect --quiet --ldap-url "$PHS_TEST_SLAPD_URL" --bind-dn "CN=admin,$base" \
+    read -r pt pm < <(measure "$BIN" collect --quiet --ldap-url "$PHS_TEST_SLAPD_URL" --allow-cleartext-bind --bind-dn "CN=admin,$base" \
         --bind-password-file "$PASSWORD" --base-dn "$base" --page-size 500)
     printf '%-8s %-8s %10s %12s %10s %12s %10s %10s\n' "${size,,}" "$users" "$lt" "$lm" "$pt" "$pm" \
         "$(awk -v a="$pt" -v b="$lt" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \

@@ -22,7 +22,7 @@ import base64, json, sys, uuid
 n, work = int(sys.argv[1]), sys.argv[2]
 epoch = 1_700_000_000
 with open(f"{work}/snapshot.jsonl", "w") as snap, open(f"{work}/users.json", "w") as cloud:
-    snap.write(json.dumps({"kind": "phs-check/ad-snapshot", "version": 1, "collectedAt": "2023-11-15T00:00:00Z",
+    snap.write(json.dumps({"kind": "phs-check/ad-snapshot", "version": 2, "collectedAt": "2023-11-15T00:00:00Z",
                            "server": "ldaps://dc1.bench.example", "baseDN": "DC=bench,DC=example"}) + "\n")
     cloud.write('{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[\n')
     for i in range(n):
@@ -43,6 +43,7 @@ with open(f"{work}/snapshot.jsonl", "w") as snap, open(f"{work}/users.json", "w"
             "onPremisesImmutableId": b64, "onPremisesSyncEnabled": True, "onPremisesSecurityIdentifier": f"S-1-5-21-1-2-3-{1000 + i}",
             "onPremisesSamAccountName": name}) + "\n")
     cloud.write("]}\n")
+    snap.write(json.dumps({"kind": "phs-check/ad-snapshot-end", "users": n}) + "\n")
 PY
 
 cat > "$WORK/baseline.py" <<'PY'
@@ -53,6 +54,8 @@ with open(snap) as f:
     next(f)
     for line in f:
         u = json.loads(line)
+        if "kind" in u:
+            break  # the closing line
         directory[u["objectGUIDBase64"]] = u
 matched = sum(1 for c in json.load(open(cloud))["value"] if c.get("onPremisesImmutableId") in directory)
 print(matched)

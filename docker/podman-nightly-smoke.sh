@@ -314,7 +314,7 @@ else
         die "phs-check collect from the image failed"
 fi
 python3 scripts/demo-export.py "$CLOUD/snapshot.jsonl" > "$CLOUD/entra-users.json"
-users=$(($(wc -l < "$CLOUD/snapshot.jsonl") - 1))
+users=$(($(wc -l < "$CLOUD/snapshot.jsonl") - 2))  # less the header and the closing line
 [ "$users" -eq 7 ] || die "the snapshot has $users Staff users, expected 7"
 say "collect from the image: $users Staff users; scripts/demo-export.py wrote the cloud export"
 lap "collect (image) + demo export"

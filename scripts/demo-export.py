@@ -23,6 +23,8 @@ def main():
     lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     users = []
     for u in lines[1:]:
+        if "kind" in u:
+            break  # the snapshot's closing line
         name = u["samAccountName"]
         changed = parse(u["pwdLastSet"]) or parse(u["unicodePwdLastChanged"])
         password = parse(u["unicodePwdLastChanged"])

@@ -25,4 +25,8 @@ public enum WarningCode: String, Sendable, Hashable, CaseIterable, Codable {
     case tlsNotVerified = "tls-not-verified"
     /// Some users' attributes could not be decoded (see their `notes`).
     case undecodableAttributes = "undecodable-attributes"
+    /// `--allow-cleartext-bind`: the bind password crossed the network in clear text.
+    case cleartextBind = "cleartext-bind"
+    /// `--bind-password-file` can be read by other users.
+    case passwordFileReadable = "password-file-readable"
 }

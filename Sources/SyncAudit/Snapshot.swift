@@ -1,13 +1,17 @@
 public import Foundation
 
-/// The `collect` snapshot: JSON Lines, a header line then one user per line
-/// (docs/FORMATS.md "Snapshot"; `docs/schema/snapshot-*.schema.json`).
+/// The `collect` snapshot: JSON Lines, a header line, one user per line, and a closing line
+/// with the number of users (docs/FORMATS.md "Snapshot"; `docs/schema/snapshot-*.schema.json`).
+/// Without the closing line a snapshot is incomplete — `collect` was interrupted or the file
+/// was cut — and is refused: a truncated snapshot must not compare as a clean one.
 ///
 /// Pure encoding and decoding; `SnapshotReader` turns a stream of chunks into the header and
 /// users. Opening and writing files is the caller's.
 public enum Snapshot {
     public static let kind = "phs-check/ad-snapshot"
-    public static let version = 1
+    /// Version 2 added the closing line; version 1 snapshots cannot prove they are complete.
+    public static let version = 2
+    public static let endKind = "phs-check/ad-snapshot-end"
 
     public struct Header: Codable, Sendable, Hashable {
         public var kind: String
@@ -67,6 +71,30 @@ public enum Snapshot {
         return encoder
     }
 
+    /// The closing line: how many users the snapshot holds. Only a complete snapshot has one.
+    public struct Trailer: Codable, Sendable, Hashable {
+        public var kind: String
+        public var users: Int
+
+        public init(users: Int) {
+            self.kind = Snapshot.endKind
+            self.users = users
+        }
+    }
+
+    /// The closing line as one JSON line (no trailing newline).
+    public static func encode(_ trailer: Trailer) -> Data {
+        Data("{\"kind\":\"\(endKind)\",\"users\":\(trailer.users)}".utf8)
+    }
+
+    /// The closing line, or nil when `data` is not one.
+    static func decodeTrailer(_ data: Data) -> Trailer? {
+        guard let trailer = try? decoder.decode(Trailer.self, from: data), trailer.kind == endKind, trailer.users >= 0 else {
+            return nil
+        }
+        return trailer
+    }
+
     /// The header as one JSON line (no trailing newline).
     public static func encode(_ header: Header) throws -> Data {
         try makeEncoder().encode(header)
@@ -112,7 +140,8 @@ public enum Snapshot {
             throw LineError(line: line, reason: "kind is \"\(header.kind)\", expected \"\(kind)\"")
         }
         guard header.version == version else {
-            throw LineError(line: line, reason: "snapshot version \(header.version) is not supported (this phs-check reads version \(version))")
+            let why = header.version < version ? ": it has no closing line to prove it is complete; take it again with this phs-check's collect" : ""
+            throw LineError(line: line, reason: "snapshot version \(header.version) is not supported (this phs-check reads version \(version))\(why)")
         }
         return header
     }
@@ -195,12 +224,17 @@ public struct SnapshotReader {
         case line(Snapshot.LineError)
         /// No header: the input is empty.
         case empty
+        /// No closing line after this many users: the snapshot was cut short.
+        case incomplete(users: Int)
+        /// The closing line counts other than the users read.
+        case countMismatch(trailer: Int, read: Int)
         /// The chunk source failed.
         case source(any Error)
     }
 
     private var lines = LineSplitter()
     public private(set) var header: Snapshot.Header?
+    public private(set) var trailer: Snapshot.Trailer?
     public private(set) var users = 0
 
     public init() {}
@@ -217,6 +251,8 @@ public struct SnapshotReader {
             if chunk.isEmpty { break }
         }
         guard let header = reader.header else { throw .empty }
+        guard let trailer = reader.trailer else { throw .incomplete(users: reader.users) }
+        guard trailer.users == reader.users else { throw .countMismatch(trailer: trailer.users, read: reader.users) }
         return header
     }
 
@@ -226,8 +262,18 @@ public struct SnapshotReader {
             try lines.feed(chunk, atEnd: atEnd) { line, number in
                 if header == nil {
                     header = try Snapshot.decodeHeader(line, line: number)
+                } else if trailer != nil {
+                    throw Snapshot.LineError(line: number, reason: "more lines after the snapshot's closing line: the file was joined or edited; take the snapshot again")
                 } else {
-                    let user = try Snapshot.decodeUser(line, line: number)
+                    let user: DirectoryUser
+                    do {
+                        user = try Snapshot.decodeUser(line, line: number)
+                    } catch {
+                        // Not a user: the closing line (tried only then: it comes once), or bad.
+                        guard let end = Snapshot.decodeTrailer(line) else { throw error }
+                        trailer = end
+                        return
+                    }
                     users += 1
                     do { try onUser(user) } catch { throw ReadError.source(error) }
                 }

@@ -26,6 +26,7 @@ struct PHSCheck: ParsableCommand {
     /// exit code of docs/COMMANDS.md: usage errors exit 2 (argument-parser's default is 64).
     /// A `--config FILE` is read first and its options join the command line's (ConfigFile).
     static func main() {
+        Interruption.install()
         let expansion: ConfigFile.Expansion
         do {
             expansion = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), root: Self.self)

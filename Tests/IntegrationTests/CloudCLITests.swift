@@ -11,8 +11,9 @@ import Testing
     static let snapshot: String = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cloud-cli-\(UUID().uuidString).jsonl").path
         let text = """
-            {"baseDN":"DC=corp,DC=contoso,DC=com","collectedAt":"2024-07-02T00:00:00Z","kind":"phs-check/ad-snapshot","server":"ldaps://dc1.corp.contoso.com","version":1}
+            {"baseDN":"DC=corp,DC=contoso,DC=com","collectedAt":"2024-07-02T00:00:00Z","kind":"phs-check/ad-snapshot","server":"ldaps://dc1.corp.contoso.com","version":2}
             {"accountExpires":null,"adminDescription":null,"consistencyGuid":null,"distinguishedName":"CN=Alice Martin,OU=Staff,DC=corp,DC=contoso,DC=com","enabled":true,"flags":["NORMAL_ACCOUNT"],"lockedOut":false,"mustChangePassword":false,"objectGUID":"62a29e84-3449-496d-9418-ed9ad734d684","objectGUIDBase64":"hJ6iYkk0bUmUGO2a1zTWhA==","objectSid":"S-1-5-21-3623811015-3361044348-30300820-1103","passwordExpired":false,"pwdLastSet":"2023-11-14T22:13:20Z","pwdLastSetRaw":"133444208000000000","samAccountName":"alice","uSNChanged":1,"unicodePwdLastChanged":"2023-11-14T22:13:20Z","userAccountControl":512,"userPrincipalName":"alice@corp.contoso.com","whenChanged":"2023-11-14T22:13:20Z"}
+            {"kind":"phs-check/ad-snapshot-end","users":1}
 
             """
         try? text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -90,9 +91,24 @@ import Testing
     @Test("A damaged snapshot names its file and line")
     func badSnapshot() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).jsonl").path
-        try (String(contentsOfFile: Self.snapshot, encoding: .utf8) + "{\"distinguishedName\": 5}\n").write(toFile: path, atomically: true, encoding: .utf8)
+        // The damaged line goes before the closing line: line 3.
+        let lines = try String(contentsOfFile: Self.snapshot, encoding: .utf8).split(separator: "\n").map(String.init)
+        try (lines.dropLast() + ["{\"distinguishedName\": 5}", lines.last ?? ""]).joined(separator: "\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
         let result = try CommandRunner.phsCheck(["compare", "--snapshot", path, "--cloud", Self.fixtures.appendingPathComponent("valid/graph-response.json").path])
         #expect(result.status == 2)
         #expect(result.stderr.contains(path) && result.stderr.contains("line 3"), "\(result.stderr)")
+    }
+
+    @Test("A snapshot cut short (no closing line) is refused with how many users it held, never compared")
+    func truncatedSnapshot() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cut-\(UUID().uuidString).jsonl").path
+        let lines = try String(contentsOfFile: Self.snapshot, encoding: .utf8).split(separator: "\n").map(String.init)
+        try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.phsCheck(["compare", "--snapshot", path, "--cloud", Self.fixtures.appendingPathComponent("valid/graph-response.json").path,
+                                                 "--format", "json"])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("ends after 1 user without its closing line"), "\(result.stderr)")
     }
 }

@@ -6,22 +6,28 @@ extension DirectoryWriters {
 @Suite(.enabled(if: TestDirectory.available))
 struct CollectTests {
     /// One snapshot read back: the header and the users by sAMAccountName.
+    /// A snapshot as `collect` wrote it: the header, the user lines, and the closing line, which
+    /// must count the users.
     struct Snapshot {
         var header: [String: Any]
         var users: [String: [String: Any]]
+        /// The user lines.
         var lines: [String]
 
         init(_ result: CommandResult) throws {
             let lines = result.lines.map(String.init)
-            try #require(!lines.isEmpty, "no snapshot on standard output; stderr: \(result.stderr)")
+            try #require(lines.count >= 2, "no complete snapshot on standard output; stderr: \(result.stderr)")
             header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+            let trailer = try #require(try JSONSerialization.jsonObject(with: Data(lines[lines.count - 1].utf8)) as? [String: Any])
+            #expect(trailer["kind"] as? String == "phs-check/ad-snapshot-end")
+            #expect(trailer["users"] as? Int == lines.count - 2, "the closing line counts the user lines")
             var users: [String: [String: Any]] = [:]
-            for line in lines.dropFirst() {
+            for line in lines.dropFirst().dropLast() {
                 let user = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
                 users[try #require(user["samAccountName"] as? String)] = user
             }
             self.users = users
-            self.lines = Array(lines.dropFirst())
+            self.lines = Array(lines.dropFirst().dropLast())
         }
     }
 
@@ -63,14 +69,14 @@ struct CollectTests {
         let dc = try TestDirectory.require()
         let result = try Self.collect(dc, Self.ldaps(dc) + ["--search-base", "OU=Staff,\(dc.baseDN)"])
         try #require(result.status == 0, "\(result.stderr)")
-        try SchemaValidator.validate(jsonLines: result.output, header: "snapshot-header", line: "snapshot-user")
+        try SchemaValidator.validate(jsonLines: result.output, header: "snapshot-header", line: "snapshot-user", trailer: "snapshot-trailer")
     }
 
-    @Test("A plain ldap:// simple bind is refused: exit 3 with the advice")
+    @Test("A plain ldap:// simple bind that the DC refuses (allowed on our side): exit 3 with the advice")
     func plainSimpleBindRefused() throws {
         let dc = try TestDirectory.require()
         let result = try Self.collect(dc, ["--ldap-url", dc.ldapURL, "--bind-dn", dc.bindDN,
-                                           "--bind-password-file", dc.passwordFile])
+                                           "--bind-password-file", dc.passwordFile, "--allow-cleartext-bind"])
         #expect(result.status == 3)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("ldaps://"))
@@ -201,7 +207,7 @@ struct CollectTests {
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.isEmpty)
         let written = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(written.split(separator: "\n").count == 8)
+        #expect(written.split(separator: "\n").count == 9, "the header, 7 users, the closing line")
         let failedPath = folder.appendingPathComponent("failed.jsonl").path
         let failed = try Self.collect(dc, Self.ldaps(dc) + ["--search-base", "OU=Nowhere,\(dc.baseDN)", "--output", failedPath])
         #expect(failed.status == 2)
@@ -215,17 +221,17 @@ struct CollectTests {
         let dc = try TestDirectory.require()
         /// Peak RSS in KiB of a collect of every user under `base`, written to /dev/null.
         func peakKiB(_ base: String) throws -> Int {
-            let result = try Self.collect(dc, ["--ldap-url", dc.slapdURL, "--bind-dn", "CN=admin,\(base)",
+            let result = try Self.collect(dc, ["--ldap-url", dc.slapdURL, "--allow-cleartext-bind", "--bind-dn", "CN=admin,\(base)",
                                                "--bind-password-file", dc.slapdPasswordFile, "--base-dn", base,
                                                "--output", "/dev/null"], measureMemory: true)
             try #require(result.status == 0, "\(result.stderr)")
             return try #require(result.peakKiB)
         }
         // Count what slapd holds with a stdout run of the small base, to be sure paging crossed 1000.
-        let small = try Self.collect(dc, ["--ldap-url", dc.slapdURL, "--bind-dn", "CN=admin,\(dc.slapdSmallBaseDN)",
+        let small = try Self.collect(dc, ["--ldap-url", dc.slapdURL, "--allow-cleartext-bind", "--bind-dn", "CN=admin,\(dc.slapdSmallBaseDN)",
                                           "--bind-password-file", dc.slapdPasswordFile, "--base-dn", dc.slapdSmallBaseDN])
         try #require(small.status == 0, "\(small.stderr)")
-        #expect(small.lines.count - 1 == dc.slapdSmallUsers)
+        #expect(small.lines.count - 2 == dc.slapdSmallUsers, "the users between the header and the closing line")
         let smallPeak = try peakKiB(dc.slapdSmallBaseDN)
         let largePeak = try peakKiB(dc.slapdLargeBaseDN)
         // --output to a device writes in place: the atomic rename must never replace /dev/null.

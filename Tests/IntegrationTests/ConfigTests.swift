@@ -15,8 +15,9 @@ import Testing
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("phs-check-config-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try write("snapshot.jsonl", """
-                {"kind":"phs-check/ad-snapshot","version":1,"collectedAt":"2024-01-01T00:00:00Z","server":"x","baseDN":"DC=corp,DC=example"}
+                {"kind":"phs-check/ad-snapshot","version":2,"collectedAt":"2024-01-01T00:00:00Z","server":"x","baseDN":"DC=corp,DC=example"}
                 {"distinguishedName":"CN=Alice,OU=Staff,DC=corp,DC=example","samAccountName":"alice","userPrincipalName":"alice@corp.example","objectGUID":"62a29e84-3449-496d-9418-ed9ad734d684","objectGUIDBase64":"hJ6iYkk0bUmUGO2a1zTWhA==","consistencyGuid":null,"objectSid":"S-1-5-21-1-2-3-1103","pwdLastSet":"2023-12-31T00:00:00Z","pwdLastSetRaw":null,"mustChangePassword":false,"userAccountControl":512,"flags":["NORMAL_ACCOUNT"],"enabled":true,"accountExpires":null,"lockedOut":false,"whenChanged":null,"uSNChanged":1,"adminDescription":null,"unicodePwdLastChanged":null}
+                {"kind":"phs-check/ad-snapshot-end","users":1}
 
                 """)
             try write("cloud.json", """

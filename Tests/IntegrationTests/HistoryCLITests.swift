@@ -17,13 +17,14 @@ import Testing
         init() throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("history-cli-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            var lines = [#"{"baseDN":"DC=corp,DC=example","collectedAt":"2024-07-02T00:00:00Z","kind":"phs-check/ad-snapshot","server":"ldaps://dc1.corp.example","version":1}"#]
+            var lines = [#"{"baseDN":"DC=corp,DC=example","collectedAt":"2024-07-02T00:00:00Z","kind":"phs-check/ad-snapshot","server":"ldaps://dc1.corp.example","version":2}"#]
             for (index, name) in Self.names.enumerated() {
                 let guid = Self.guid(index)
                 lines.append("""
                     {"accountExpires":null,"adminDescription":null,"consistencyGuid":null,"distinguishedName":"CN=\(name),OU=Staff,DC=corp,DC=example","enabled":true,"flags":["NORMAL_ACCOUNT"],"lockedOut":false,"mustChangePassword":false,"objectGUID":"\(guid.uuidString)","objectGUIDBase64":"\(guid.base64)","objectSid":"S-1-5-21-1-2-3-\(1100 + index)","passwordExpired":false,"pwdLastSet":"2024-07-01T08:00:00Z","pwdLastSetRaw":null,"samAccountName":"\(name)","uSNChanged":1,"unicodePwdLastChanged":"2024-07-01T08:00:00Z","userAccountControl":512,"userPrincipalName":"\(name)@corp.example","whenChanged":"2024-07-01T08:00:00Z"}
                     """)
             }
+            lines.append(#"{"kind":"phs-check/ad-snapshot-end","users":\#(Self.names.count)}"#)
             try (lines.joined(separator: "\n") + "\n").write(toFile: snapshot, atomically: true, encoding: .utf8)
         }
 

@@ -403,8 +403,8 @@ extension TestDirectory {
 }
 
 /// A TCP socket on 127.0.0.1 that listens and never reads: the kernel completes the TCP
-/// handshake from the backlog, nothing ever answers.
-private final class SilentListener {
+/// handshake from the backlog, nothing ever answers. (Also used by RunSafetyTests.)
+final class SilentListener {
     let fd: Int32
     let port: Int
 

@@ -86,7 +86,7 @@ enum SchemaValidator {
     static let script = """
         import glob, json, os, sys
         from jsonschema import Draft202012Validator, RefResolver
-        folder, header_name, line_name, path = sys.argv[1:5]
+        folder, header_name, line_name, trailer_name, path = sys.argv[1:6]
         # Every schema of the folder by its file name, so that "report.schema.json#/$defs/..." in
         # another schema resolves locally. A relative $id makes older jsonschema (4.10, Debian 12)
         # resolve "#/$defs/..." against it twice and fail, so the ids are dropped.
@@ -99,33 +99,36 @@ enum SchemaValidator {
             name = f"{n}.schema.json"
             Draft202012Validator.check_schema(store[name])
             return Draft202012Validator(store[name], resolver=RefResolver(base_uri=name, referrer=store[name], store=store))
-        header, line = validator(header_name), validator(line_name) if line_name != "-" else None
+        header = validator(header_name)
+        line = validator(line_name) if line_name != "-" else None
+        trailer = validator(trailer_name) if trailer_name != "-" else None
         errors = []
         with open(path) as f:
-            for number, text in enumerate(f, 1):
-                validator = header if number == 1 or line is None else line
+            texts = f.read().splitlines()
+        for number, text in enumerate(texts, 1):
+                validator = header if number == 1 or line is None else trailer if trailer and number == len(texts) else line
                 for e in validator.iter_errors(json.loads(text)):
                     errors.append(f"line {number}: {e.message} at {list(e.path)}")
         print("\\n".join(errors[:20]))
         sys.exit(1 if errors else 0)
         """
 
-    /// JSON Lines: the first line against `header`, the rest against `line`.
-    static func validate(jsonLines text: String, header: String, line: String) throws {
-        try run(text, header, line)
+    /// JSON Lines: the first line against `header`, the last against `trailer`, the rest against `line`.
+    static func validate(jsonLines text: String, header: String, line: String, trailer: String) throws {
+        try run(text, header, line, trailer)
     }
 
     /// One JSON document against `schema`.
     static func validate(json text: String, schema: String) throws {
         let compact = try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: Data(text.utf8)))
-        try run(String(decoding: compact, as: UTF8.self), schema, "-")
+        try run(String(decoding: compact, as: UTF8.self), schema, "-", "-")
     }
 
-    private static func run(_ text: String, _ first: String, _ rest: String) throws {
+    private static func run(_ text: String, _ first: String, _ rest: String, _ last: String) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("doc-\(UUID().uuidString).json").path
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let result = try CommandRunner.run("/usr/bin/python3", ["-c", script, schemaFolder, first, rest, file])
+        let result = try CommandRunner.run("/usr/bin/python3", ["-c", script, schemaFolder, first, rest, last, file])
         #expect(result.status == 0, "schema \(first): \(result.output) \(result.stderr)")
     }
 }

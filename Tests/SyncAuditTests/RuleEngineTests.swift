@@ -252,13 +252,18 @@ struct SnapshotReaderTests {
     static func snapshot() throws -> Data {
         var data = try Snapshot.encode(Snapshot.Header(collectedAt: Fixture.asOf, server: "ldaps://dc1", baseDN: "DC=corp,DC=example"))
         data.append(0x0A)
-        for (n, name) in ["alice", "Zoë", "日本語", "emoji😀", "o'brien"].enumerated() {
+        let names = ["alice", "Zoë", "日本語", "emoji😀", "o'brien"]
+        for (n, name) in names.enumerated() {
             var user = Fixture.user(name, guid: ObjectGUID(uuidString: "00000000-0000-0000-0000-00000000000\(n)")!)
             user.adminDescription = "line \(n)"
             data.append(Snapshot.encode(user))
             data.append(contentsOf: n % 2 == 0 ? [0x0D, 0x0A] : [0x0A])   // CRLF and LF mixed
         }
-        return data
+        return data + trailer(names.count)
+    }
+
+    static func trailer(_ users: Int) -> Data {
+        Snapshot.encode(Snapshot.Trailer(users: users)) + Data([0x0A])
     }
 
     static func read(_ data: Data, chunk: Int) throws(SnapshotReader.ReadError) -> (Snapshot.Header, [DirectoryUser]) {
@@ -284,13 +289,61 @@ struct SnapshotReaderTests {
 
     @Test("A bad line is named by its number at any chunk size", arguments: [1, 4, 1 << 20])
     func badLine(chunk: Int) throws {
-        var data = try Self.snapshot()
+        var data = try Self.snapshot().dropLast(Self.trailer(5).count)
         data.append(Data("{\"samAccountName\":\"x\"}\n".utf8))
+        data.append(Self.trailer(6))
         #expect {
-            _ = try Self.read(data, chunk: chunk)
+            _ = try Self.read(Data(data), chunk: chunk)
         } throws: { error in
             guard case .line(let line) = error as? SnapshotReader.ReadError else { return false }
             return line.line == 7 && line.reason.contains("missing field")
+        }
+    }
+
+    @Test("A snapshot cut anywhere before its closing line is incomplete, never a smaller clean one")
+    func truncated() throws {
+        let data = try Self.snapshot()
+        let header = try #require(data.firstIndex(of: 0x0A))
+        let end = data.count - Self.trailer(5).count
+        for cut in stride(from: header + 1, to: end, by: 7) {
+            #expect {
+                _ = try Self.read(data.prefix(cut), chunk: 64)
+            } throws: { error in
+                switch error as? SnapshotReader.ReadError {
+                case .incomplete?: true
+                case .line?: true   // cut inside a user line
+                default: false
+                }
+            }
+        }
+        // The closing line alone, cut: not a closing line.
+        #expect(throws: SnapshotReader.ReadError.self) { try Self.read(data.prefix(data.count - 3), chunk: 64) }
+    }
+
+    @Test("The closing line must count the users; nothing may follow it; version 1 is refused")
+    func trailerRules() throws {
+        let users = try Self.snapshot().dropLast(Self.trailer(5).count)
+        #expect {
+            _ = try Self.read(Data(users) + Self.trailer(4), chunk: 64)
+        } throws: { error in
+            if case .countMismatch(4, 5)? = error as? SnapshotReader.ReadError { return true }
+            return false
+        }
+        #expect {
+            _ = try Self.read(Data(users) + Self.trailer(5) + Self.trailer(5), chunk: 64)
+        } throws: { error in
+            if case .line(let line)? = error as? SnapshotReader.ReadError { return line.reason.contains("after the snapshot's closing line") }
+            return false
+        }
+        // Another writer's spacing is fine: the closing line is read as JSON.
+        let spaced = Data(users) + Data("{\"kind\": \"phs-check/ad-snapshot-end\", \"users\": 5}\n".utf8)
+        #expect(try Self.read(spaced, chunk: 64).1.count == 5)
+        let v1 = Data("{\"kind\":\"phs-check/ad-snapshot\",\"version\":1,\"collectedAt\":\"2024-01-01T00:00:00Z\",\"server\":\"x\",\"baseDN\":\"DC=x\"}\n".utf8)
+        #expect {
+            _ = try Self.read(v1, chunk: 64)
+        } throws: { error in
+            if case .line(let line)? = error as? SnapshotReader.ReadError { return line.reason.contains("no closing line to prove it is complete") }
+            return false
         }
     }
 

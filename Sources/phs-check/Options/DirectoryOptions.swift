@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LDAPClient
 import Logging
+import SyncAudit
 
 /// How to reach and bind to the domain controller, and what to read there.
 struct DirectoryOptions: ParsableArguments {
@@ -34,6 +35,9 @@ struct DirectoryOptions: ParsableArguments {
 
     @Flag(name: .customLong("insecure-skip-tls-verify"), help: "Do not verify the DC's certificate (testing only; prints a warning).")
     var insecureSkipTLSVerify = false
+
+    @Flag(name: .customLong("allow-cleartext-bind"), help: "Allow a simple bind on ldap:// without --starttls: the password crosses the network in clear text (testing only; prints a warning).")
+    var allowCleartextBind = false
 
     @Option(name: .customLong("base-dn"), help: ArgumentHelp(
         "The domain's naming context (default: the RootDSE's defaultNamingContext).", valueName: "dn"))
@@ -76,7 +80,9 @@ struct DirectoryOptions: ParsableArguments {
     }
 
     /// The connection settings, with the password read from its file or the environment.
-    func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> LDAPConfiguration {
+    /// A simple bind that would send the password in clear text is refused unless
+    /// `--allow-cleartext-bind` says otherwise (then it warns).
+    func configuration(warnings: Warnings, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> LDAPConfiguration {
         guard !ldapURLs.isEmpty else {
             throw .usage("name the domain controller with --ldap-url ldaps://dc1.example.com")
         }
@@ -87,7 +93,18 @@ struct DirectoryOptions: ParsableArguments {
         if saslMech != nil {
             bind = .gssapi
         } else if let bindDN {
-            bind = .simple(dn: bindDN, password: LDAPSecret(try password(for: bindDN, environment: environment)))
+            let cleartext = ldapURLs.filter { $0.lowercased().hasPrefix("ldap://") && !startTLS }
+            if !cleartext.isEmpty {
+                guard allowCleartextBind else {
+                    throw .usage("""
+                        --bind-dn on \(cleartext.joined(separator: ", ")) without --starttls would send the password in clear \
+                        text: use ldaps://, add --starttls, or bind with --sasl-mech GSSAPI (signed and sealed). \
+                        For a test directory only: --allow-cleartext-bind
+                        """)
+                }
+                warnings.add(.cleartextBind, "--allow-cleartext-bind: the bind password for \(bindDN) crosses the network in clear text to \(cleartext.joined(separator: ", ")); anyone on the path can read it. Use ldaps:// or --starttls.")
+            }
+            bind = .simple(dn: bindDN, password: LDAPSecret(try password(for: bindDN, warnings: warnings, environment: environment)))
         } else {
             throw .usage("""
                 say how to bind: --bind-dn USER@DOMAIN with --bind-password-file FILE (or PHS_CHECK_BIND_PASSWORD), \
@@ -100,7 +117,10 @@ struct DirectoryOptions: ParsableArguments {
             networkTimeout: limit, operationTimeout: limit, bind: bind)
     }
 
-    private func password(for dn: String, environment: [String: String]) throws(Failure) -> String {
+    /// The password from `--bind-password-file` (one line: a final LF or CRLF is not part of
+    /// it, a second line is refused) or `PHS_CHECK_BIND_PASSWORD`. A file other users can read
+    /// gets a warning.
+    private func password(for dn: String, warnings: Warnings, environment: [String: String]) throws(Failure) -> String {
         if let file = bindPasswordFile {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw .usage("--bind-password-file \(file): cannot read it; check the path and its permissions")
@@ -108,9 +128,17 @@ struct DirectoryOptions: ParsableArguments {
             guard var text = String(data: data, encoding: .utf8) else {
                 throw .usage("--bind-password-file \(file): not UTF-8 text")
             }
-            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            if text.hasSuffix("\r\n") { text.removeLast(1) } else if text.hasSuffix("\n") { text.removeLast() }
+            // "\r\n" is one Character in Swift: the CRLF above went as a whole.
+            guard !text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+                throw .usage("--bind-password-file \(file) holds more than one line: write the password for \(dn) alone on the first line (a bind with the wrong text counts as a failed logon, towards lockout)")
+            }
             guard !text.isEmpty else {
                 throw .usage("--bind-password-file \(file) is empty: write the password for \(dn) in it")
+            }
+            var info = stat()
+            if stat(file, &info) == 0, info.st_mode & 0o077 != 0 {
+                warnings.add(.passwordFileReadable, "--bind-password-file \(file) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 it, or use a systemd credential (LoadCredential=)")
             }
             return text
         }

@@ -8,7 +8,8 @@ struct Collect: ParsableCommand {
         abstract: "Read every user from a domain controller and write a snapshot (JSON Lines).",
         discussion: """
             The snapshot's first line describes the collection; each further line is one user \
-            with the attributes phs-check compares. `phs-check compare --snapshot FILE` reads it \
+            with the attributes phs-check compares, and a closing line counts them (a snapshot \
+            without it was cut short and is refused). `phs-check compare --snapshot FILE` reads it \
             on another host.
             """
     )
@@ -32,6 +33,9 @@ struct Collect: ParsableCommand {
             try out.write(Snapshot.encode(user))
             try out.write("\n")
         }
+        // The closing line: only a snapshot that got this far is complete.
+        try out.write(Snapshot.encode(Snapshot.Trailer(users: summary.users)))
+        try out.write("\n")
         try out.commit()
         progress.finish("\(summary.users) users in \(summary.pages) pages, \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         if summary.usersWithNotes > 0 {

@@ -49,6 +49,7 @@ final class Output {
         self.name = path
         self.finalPath = path
         self.temporaryPath = temporary
+        TemporaryFiles.add(temporary)
     }
 
     func write(_ data: Data) throws(Failure) {
@@ -58,12 +59,27 @@ final class Output {
 
     func write(_ text: String) throws(Failure) { try write(Data(text.utf8)) }
 
+    /// Writes the buffer with write(2), so that a failure says why in the system's words
+    /// (with SIGPIPE ignored, a reader that went away is `EPIPE`, "Broken pipe").
     private func flush() throws(Failure) {
         guard !buffer.isEmpty else { return }
-        do {
-            try handle.write(contentsOf: buffer)
-        } catch {
-            throw .usage("cannot write \(name): \(error.localizedDescription)")
+        let fd = handle.fileDescriptor
+        let failure: Int32? = buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += n
+            }
+            return nil
+        }
+        if let failure {
+            let reason = String(cString: strerror(failure))
+            let hint = failure == EPIPE ? " (the program reading it stopped before the end)" : ""
+            throw .usage("cannot write \(name): \(reason)\(hint); what was written is incomplete")
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -79,6 +95,7 @@ final class Output {
         } catch {
             throw .usage("cannot write \(finalPath): \(error.localizedDescription)")
         }
+        defer { TemporaryFiles.remove(temporaryPath) }
         guard rename(temporaryPath, finalPath) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
@@ -91,6 +108,7 @@ final class Output {
         if !finished, let temporaryPath {
             try? handle.close()
             unlink(temporaryPath)
+            TemporaryFiles.remove(temporaryPath)
         }
     }
 }

@@ -16,7 +16,7 @@ struct DirectorySession {
     var server: String { connection.url }
 
     static func open(_ options: DirectoryOptions, global: GlobalOptions, warnings: Warnings, logger: Logger) throws(Failure) -> DirectorySession {
-        let configuration = try options.configuration()
+        let configuration = try options.configuration(warnings: warnings)
         if options.insecureSkipTLSVerify {
             warnings.add(.tlsNotVerified, "--insecure-skip-tls-verify: the DC's certificate is NOT verified; anyone on the network path can read the bind and the users. Use --ca-file instead.")
         }

@@ -50,6 +50,8 @@ enum SnapshotFile {
             switch error {
             case .line(let line): throw .usage("\(path) \(line.description)")
             case .empty: throw .usage("\(path) is empty: it is not a phs-check snapshot (take one with phs-check collect --output FILE)")
+            case .incomplete(let n): throw .usage("\(path) ends after \(n) \(n == 1 ? "user" : "users") without its closing line: the snapshot is incomplete (collect was interrupted, or the file was cut short). Take it again with phs-check collect --output FILE; nothing was compared")
+            case .countMismatch(let trailer, let read): throw .usage("\(path): its closing line counts \(trailer) users but \(read) were read: the file was edited or damaged. Take it again with phs-check collect --output FILE; nothing was compared")
             case .source(let cause): throw .usage("\(path): cannot read it: \(cause.localizedDescription)")
             }
         }

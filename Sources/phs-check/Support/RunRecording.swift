@@ -60,22 +60,25 @@ final class RunRecorder {
     func run(_ body: () throws -> Void) throws {
         defer { store?.close() }
         do {
-            try body()
+            try Interruption.during({ message in self.failed(message) }, body)
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            // Monitoring must see a failed run as failed, not as last night's numbers.
-            let lastGood = historyFailed ? nil : (try? store?.latestSuccessfulRun())??.finishedAt
-            report.emitFailure(at: startedAt, message: (error as? Failure)?.message, lastGoodReport: lastGood, global: global)
-            if let store, !historyFailed {
-                let message = (error as? Failure)?.message ?? String(describing: error)
-                do {
-                    try store.recordFailure(startedAt: startedAt, message: message, toolVersion: PHSCheck.version)
-                } catch {
-                    global.warn("--history could not record this failed run: \(error.message)")
-                }
-            }
+            failed((error as? Failure)?.message ?? String(describing: error))
             throw error
+        }
+    }
+
+    /// A run that failed (or was interrupted): monitoring must see it as failed, not as last
+    /// night's numbers — the failure documents, and with `--history` a failed run.
+    private func failed(_ message: String) {
+        let lastGood = historyFailed ? nil : (try? store?.latestSuccessfulRun())??.finishedAt
+        report.emitFailure(at: startedAt, message: message, lastGoodReport: lastGood, global: global)
+        guard let store, !historyFailed else { return }
+        do {
+            try store.recordFailure(startedAt: startedAt, message: message, toolVersion: PHSCheck.version)
+        } catch {
+            global.warn("--history could not record this failed run: \(error.message)")
         }
     }
 
