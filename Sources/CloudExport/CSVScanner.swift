@@ -36,6 +36,13 @@ struct CSVScanner: ~Copyable {
         text.position(line: recordLine, column: nil, offset: recordOffset)
     }
 
+    /// No export holds a NUL character in text: the file is binary, or UTF-16 without the byte
+    /// order mark that would say so.
+    private func nulError() -> CloudExportError {
+        CloudExportError(.encoding, text.file, at: text.here, "a NUL character (byte 0x00) inside a field",
+                         fix: "The file is not text, or is UTF-16 without a byte order mark: save it again as UTF-8 (Export-Csv -Encoding utf8)")
+    }
+
     /// Reads the next record; false at the end of the text.
     mutating func nextRecord() throws(CloudExportError) -> Bool {
         while true {
@@ -47,6 +54,14 @@ struct CSVScanner: ~Copyable {
             var sawQuote = false
             fields: while true {
                 var b = try text.peek()
+                // A byte order mark at the start of a field is not part of it: a file saved with
+                // two, or joined from several exports, has one before its header's first quote,
+                // which would otherwise hide that column's name. (The decoder hands over whole
+                // characters, so all three bytes are in the buffer.)
+                if b == 0xEF, text.pos + 2 < text.end, text.buffer[text.pos + 1] == 0xBB, text.buffer[text.pos + 2] == 0xBF {
+                    text.pos += 3
+                    b = try text.peek()
+                }
                 if b == 0x22 {
                     sawQuote = true
                     let open = text.here
@@ -62,6 +77,7 @@ struct CSVScanner: ~Copyable {
                             if try text.peek() == 0x22 { text.pos += 1; bytes.append(0x22); continue }
                             break
                         }
+                        if c == 0 { throw nulError() }
                         bytes.append(c)
                         if c == 0x0A { text.startLine(at: text.pos) }
                     }
@@ -80,6 +96,7 @@ struct CSVScanner: ~Copyable {
                         while p < e {
                             let c = buffer[p]
                             if c == delimiter || c == 0x0D || c == 0x0A { break }
+                            if c == 0 { text.pos = p; throw nulError() }
                             p += 1
                         }
                         bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + from, count: p - from))

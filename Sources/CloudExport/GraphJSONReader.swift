@@ -136,11 +136,18 @@ struct GraphJSONReader {
         var tenantKey: String?
         var otherType: String?
         var first = true
+        var seen: UInt32 = 0
         while try lex.nextMember(first: &first) {
             guard let key = Self.key(lex) else {
                 try lex.skipValue(depth: depth + 1)
                 continue
             }
+            // A key read twice: which value would win is up to the reader, so none is taken.
+            guard seen & (1 << UInt32(key.rawValue)) == 0 else {
+                throw lex.error(.malformed, "the key \"\(lex.scratchString)\" appears twice in one object (keys match whatever their letter case), so its value is ambiguous",
+                                fix: "The file was edited or joined by hand: export the users again", at: lex.mark)
+            }
+            seen |= 1 << UInt32(key.rawValue)
             if let field = key.field {
                 if !stats.pascalCaseKeys, lex.withScratch({ $0.first.map { $0 >= 0x41 && $0 <= 0x5A } ?? false }) {
                     stats.pascalCaseKeys = true

@@ -111,4 +111,27 @@ import Testing
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("ends after 1 user without its closing line"), "\(result.stderr)")
     }
+
+    @Test("--output naming an input (directly or through a symbolic link) is refused, and the input stays as it was")
+    func outputNamingAnInput() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("inputs-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let snapshot = folder + "/snapshot.jsonl", cloud = folder + "/users.json"
+        try FileManager.default.copyItem(atPath: Self.snapshot, toPath: snapshot)
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("valid/graph-response.json").path, toPath: cloud)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link.json", withDestinationPath: cloud)
+        let before = try Data(contentsOf: URL(fileURLWithPath: cloud))
+        for (output, option) in [(snapshot, "--snapshot"), (cloud, "--cloud"), (folder + "/link.json", "--cloud"), (folder + "/./users.json", "--cloud")] {
+            let result = try CommandRunner.phsCheck(["compare", "--snapshot", snapshot, "--cloud", cloud, "--output", output])
+            #expect(result.status == 2, "\(output)")
+            #expect(result.stderr.contains("is the file given to \(option)"), "\(result.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cloud)) == before)
+        #expect(try String(contentsOfFile: snapshot, encoding: .utf8) == String(contentsOfFile: Self.snapshot, encoding: .utf8))
+        // Another file, and /dev/null, are fine.
+        let ok = try CommandRunner.phsCheck(["compare", "--snapshot", snapshot, "--cloud", cloud, "--output", folder + "/report.txt", "--fail-on", "never"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let null = try CommandRunner.phsCheck(["compare", "--snapshot", snapshot, "--cloud", cloud, "--output", "/dev/null", "--fail-on", "never"])
+        #expect(null.status == 0, "\(null.stderr)")
+    }
 }

@@ -20,6 +20,8 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         _ = global.makeLogger()
+        try Output.refuseOverwriting(report.output, inputs: [("--snapshot", snapshot.path), ("--cloud", cloud.cloud),
+                                                             ("--tenant", cloud.tenant), ("--history", report.history)])
         // With --history: opened first, and a run that fails from here on is recorded as failed.
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {

@@ -52,6 +52,29 @@ final class Output {
         TemporaryFiles.add(temporary)
     }
 
+    /// Refuses an `--output` that names one of the run's inputs (the same file by device and
+    /// inode, or the same path): the report would replace the snapshot, export or history it
+    /// was made from. Call before reading anything.
+    static func refuseOverwriting(_ output: String?, inputs: [(option: String, path: String?)]) throws(Failure) {
+        guard let output, output != "-" else { return }
+        func identity(_ path: String) -> (dev_t, ino_t)? {
+            var info = stat()
+            return stat(path, &info) == 0 ? (info.st_dev, info.st_ino) : nil
+        }
+        func canonical(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+        let target = identity(output)
+        // A device or FIFO (/dev/null, /dev/stdout) is not a file an input could be read back from.
+        var info = stat()
+        if stat(output, &info) == 0, info.st_mode & S_IFMT != S_IFREG { return }
+        for (option, path) in inputs {
+            guard let path, path != "-" else { continue }
+            let same = target.map { t in identity(path).map { $0 == t } ?? false } ?? (canonical(path) == canonical(output))
+            if same {
+                throw .usage("--output \(output) is the file given to \(option): the report would replace it. Write the report to another file")
+            }
+        }
+    }
+
     func write(_ data: Data) throws(Failure) {
         buffer.append(data)
         if buffer.count >= 1 << 16 { try flush() }
