@@ -6,6 +6,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "phs-check", targets: ["phs-check"]),
+        // For the fuzz package (Fuzz/Package.swift): another package reaches a module only
+        // through a product. Not an API promise.
+        .library(name: "SyncAudit", targets: ["SyncAudit"]),
+        .library(name: "CloudExport", targets: ["CloudExport"]),
+        .library(name: "ActiveDirectory", targets: ["ActiveDirectory"]),
+        .library(name: "Configuration", targets: ["Configuration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,3 +1,5 @@
+import SyncAudit
+
 /// RFC 4180 records over decoded UTF-8, as PowerShell's `Export-Csv` writes them: fields
 /// in double quotes (`""` for a quote) may hold the delimiter and line breaks; CRLF or LF
 /// ends a record; blank lines are skipped. One record is held at a time.
@@ -12,9 +14,15 @@ struct CSVScanner: ~Copyable {
     private(set) var recordLine = 1
     private(set) var recordOffset = 0
 
+    /// The longest record (`--max-record-size`): a line that never ends cannot grow `bytes`
+    /// without bound.
+    let maxRecord: Int
+
     /// `capacity` is the size of the text buffer.
-    init(input: DecodedInput, file: String, delimiter: UInt8, capacity: Int = ReadBuffers().csv) {
+    init(input: DecodedInput, file: String, delimiter: UInt8, capacity: Int = ReadBuffers().csv,
+         maxRecord: Int = InputLimits.defaultMaxRecordSize) {
         self.delimiter = delimiter
+        self.maxRecord = maxRecord
         text = BufferedText(input: input, file: file, capacity: capacity,
                             encodingFix: "Save the export as UTF-8 (Export-Csv -Encoding utf8) or UTF-16 with a byte order mark")
         bytes.reserveCapacity(4096)
@@ -41,6 +49,11 @@ struct CSVScanner: ~Copyable {
     private func nulError() -> CloudExportError {
         CloudExportError(.encoding, text.file, at: text.here, "a NUL character (byte 0x00) inside a field",
                          fix: "The file is not text, or is UTF-16 without a byte order mark: save it again as UTF-8 (Export-Csv -Encoding utf8)")
+    }
+
+    private func tooLong() -> CloudExportError {
+        CloudExportError(.malformed, text.file, at: recordPosition, "a record longer than --max-record-size \(ByteSize.format(maxRecord))",
+                         fix: "A user's row is far shorter: the file is damaged or not a CSV export. If it really is one, raise --max-record-size")
     }
 
     /// Reads the next record; false at the end of the text.
@@ -79,6 +92,7 @@ struct CSVScanner: ~Copyable {
                         }
                         if c == 0 { throw nulError() }
                         bytes.append(c)
+                        if bytes.count > maxRecord { throw tooLong() }
                         if c == 0x0A { text.startLine(at: text.pos) }
                     }
                     b = try text.peek()
@@ -101,6 +115,7 @@ struct CSVScanner: ~Copyable {
                         }
                         bytes.append(contentsOf: UnsafeBufferPointer(start: buffer + from, count: p - from))
                         text.pos = p
+                        if bytes.count > maxRecord { throw tooLong() }
                         if p < e { break }
                         guard try text.refill() else { break }
                     }

@@ -130,7 +130,8 @@ struct CSVUserReader {
     /// Calls `body` for every row after the header, checking each has the header's field count.
     private func withRows(_ input: DecodedInput, _ layout: Layout,
                           _ body: (borrowing CSVScanner) throws -> Void) throws {
-        var sc = CSVScanner(input: input, file: file, delimiter: layout.delimiter, capacity: capacity)
+        var sc = CSVScanner(input: input, file: file, delimiter: layout.delimiter, capacity: capacity,
+                            maxRecord: options.limits.maxRecordSize)
         for _ in 0...layout.preambleRecords { _ = try sc.nextRecord() }
         while try sc.nextRecord() {
             guard sc.fieldCount == layout.header.count else {
@@ -173,7 +174,8 @@ struct CSVUserReader {
     }
 
     private func readHeader(_ input: DecodedInput, delimiter: UInt8) throws(CloudExportError) -> Header {
-        var sc = CSVScanner(input: input, file: file, delimiter: delimiter, capacity: capacity)
+        var sc = CSVScanner(input: input, file: file, delimiter: delimiter, capacity: capacity,
+                            maxRecord: options.limits.maxRecordSize)
         var preamble = 0
         var typeName: String?
         var adminVersionLine = false

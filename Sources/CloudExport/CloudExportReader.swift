@@ -117,11 +117,15 @@ public struct CloudReadOptions: Sendable {
     public var timeZone: TimeZone?
     /// The form of CSV dates; without it the form is detected from all dates of the file.
     public var dateFormat: DatePattern?
+    /// What a reader may hold at once: a record, a string, a recorded pipe.
+    public var limits: InputLimits
 
-    public init(format: CloudFormat = .auto, timeZone: TimeZone? = nil, dateFormat: DatePattern? = nil) {
+    public init(format: CloudFormat = .auto, timeZone: TimeZone? = nil, dateFormat: DatePattern? = nil,
+                limits: InputLimits = InputLimits()) {
         self.format = format
         self.timeZone = timeZone
         self.dateFormat = dateFormat
+        self.limits = limits
     }
 
     /// From the command line's texts, with an error naming the option that is wrong.
@@ -272,7 +276,7 @@ public enum CloudExportReader {
         do {
             // A pipe (standard input, `<(...)`) is recorded while the format is unknown: a CSV is read twice.
             let file = try FileStream(path: path)
-            stream = file.isRegularFile ? file : RecordingStream(file)
+            stream = file.isRegularFile ? file : RecordingStream(file, limit: options.limits.maxInputSize)
         } catch {
             throw CloudExportError(.unreadableFile, path, "cannot open the file: \(error.message)",
                                    fix: "Check the path given with --cloud")
@@ -312,6 +316,11 @@ public enum CloudExportReader {
             throw CloudExportError(.empty, name, "the file is empty",
                                    fix: "Export the users again: \(recommendedCommand)")
         }
+        if first == 0 {
+            throw CloudExportError(.encoding, name, at: SourcePosition(line: 1, column: 1, byteOffset: nil),
+                                   "the file starts with a NUL byte: it is not a text export",
+                                   fix: "Give the users export (JSON or CSV text): \(recommendedCommand)")
+        }
         let isJSON = first == 0x7B || first == 0x5B
         if isJSON {
             if options.format == .mgCSV || options.format == .msolCSV {
@@ -320,7 +329,8 @@ public enum CloudExportReader {
                                        fix: "Use --cloud-format graph-json or auto")
             }
             (stream as? RecordingStream)?.stopRecording()
-            var lexer = JSONLexer(input: input, file: name, capacity: buffers.json, scratchCapacity: buffers.scratch)
+            var lexer = JSONLexer(input: input, file: name, capacity: buffers.json, scratchCapacity: buffers.scratch,
+                                  maxString: options.limits.maxRecordSize)
             var reader = GraphJSONReader(file: name, timeZone: options.timeZone)
             try reader.read(&lexer, onUser: onUser)
             let stats = reader.stats

@@ -11,13 +11,16 @@ struct JSONLexer: ~Copyable {
     private var scratch: UnsafeMutablePointer<UInt8>
     private var scratchCapacity: Int
     private(set) var scratchCount = 0
+    /// The longest string read (`--max-record-size`): no input grows the scratch buffer further.
+    let maxString: Int
 
     /// Deepest nesting accepted; deeper is refused rather than risking the stack.
     static let maxDepth = 256
 
     /// `capacity` is the size of the text buffer, `scratchCapacity` the first room for a string.
     init(input: DecodedInput, file: String, capacity: Int = ReadBuffers().json,
-         scratchCapacity: Int = ReadBuffers().scratch) {
+         scratchCapacity: Int = ReadBuffers().scratch, maxString: Int = InputLimits.defaultMaxRecordSize) {
+        self.maxString = maxString
         text = BufferedText(input: input, file: file, capacity: capacity,
                             encodingFix: "Save the export as UTF-8 or UTF-16 with a byte order mark (PowerShell: Out-File -Encoding utf8)")
         self.scratchCapacity = max(scratchCapacity, 1)
@@ -86,8 +89,12 @@ struct JSONLexer: ~Copyable {
     // MARK: Strings
 
     /// Room for `count` more bytes in the scratch buffer.
-    private mutating func reserveScratch(_ count: Int) {
+    private mutating func reserveScratch(_ count: Int) throws(CloudExportError) {
         guard scratchCount + count > scratchCapacity else { return }
+        guard scratchCount + count <= maxString else {
+            throw error(.malformed, "a string longer than --max-record-size \(ByteSize.format(maxString))",
+                        fix: "No user property is that long: the file is damaged. If it really holds such a value, raise --max-record-size")
+        }
         var newCapacity = scratchCapacity * 2
         while newCapacity < scratchCount + count { newCapacity *= 2 }
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
@@ -97,14 +104,14 @@ struct JSONLexer: ~Copyable {
         scratchCapacity = newCapacity
     }
 
-    private mutating func appendScratch(_ from: UnsafePointer<UInt8>, _ count: Int) {
-        reserveScratch(count)
+    private mutating func appendScratch(_ from: UnsafePointer<UInt8>, _ count: Int) throws(CloudExportError) {
+        try reserveScratch(count)
         (scratch + scratchCount).update(from: from, count: count)
         scratchCount += count
     }
 
-    private mutating func appendScalar(_ v: UInt32) {
-        reserveScratch(4)
+    private mutating func appendScalar(_ v: UInt32) throws(CloudExportError) {
+        try reserveScratch(4)
         scratchCount += writeUTF8(v, to: scratch + scratchCount)
     }
 
@@ -135,7 +142,7 @@ struct JSONLexer: ~Copyable {
                 if b == 0x22 || b == 0x5C || b < 0x20 { break }
                 p += 1
             }
-            if keep && p > from { appendScratch(buffer + from, p - from) }
+            if keep && p > from { try appendScratch(buffer + from, p - from) }
             text.pos = p
             if p == e {
                 guard try text.refill() else { throw truncated("inside a string that starts at line \(start.line)") }
@@ -177,7 +184,7 @@ struct JSONLexer: ~Copyable {
             default:
                 throw error(.malformed, "\\\(Unicode.Scalar(c)) is not a JSON escape", at: escapeMark)
             }
-            if keep { appendScalar(scalar) }
+            if keep { try appendScalar(scalar) }
         }
     }
 
@@ -391,6 +398,7 @@ struct JSONLexer: ~Copyable {
 }
 
 import Foundation
+import SyncAudit
 
 /// A JSON value held whole; only for small values.
 enum JSONValue: Sendable {

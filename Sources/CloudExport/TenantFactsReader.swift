@@ -6,24 +6,25 @@ public import SyncAudit
 /// forms), each a single object or `{"value":[...]}`, in one file or saved one after
 /// another, or in a JSON array.
 public enum TenantFactsReader {
-    public static func read(path: String) throws(CloudExportError) -> TenantFacts {
+    /// The file is read whole into values: at most `limits.maxInputSize` bytes of it.
+    public static func read(path: String, limits: InputLimits = InputLimits()) throws(CloudExportError) -> TenantFacts {
         let stream: any ByteStream
         do {
-            stream = try FileStream(path: path)
+            stream = LimitedStream(try FileStream(path: path), limit: limits.maxInputSize)
         } catch {
             throw CloudExportError(.unreadableFile, path, "cannot open the file: \(error.message)",
                                    fix: "Check the path given with --tenant")
         }
-        return try read(stream: stream, name: path)
+        return try read(stream: stream, name: path, limits: limits)
     }
 
     public static func read(bytes: [UInt8], name: String) throws(CloudExportError) -> TenantFacts {
         try read(stream: MemoryStream(bytes), name: name)
     }
 
-    static func read(stream: any ByteStream, name: String) throws(CloudExportError) -> TenantFacts {
+    static func read(stream: any ByteStream, name: String, limits: InputLimits = InputLimits()) throws(CloudExportError) -> TenantFacts {
         let input = try CloudExportReader.decodedInput(stream, name)
-        var lex = JSONLexer(input: input, file: name, capacity: 1 << 16)
+        var lex = JSONLexer(input: input, file: name, capacity: 1 << 16, maxString: limits.maxRecordSize)
         var facts = TenantFacts()
         var recognised = 0
         var sawValue = false

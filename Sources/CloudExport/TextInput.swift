@@ -1,4 +1,5 @@
 import Foundation
+import SyncAudit
 
 #if canImport(Glibc)
 import Glibc
@@ -57,6 +58,37 @@ protocol ByteStream: AnyObject {
 
 struct IOFault: Error {
     var message: String
+
+    /// More than `limit` bytes would have to be held in memory.
+    static func overLimit(_ limit: Int) -> IOFault {
+        IOFault(message: "it holds more than --max-input-size \(ByteSize.format(limit)), and an input that cannot be read twice (standard input, a pipe) or that is read whole is held in memory. Give the export as a file, or raise --max-input-size")
+    }
+}
+
+/// A stream that refuses to hand over more than `limit` bytes in all: for inputs that are
+/// read whole into memory (the tenant file).
+final class LimitedStream: ByteStream {
+    let inner: any ByteStream
+    let limit: Int
+    private var total = 0
+
+    init(_ inner: any ByteStream, limit: Int) {
+        self.inner = inner
+        self.limit = limit
+    }
+
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(IOFault) -> Int {
+        let n = try inner.read(into: buffer, count: count)
+        total += n
+        guard total <= limit else { throw IOFault.overLimit(limit) }
+        return n
+    }
+
+    func rewind() -> Bool {
+        guard inner.rewind() else { return false }
+        total = 0
+        return true
+    }
 }
 
 /// A file (or standard input) read with read(2). Closes what it opened.
@@ -120,7 +152,7 @@ final class MemoryStream: ByteStream {
     /// Everything `stream` still holds, then the stream itself is done with.
     /// Reads it `chunk` bytes at a time.
     static func draining(_ stream: any ByteStream, prefix: [UInt8] = [],
-                         chunk: Int = ReadBuffers().raw) throws(IOFault) -> MemoryStream {
+                         chunk: Int = ReadBuffers().raw, limit: Int = .max) throws(IOFault) -> MemoryStream {
         var all = prefix
         let chunk = max(chunk, 1)
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
@@ -128,6 +160,7 @@ final class MemoryStream: ByteStream {
         while true {
             let n = try stream.read(into: buffer, count: chunk)
             if n == 0 { break }
+            guard all.count + n <= limit else { throw IOFault.overLimit(limit) }
             all.append(contentsOf: UnsafeBufferPointer(start: buffer, count: n))
         }
         return MemoryStream(all)
@@ -409,15 +442,19 @@ final class DecodedInput {
 /// what was read is replayed from memory together with the rest of the stream.
 final class RecordingStream: ByteStream {
     let inner: any ByteStream
+    /// The most it may record (`--max-input-size`).
+    let limit: Int
     private(set) var recorded: [UInt8]? = []
 
-    init(_ inner: any ByteStream) {
+    init(_ inner: any ByteStream, limit: Int = InputLimits.defaultMaxInputSize) {
         self.inner = inner
+        self.limit = limit
     }
 
     func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(IOFault) -> Int {
         let n = try inner.read(into: buffer, count: count)
         if n > 0, recorded != nil {
+            guard recorded!.count + n <= limit else { throw IOFault.overLimit(limit) }
             recorded!.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: n))
         }
         return n
@@ -433,7 +470,7 @@ final class RecordingStream: ByteStream {
 
     /// Everything read so far and everything still to come, in memory.
     func replayable(chunk: Int = ReadBuffers().raw) throws(IOFault) -> MemoryStream {
-        let stream = try MemoryStream.draining(inner, prefix: recorded ?? [], chunk: chunk)
+        let stream = try MemoryStream.draining(inner, prefix: recorded ?? [], chunk: chunk, limit: limit)
         recorded = nil
         return stream
     }

@@ -70,6 +70,9 @@ public struct ConfigFile {
         }
     }
 
+    /// The largest config file read.
+    static let maxSize = 1 << 20
+
     /// Keys that are options of every command but mean nothing in a file.
     static let reservedKeys: Set<String> = ["help", "version", "config", "experimental-dump-help"]
 
@@ -125,8 +128,13 @@ public struct ConfigFile {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ConfigError("--config \(path) is a directory: name the YAML file")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // At most a megabyte: a config file is a few dozen lines, and /dev/zero is not one.
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.read(upToCount: Self.maxSize + 1) ?? Data() else {
             throw ConfigError("--config \(path): cannot read it; check the path and its permissions")
+        }
+        try? handle.close()
+        guard data.count <= Self.maxSize else {
+            throw ConfigError("--config \(path) is larger than 1 MiB: a config file is a few dozen lines; check the path")
         }
         guard var text = String(data: data, encoding: .utf8) else {
             throw ConfigError("--config \(path): not UTF-8 text; save the file as UTF-8")

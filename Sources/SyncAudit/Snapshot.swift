@@ -228,22 +228,27 @@ public struct SnapshotReader {
         case incomplete(users: Int)
         /// The closing line counts other than the users read.
         case countMismatch(trailer: Int, read: Int)
+        /// A line longer than the limit without ending: not a snapshot (or `--max-record-size`).
+        case lineTooLong(line: Int, limit: Int)
         /// The chunk source failed.
         case source(any Error)
     }
 
-    private var lines = LineSplitter()
+    private var lines: LineSplitter
     public private(set) var header: Snapshot.Header?
     public private(set) var trailer: Snapshot.Trailer?
     public private(set) var users = 0
 
-    public init() {}
+    /// `limits.maxRecordSize` bounds a line: no input makes the reader hold more.
+    public init(limits: InputLimits = InputLimits()) {
+        lines = LineSplitter(maxLine: limits.maxRecordSize)
+    }
 
     /// Reads every chunk `next` returns until it returns nil (or an empty chunk), handing over
     /// each user; returns the header.
-    public static func read(chunks next: () throws -> Data?,
+    public static func read(chunks next: () throws -> Data?, limits: InputLimits = InputLimits(),
                             onUser: (DirectoryUser) throws -> Void) throws(ReadError) -> Snapshot.Header {
-        var reader = SnapshotReader()
+        var reader = SnapshotReader(limits: limits)
         while true {
             let chunk: Data
             do { chunk = try next() ?? Data() } catch { throw .source(error) }
@@ -282,6 +287,8 @@ public struct SnapshotReader {
             throw error
         } catch let error as Snapshot.LineError {
             throw .line(error)
+        } catch let error as LineSplitter.TooLong {
+            throw .lineTooLong(line: error.line, limit: error.limit)
         } catch {
             throw .source(error)
         }
@@ -289,10 +296,19 @@ public struct SnapshotReader {
 }
 
 /// Splits a byte stream into lines (LF, with an optional CR before it), numbering them from 1;
-/// empty lines are counted but not handed over.
+/// empty lines are counted but not handed over. A line longer than `maxLine` is an error, so
+/// that an input without line ends (`/dev/zero`) cannot grow the pending bytes without bound.
 struct LineSplitter {
+    struct TooLong: Error {
+        var line: Int
+        var limit: Int
+    }
+
+    let maxLine: Int
     private var pending: [UInt8] = []
     private var number = 0
+
+    init(maxLine: Int) { self.maxLine = maxLine }
 
     mutating func feed(_ chunk: Data, atEnd: Bool, _ body: (Data, Int) throws -> Void) throws {
         pending.append(contentsOf: chunk)
@@ -311,6 +327,7 @@ struct LineSplitter {
             start = end + 1
         }
         pending.removeFirst(min(start, count))
+        if pending.count > maxLine { throw TooLong(line: number + 1, limit: maxLine) }
     }
 }
 

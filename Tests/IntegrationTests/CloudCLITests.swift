@@ -134,4 +134,28 @@ import Testing
         let null = try CommandRunner.phsCheck(["compare", "--snapshot", snapshot, "--cloud", cloud, "--output", "/dev/null", "--fail-on", "never"])
         #expect(null.status == 0, "\(null.stderr)")
     }
+
+    @Test("Endless or binary inputs are refused within their limits, with little memory: --cloud /dev/zero, --snapshot /dev/zero, zeros and blanks on standard input")
+    func endlessInputs() throws {
+        let graph = Self.fixtures.appendingPathComponent("valid/graph-response.json").path
+        let zeroCloud = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", "/dev/zero"], measureMemory: true)
+        #expect(zeroCloud.status == 2)
+        #expect(zeroCloud.stderr.contains("/dev/zero") && zeroCloud.stderr.contains("NUL"), "\(zeroCloud.stderr)")
+        #expect((zeroCloud.peakKiB ?? .max) < 100_000)
+        let zeroSnapshot = try CommandRunner.phsCheck(["compare", "--snapshot", "/dev/zero", "--cloud", graph], measureMemory: true)
+        #expect(zeroSnapshot.status == 2)
+        #expect(zeroSnapshot.stderr.contains("line 1 runs past 1 MiB without ending") && zeroSnapshot.stderr.contains("--max-record-size"), "\(zeroSnapshot.stderr)")
+        #expect((zeroSnapshot.peakKiB ?? .max) < 100_000)
+        // 300 MB of zeros, and 20 MB of blanks (recorded while the format is unknown), on standard input.
+        let stdin = try CommandRunner.run("/bin/bash", ["-c", """
+            head -c 300000000 /dev/zero | '\(CommandRunner.phsCheck)' compare --snapshot '\(Self.snapshot)' --cloud - 2>&1; echo "exit $?"
+            head -c 20000000 /dev/zero | tr '\\0' ' ' | /usr/bin/time -f 'peak %M' '\(CommandRunner.phsCheck)' compare --snapshot '\(Self.snapshot)' --cloud - --max-input-size 1MiB 2>&1; echo "exit $?"
+            """])
+        let lines = stdin.output.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0 == "exit 2" }.count == 2, "\(stdin.output)")
+        #expect(stdin.output.contains("NUL"))
+        #expect(stdin.output.contains("more than --max-input-size 1 MiB"))
+        let peak = lines.first { $0.hasPrefix("peak ") }.flatMap { Int($0.dropFirst(5)) }
+        #expect((peak ?? .max) < 100_000, "\(stdin.output)")
+    }
 }

@@ -356,3 +356,33 @@ struct SnapshotReaderTests {
         }
     }
 }
+
+@Suite("Input limits of the snapshot reader")
+struct SnapshotLimitTests {
+    @Test("A line past --max-record-size without ending is refused at that line, not held", arguments: [1, 512, 1 << 16])
+    func endlessLine(chunk: Int) throws {
+        let header = try Snapshot.encode(Snapshot.Header(collectedAt: Fixture.asOf, server: "x", baseDN: "DC=x")) + Data([0x0A])
+        var sent = 0
+        let zeros = Data(count: chunk)
+        #expect {
+            _ = try SnapshotReader.read(chunks: {
+                sent += 1
+                if sent == 1 { return header }
+                guard sent < 100_000 else { Issue.record("the reader kept reading"); return nil }
+                return zeros
+            }, limits: InputLimits(maxRecordSize: 4096)) { _ in }
+        } throws: { error in
+            if case .lineTooLong(2, 4096)? = error as? SnapshotReader.ReadError { return true }
+            return false
+        }
+    }
+
+    @Test func sizes() {
+        #expect(ByteSize.parse("1MiB") == 1 << 20)
+        #expect(ByteSize.parse("512k") == 512 << 10)
+        #expect(ByteSize.parse("4G") == 4 << 30)
+        #expect(ByteSize.parse("100") == 100)
+        #expect(ByteSize.parse("0") == nil && ByteSize.parse("-1k") == nil && ByteSize.parse("lots") == nil)
+        #expect(ByteSize.format(1 << 20) == "1 MiB" && ByteSize.format(4 << 30) == "4 GiB" && ByteSize.format(1536) == "1.5 KiB")
+    }
+}

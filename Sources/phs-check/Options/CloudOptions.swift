@@ -30,7 +30,25 @@ struct CloudOptions: ParsableArguments {
         "Graph organization and/or onPremisesSynchronization JSON: the PHS heartbeat and tenant features.", valueName: "file"))
     var tenant: String?
 
+    @Option(name: .customLong("max-record-size"), help: ArgumentHelp(
+        "The longest snapshot line, CSV record or JSON string read; an input past it is refused, not held.", valueName: "size"))
+    var maxRecordSize: String = "1MiB"
+
+    @Option(name: .customLong("max-input-size"), help: ArgumentHelp(
+        "The most held in memory for an input that cannot be read twice (a CSV export on standard input) or is read whole (--tenant).",
+        valueName: "size"))
+    var maxInputSize: String = "4GiB"
+
+    /// What any reader may hold at once (`InputLimits`).
+    var limits: InputLimits {
+        InputLimits(maxRecordSize: ByteSize.parse(maxRecordSize) ?? InputLimits.defaultMaxRecordSize,
+                    maxInputSize: ByteSize.parse(maxInputSize) ?? InputLimits.defaultMaxInputSize)
+    }
+
     func validate() throws {
+        for (option, value) in [("--max-record-size", maxRecordSize), ("--max-input-size", maxInputSize)] where ByteSize.parse(value) == nil {
+            throw ValidationError("\(option) \(value): write a size such as 512k, 1MiB or 4GiB")
+        }
         if clouds.count > 1 {
             throw ValidationError("--cloud is given \(clouds.count) times: a run compares with one export; give it once")
         }
@@ -48,10 +66,11 @@ struct CloudOptions: ParsableArguments {
             throw .usage("name the cloud export with --cloud FILE. Take it with: \(CloudExportReader.recommendedCommand)")
         }
         do {
-            let options = try CloudReadOptions(format: cloudFormat, timeZone: cloudTimeZone, dateFormat: cloudDateFormat)
+            var options = try CloudReadOptions(format: cloudFormat, timeZone: cloudTimeZone, dateFormat: cloudDateFormat)
+            options.limits = limits
             let (users, summary) = try CloudExportReader.readAll(path: cloud, options: options)
             try summary.requirePasswordTimes()
-            let facts = try tenant.map { path throws(CloudExportError) in try TenantFactsReader.read(path: path) }
+            let facts = try tenant.map { path throws(CloudExportError) in try TenantFactsReader.read(path: path, limits: limits) }
             return Loaded(users: users, summary: summary, tenant: facts)
         } catch {
             throw .usage(error.description)

@@ -71,8 +71,9 @@ struct DirectoryOptions: ParsableArguments {
         guard (1...1000).contains(pageSize) else {
             throw ValidationError("--page-size \(pageSize): choose 1 to 1000 (AD's MaxPageSize is 1000)")
         }
-        if Duration.parse(timeout) == nil {
-            throw ValidationError("--timeout \(timeout): write a duration such as 30s, 5m or 1h")
+        // 0 would mean "no limit": a DC that accepts the connection and never answers would hang the run.
+        guard let limit = Duration.parse(timeout), limit > .zero else {
+            throw ValidationError("--timeout \(timeout): write a positive duration such as 30s, 5m or 1h")
         }
         if caFile != nil, insecureSkipTLSVerify {
             throw ValidationError("--ca-file and --insecure-skip-tls-verify contradict each other: drop one")
@@ -122,8 +123,13 @@ struct DirectoryOptions: ParsableArguments {
     /// gets a warning.
     private func password(for dn: String, warnings: Warnings, environment: [String: String]) throws(Failure) -> String {
         if let file = bindPasswordFile {
-            guard let data = FileManager.default.contents(atPath: file) else {
+            // A password is short: read at most 64 KiB, so that a wrong path (/dev/zero) cannot fill memory.
+            guard let handle = FileHandle(forReadingAtPath: file), let data = try? handle.read(upToCount: 1 << 16) ?? Data() else {
                 throw .usage("--bind-password-file \(file): cannot read it; check the path and its permissions")
+            }
+            try? handle.close()
+            guard data.count < 1 << 16 else {
+                throw .usage("--bind-password-file \(file) is 64 KiB or more: that is not a password file; check the path")
             }
             guard var text = String(data: data, encoding: .utf8) else {
                 throw .usage("--bind-password-file \(file): not UTF-8 text")

@@ -26,7 +26,7 @@ struct Compare: ParsableCommand {
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
             let warnings = Warnings(global: global)
-            let side = try Comparison.Directory.snapshot(snapshot.path ?? "")
+            let side = try Comparison.Directory.snapshot(snapshot.path ?? "", limits: cloud.limits)
             let loaded = try cloud.load()
             let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder)
             if status != .clean { throw ExitCode(status.rawValue) }

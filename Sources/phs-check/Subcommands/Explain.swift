@@ -46,7 +46,7 @@ struct Explain: ParsableCommand {
         let logger = global.makeLogger()
         let warnings = Warnings(global: global)
         let loaded = try cloud.load()
-        let side = try snapshot.path.map { path throws(Failure) in try Comparison.Directory.snapshot(path) }
+        let side = try snapshot.path.map { path throws(Failure) in try Comparison.Directory.snapshot(path, limits: cloud.limits) }
             ?? Comparison.Directory.live(directory, global: global, warnings: warnings, logger: logger)
         let identity = UserIdentity(user)
         let found = side.users.indices.filter { identity.matches(side.users[$0]) }
