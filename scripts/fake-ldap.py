@@ -10,17 +10,23 @@ decoder, and ssl for --tls-cert.
 
 It answers a simple bind (any DN and password: success), an unbind, an abandon, StartTLS (with
 --tls-cert) and searches; a base search returns one entry, a subtree or one-level search returns
---entries entries "CN=userN,<base>" with cn and sAMAccountName, in pages of the size the RFC 2696
-paged results control asks for. The scenario changes one thing:
+--entries entries "CN=userN,<base>" with cn and sAMAccountName (and, with --big-value N, a
+description of N bytes), in pages of the size the RFC 2696 paged results control asks for. The
+scenario changes one thing:
 
     ok                 as above
-    same-cookie        every page has --page-entries entries and the cookie "same", forever
+    same-cookie        every page is the first one again: --page-entries entries (user1 ...) and
+                       the cookie "same", forever (a server that ignores the cookie)
+    constant-cookie    the cookie of every page but the last is "same", and the pages advance
+                       (as Samba's do: the cookie names the search, not the position)
     empty-pages        every page has no entry and a new cookie, forever
     huge-reply         the answer to the first --huge-at request (bind, extended, search) is the
                        header of an LDAPMessage of --huge-length bytes, then --flood-mib MiB of
                        zeros, then the connection closes
     close-mid-search   after --close-after entries of a search the connection closes (--rst:
                        with a TCP reset), without a search result
+    close-between-pages  the first page is whole (entries and result with a cookie); --close-delay
+                       seconds later the connection is reset, before the client asks for the next
     result-code        a subtree search returns --entries entries, then its result has --code
                        and --diagnostic (timeLimitExceeded 3, sizeLimitExceeded 4, ...)
 
@@ -224,17 +230,24 @@ class Connection:
             count, next_cookie = args.page_entries, b"same"
         elif scenario == "empty-pages":
             count, next_cookie = 0, b"page-%d" % self.pages
+        elif scenario == "constant-cookie":
+            start = self.sent_entries
+            count = max(0, min(page_size or args.entries, args.entries - start))
+            next_cookie = b"same" if page_size and start + count < args.entries else b""
         else:
             start = int(cookie) if cookie else 0
             size = page_size or args.entries
             count = max(0, min(size, args.entries - start))
             next_cookie = str(start + count).encode() if page_size and start + count < args.entries else b""
-        for _ in range(count):
+        for i in range(count):
             if scenario == "close-mid-search" and self.sent_entries >= args.close_after:
                 self.close(rst=args.rst)
             self.sent_entries += 1
-            n = self.sent_entries
-            self.entry(message_id, "CN=user%d,%s" % (n, base), [("cn", ["user%d" % n]), ("sAMAccountName", ["user%d" % n])])
+            n = i + 1 if scenario == "same-cookie" else self.sent_entries
+            attributes = [("cn", ["user%d" % n]), ("sAMAccountName", ["user%d" % n])]
+            if args.big_value:
+                attributes.append(("description", [b"x" * args.big_value]))
+            self.entry(message_id, "CN=user%d,%s" % (n, base), attributes)
         if scenario == "close-mid-search" and self.sent_entries >= args.close_after:
             self.close(rst=args.rst)
         code = args.code if scenario == "result-code" else 0
@@ -243,6 +256,9 @@ class Connection:
         if page_size:
             response = sequence(octets(PAGED_RESULTS), octets(sequence(integer(0), octets(next_cookie))))
         self.send(message(message_id, sequence(ldap_result(code, diagnostic), tag=0x65), response))
+        if scenario == "close-between-pages":
+            time.sleep(args.close_delay)
+            self.close(rst=True)
 
 
 class ConnectionClosed(Exception):
@@ -272,16 +288,19 @@ def handle(sock, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenario", default="ok",
-                        choices=["ok", "same-cookie", "empty-pages", "huge-reply", "close-mid-search", "result-code"])
+                        choices=["ok", "same-cookie", "constant-cookie", "empty-pages", "huge-reply", "close-mid-search",
+                                 "close-between-pages", "result-code"])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--entries", type=int, default=10)
     parser.add_argument("--page-entries", type=int, default=1)
+    parser.add_argument("--big-value", type=int, default=0, help="bytes of a description attribute in every entry")
     parser.add_argument("--max-pages", type=int, default=100000, help="close the connection after this many pages")
     parser.add_argument("--huge-at", default="bind", choices=["bind", "extended", "search"])
     parser.add_argument("--huge-length", type=lambda s: int(s, 0), default=0x7FFFFFFF)
     parser.add_argument("--flood-mib", type=int, default=0)
     parser.add_argument("--close-after", type=int, default=5)
     parser.add_argument("--rst", action="store_true")
+    parser.add_argument("--close-delay", type=float, default=0.2)
     parser.add_argument("--code", type=int, default=3)
     parser.add_argument("--diagnostic", default="")
     parser.add_argument("--naming-context", default="DC=fake,DC=test")

@@ -20,6 +20,10 @@ PACKAGES=(
     python3-prometheus-client chromium
     # SchedulingTests: systemd-analyze verifies Config/systemd/; flock runs Config/cron's line
     systemd util-linux
+    # scripts/memcheck.sh: collect under valgrind (no leak from libldap calls)
+    valgrind
+    # the LDAP fault tests make their own certificates (unknown CA, name mismatch)
+    openssl
 )
 
 missing=()

@@ -46,7 +46,11 @@ public enum ADDecoder {
         guard ticks >= 0 else {
             throw AttributeDecodeError(attribute: attribute, reason: "\(ticks) is negative, not a FILETIME")
         }
-        return FileTime.date(fromTicks: ticks)
+        let date = FileTime.date(fromTicks: ticks)
+        guard Snapshot.timeRange.contains(date) else {
+            throw AttributeDecodeError(attribute: attribute, reason: "\(ticks) is after the year 9999, not a time phs-check can record")
+        }
+        return date
     }
 
     /// `pwdLastSet`: absent (`nil`) → `.absent`, `0` → `.mustChange`, else `.set`.

@@ -88,6 +88,7 @@ public enum GeneralizedTime {
         guard let date = Timestamp.date(year: year, month: month, day: day, hour: hour, minute: minute,
                                         second: second, fraction: fraction * unit, offset: offset)
         else { throw fail("is not a valid time") }
+        guard Snapshot.timeRange.contains(date) else { throw fail("lies outside the years 0000–9999 in UTC") }
         return date
     }
 }

@@ -78,14 +78,18 @@ public struct ReplPropertyMetaData: Sendable, Hashable {
             guard let invocation = ObjectGUID(bytes: b[(at + 16)..<(at + 32)]) else {
                 throw fail("entry \(k) has no 16-byte invocation id")
             }
-            entries.append(Entry(
+            let entry = Entry(
                 attributeID: u32(at),
                 version: u32(at + 4),
                 originatingChangeSeconds: u64(at + 8),
                 originatingInvocationID: invocation,
                 originatingUSN: Int64(bitPattern: u64(at + 32)),
                 localUSN: Int64(bitPattern: u64(at + 40))
-            ))
+            )
+            guard Snapshot.timeRange.contains(entry.originatingChangeTime) else {
+                throw fail("entry \(k) has an originating change after the year 9999")
+            }
+            entries.append(entry)
         }
         self.entries = entries
     }

@@ -11,13 +11,22 @@ public struct LDAPConfiguration: Sendable {
     /// Do not verify the server's certificate (`LDAP_OPT_X_TLS_REQUIRE_CERT` = `NEVER`).
     /// Only when the user asked for it; the caller is responsible for a loud warning.
     public var skipTLSVerify: Bool
-    /// Limit for the TCP connect to each URL (`LDAP_OPT_NETWORK_TIMEOUT`) and, within one to
-    /// two times this, for the TLS handshake. Zero or less: no limit.
+    /// Limit for connecting to each URL: the TCP connect (`LDAP_OPT_NETWORK_TIMEOUT`), the
+    /// StartTLS request and the TLS handshake together, counted once from the start of the
+    /// attempt. Zero or less: no limit for the TCP connect, 30 seconds for the rest.
     public var networkTimeout: Duration
     /// Limit for each synchronous operation (StartTLS, bind) and for each page of a search
     /// (`LDAP_OPT_TIMEOUT`, and the search's time limit). Zero or less: no limit.
     public var operationTimeout: Duration
     public var bind: LDAPBind
+    /// The largest LDAP message accepted from the server, in bytes (liblber's
+    /// `LBER_SB_OPT_SET_MAX_INCOMING`); a longer one fails with `LDAPError.Kind.messageTooLarge`
+    /// before it is allocated. 0: no limit. The default, 16 MiB, is well above what a directory
+    /// sends in one entry (AD's own MaxReceiveBuffer, for what it accepts, is 10 MB).
+    public var maxMessageSize: Int
+
+    /// The default `maxMessageSize`: 16 MiB.
+    public static let defaultMaxMessageSize = 16 << 20
 
     public init(
         urls: [String],
@@ -26,7 +35,8 @@ public struct LDAPConfiguration: Sendable {
         skipTLSVerify: Bool = false,
         networkTimeout: Duration = .seconds(10),
         operationTimeout: Duration = .seconds(120),
-        bind: LDAPBind = .anonymous
+        bind: LDAPBind = .anonymous,
+        maxMessageSize: Int = LDAPConfiguration.defaultMaxMessageSize
     ) {
         self.urls = urls
         self.startTLS = startTLS
@@ -35,6 +45,7 @@ public struct LDAPConfiguration: Sendable {
         self.networkTimeout = networkTimeout
         self.operationTimeout = operationTimeout
         self.bind = bind
+        self.maxMessageSize = maxMessageSize
     }
 }
 

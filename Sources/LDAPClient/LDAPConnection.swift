@@ -1,5 +1,5 @@
 internal import CLDAP
-internal import Foundation
+public import Foundation
 public import Logging
 
 #if canImport(Glibc)
@@ -16,6 +16,11 @@ internal import Darwin
 /// libldap handles must not be used from two threads at once, so this class is not
 /// `Sendable`: keep it in one task (or actor) and make the blocking calls from there.
 ///
+/// libldap and GnuTLS write to the socket without `MSG_NOSIGNAL` (GnuTLS even sends a
+/// close_notify when libldap closes a connection the server reset): a process using this class
+/// should ignore SIGPIPE, as phs-check does. A write to a closed connection is then `EPIPE`,
+/// which surfaces as `LDAPError.Kind.connectionLost`.
+///
 /// ```swift
 /// let connection = try LDAPConnection.connect(configuration, logger: logger)
 /// try connection.search(base: baseDN, scope: .subtree, filter: "(objectClass=user)",
@@ -28,17 +33,24 @@ public final class LDAPConnection {
     public let url: String
     private let operationTimeout: Duration
     let logger: Logger
-    /// The TLS handshake watchdog; libldap keeps a pointer to its connection callback, so it
-    /// is released only after the handle (stored properties go after `deinit`'s body).
-    private let handshakeGuard: HandshakeGuard
+    /// The connection guard (deadline of a connection attempt, size of incoming messages);
+    /// libldap keeps pointers to its connection callback and Sockbuf layer, so it is released
+    /// only after the handle (stored properties go after `deinit`'s body).
+    let connectionGuard: ConnectionGuard
+    /// `LDAPConfiguration.maxMessageSize`, for messages.
+    let maxMessageSize: Int
+    /// Set once the connection broke (lost, or a message over the limit): libldap would open a
+    /// new connection, unbound, for the next request; every later operation throws this instead.
+    var broken: LDAPError?
 
     private init(handle: OpaquePointer, url: String, operationTimeout: Duration, logger: Logger,
-                 handshakeGuard: HandshakeGuard) {
+                 connectionGuard: ConnectionGuard, maxMessageSize: Int) {
         self.handle = handle
         self.url = url
         self.operationTimeout = operationTimeout
         self.logger = logger
-        self.handshakeGuard = handshakeGuard
+        self.connectionGuard = connectionGuard
+        self.maxMessageSize = maxMessageSize
     }
 
     deinit {
@@ -62,20 +74,41 @@ public final class LDAPConnection {
         ldap_tls_inplace(handle) != 0
     }
 
+    /// The server's certificate (DER) of a TLS connection, from `LDAP_OPT_X_TLS_PEERCERT`
+    /// (ldap_get_option(3); the copy libldap allocates is released with `ber_memfree`).
+    public var peerCertificate: Data? {
+        var der = berval()
+        _ = ldap_get_option(handle, LDAP_OPT_X_TLS_PEERCERT, &der)
+        guard let value = der.bv_val else { return nil }
+        defer { ber_memfree(value) }
+        return der.bv_len > 0 ? Data(bytes: value, count: Int(der.bv_len)) : nil
+    }
+
     // MARK: - Connecting
 
     /// Connects to the first of `configuration.urls` that answers, starts TLS when asked,
     /// and binds.
     ///
     /// For each URL: `ldap_initialize(3)`, protocol version 3, referrals off, the network and
-    /// operation timeouts, the TLS settings (`LDAP_OPT_X_TLS_REQUIRE_CERT` = `DEMAND` unless
-    /// `skipTLSVerify`, `LDAP_OPT_X_TLS_CACERTFILE`, then `LDAP_OPT_X_TLS_NEWCTX`),
-    /// `ldap_connect`, `ldap_start_tls_s(3)` if `startTLS` on `ldap://`, then the bind.
+    /// operation timeouts, the connection guard (`LDAP_OPT_CONNECT_CB`: the deadline of the
+    /// attempt and the size limit of incoming messages, see `ConnectionGuard`), the TLS
+    /// settings (`LDAP_OPT_X_TLS_REQUIRE_CERT` = `DEMAND` unless `skipTLSVerify`,
+    /// `LDAP_OPT_X_TLS_CACERTFILE`, then `LDAP_OPT_X_TLS_NEWCTX`), `ldap_connect`, for
+    /// `startTLS` on `ldap://` the StartTLS request (`ldap_extended_operation_s(3)`) and
+    /// handshake (`ldap_install_tls`), then the bind. Connecting, StartTLS and the handshake
+    /// share one `networkTimeout`.
     ///
-    /// A URL that cannot be contacted (down, TLS handshake failure, timeout) is logged and the
-    /// next one tried; when none answers, the error of a failed TLS handshake is thrown if
-    /// there was one (it is the actionable one), else the last URL's error. A bind the server
-    /// refuses is thrown at once: the other servers hold the same accounts.
+    /// When a TLS handshake fails, a second connection that verifies nothing finds out why
+    /// (`LDAPError.tlsProblem`): if even that handshake fails the port does not speak TLS;
+    /// otherwise the certificate (`LDAP_OPT_X_TLS_PEERCERT`) names other hosts, is out of
+    /// date, or — naming the host — was issued by a CA that is not trusted.
+    ///
+    /// A URL that cannot be contacted (down, TLS handshake failure, timeout, connection lost,
+    /// a message over the size limit) is logged and the next one tried; when none answers, the
+    /// error of a failed TLS handshake is thrown if there was one (it is the actionable one),
+    /// else the last URL's error, with every URL's failure in `attempts` when there were
+    /// several. A bind the server refuses is thrown at once: the other servers hold the same
+    /// accounts.
     public static func connect(_ configuration: LDAPConfiguration, logger: Logger) throws(LDAPError) -> LDAPConnection {
         guard !configuration.urls.isEmpty else {
             throw LDAPError(kind: .invalidArgument, code: .paramError, operation: "connect",
@@ -99,22 +132,26 @@ public final class LDAPConnection {
                 return try open(url, configuration: configuration, logger: logger)
             } catch {
                 switch error.kind {
-                case .serverUnreachable, .tlsHandshakeFailed, .timeout:
+                case .serverUnreachable, .tlsHandshakeFailed, .timeout, .connectionLost, .messageTooLarge:
                     logger.notice("LDAP server did not answer", metadata: [
                         "url": "\(url)", "error": "\(error)",
                     ])
                     failures.append(error)
-                case .bindRefused, .invalidArgument, .operationFailed:
+                case .bindRefused, .invalidArgument, .operationFailed, .serverLimitExceeded, .pagedSearchStalled:
                     throw error
                 }
             }
         }
-        throw failures.first { $0.kind == .tlsHandshakeFailed } ?? failures[failures.count - 1]
+        let chosen = failures.first { $0.kind == .tlsHandshakeFailed } ?? failures[failures.count - 1]
+        throw failures.count > 1 ? chosen.with(attempts: failures) : chosen
     }
 
-    private static func open(_ url: String, configuration: LDAPConfiguration, logger: Logger) throws(LDAPError) -> LDAPConnection {
+    private static func open(_ url: String, configuration: LDAPConfiguration, logger: Logger,
+                             diagnoseTLS: Bool = true) throws(LDAPError) -> LDAPConnection {
         let target = try ServerAddress(url)
         logger.debug("LDAP connecting", metadata: ["url": "\(url)"])
+        // One deadline for the TCP connect, StartTLS and the TLS handshake.
+        let deadline = ContinuousClock.now + connectLimit(configuration.networkTimeout)
 
         var ld: OpaquePointer?
         // ldap_initialize(3) only parses the URL and allocates the handle; nothing is sent yet.
@@ -124,25 +161,73 @@ public final class LDAPConnection {
             throw LDAPError(kind: .invalidArgument, code: LDAPResultCode(rawValue: rc), operation: "connect",
                             message: "Not a usable LDAP URL (\(errorText(rc)))", url: url)
         }
-        guard let handshakeGuard = HandshakeGuard() else {
+        guard let connectionGuard = ConnectionGuard(maxIncoming: configuration.maxMessageSize) else {
             ldap_unbind_ext_s(ld, nil, nil)
             throw LDAPError(kind: .operationFailed, code: .noMemory, operation: "connect",
                             message: errorText(LDAPResultCode.noMemory.rawValue), url: url)
         }
         // From here on the connection object owns the handle: every throw below releases it.
         let connection = LDAPConnection(handle: ld, url: url, operationTimeout: configuration.operationTimeout,
-                                        logger: logger, handshakeGuard: handshakeGuard)
+                                        logger: logger, connectionGuard: connectionGuard,
+                                        maxMessageSize: configuration.maxMessageSize)
         try connection.setOptions(configuration, tls: target.isLDAPS || configuration.startTLS)
-        try connection.open(target, networkTimeout: configuration.networkTimeout)
-        if configuration.startTLS {
-            if target.isLDAPS {
-                logger.debug("LDAP StartTLS skipped: ldaps:// is TLS already", metadata: ["url": "\(url)"])
-            } else {
-                try connection.startTLS(target, networkTimeout: configuration.networkTimeout)
+        do {
+            try connection.open(target, networkTimeout: configuration.networkTimeout, deadline: deadline)
+            if configuration.startTLS {
+                if target.isLDAPS {
+                    logger.debug("LDAP StartTLS skipped: ldaps:// is TLS already", metadata: ["url": "\(url)"])
+                } else {
+                    try connection.startTLS(target, networkTimeout: configuration.networkTimeout, deadline: deadline)
+                }
             }
+        } catch where error.kind == .tlsHandshakeFailed && diagnoseTLS {
+            throw error.with(tlsProblem: Self.tlsProblem(url, target: target, configuration: configuration,
+                                                         deadline: deadline, logger: logger))
         }
         try connection.bind(configuration.bind)
         return connection
+    }
+
+    /// Why the TLS handshake with `url` failed: a second connection (TLS verifying nothing, no
+    /// bind) and, when its handshake works, the certificate it got. Nil when that cannot be
+    /// found out. See `connect(_:logger:)`.
+    private static func tlsProblem(_ url: String, target: ServerAddress, configuration: LDAPConfiguration,
+                                   deadline: ContinuousClock.Instant, logger: Logger) -> LDAPError.TLSProblem? {
+        if configuration.skipTLSVerify {
+            // Nothing was verified and the handshake still failed.
+            return target.isLDAPS ? .notTLS : nil
+        }
+        var probe = configuration
+        probe.skipTLSVerify = true
+        probe.caFile = nil
+        probe.bind = .anonymous
+        // What is left of the attempt's time, but at least a second.
+        let left = deadline - ContinuousClock.now
+        probe.networkTimeout = max(left, min(.seconds(1), connectLimit(configuration.networkTimeout)))
+        let connection: LDAPConnection
+        do {
+            connection = try open(url, configuration: probe, logger: logger, diagnoseTLS: false)
+        } catch {
+            logger.debug("LDAP TLS probe failed", metadata: ["url": "\(url)", "error": "\(error)"])
+            // A handshake that verifies nothing fails too: no TLS on this port. (After a
+            // StartTLS that the server accepted, the cause is more likely a protocol version
+            // or cipher both sides do not share: not said.)
+            return error.kind == .tlsHandshakeFailed && target.isLDAPS ? .notTLS : nil
+        }
+        guard let der = connection.peerCertificate, let certificate = TLSCertificate(der: der) else {
+            return nil
+        }
+        logger.debug("LDAP TLS probe certificate", metadata: [
+            "url": "\(url)", "names": "\(certificate.names)", "issuer": "\(certificate.issuer ?? "")",
+        ])
+        if !certificate.matches(host: target.host) {
+            return .nameMismatch(host: target.host, names: certificate.names)
+        }
+        if let validity = certificate.validity, !validity.contains(Date()) {
+            return .certificateNotValidNow(notBefore: certificate.notBeforeText ?? "?",
+                                           notAfter: certificate.notAfterText ?? "?")
+        }
+        return .untrustedCertificate(issuer: certificate.issuer)
     }
 
     private func setOptions(_ configuration: LDAPConfiguration, tls: Bool) throws(LDAPError) {
@@ -162,10 +247,11 @@ public final class LDAPConnection {
             var operationTimeout = timeval(configuration.operationTimeout)
             try setOption(LDAP_OPT_TIMEOUT, "operation timeout", &operationTimeout)
         }
+        // Tells the connection guard (ConnectionGuard, shim.h) the socket once it is connected,
+        // and limits the size of incoming messages on it.
+        try check(ldap_set_option(handle, LDAP_OPT_CONNECT_CB, connectionGuard.connectCallback), "connection callback")
 
         guard tls else { return }
-        // Tells the handshake watchdog (HandshakeGuard, shim.h) the socket once it is connected.
-        try check(ldap_set_option(handle, LDAP_OPT_CONNECT_CB, handshakeGuard.connectCallback), "connection callback")
         var requireCert = configuration.skipTLSVerify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND
         try setOption(LDAP_OPT_X_TLS_REQUIRE_CERT, "TLS certificate verification", &requireCert)
         if let caFile = configuration.caFile {
@@ -197,23 +283,23 @@ public final class LDAPConnection {
     }
 
     /// Opens the TCP (and for LDAPS the TLS) connection with `ldap_connect`, so that a server
-    /// that cannot be reached is told apart from a bind that fails.
-    private func open(_ target: ServerAddress, networkTimeout: Duration) throws(LDAPError) {
-        let (rc, handshakeTimedOut) = target.isLDAPS
-            ? handshakeGuard.run(socket: -1, period: Self.connectLimit(networkTimeout)) { ldap_connect(handle) }
-            : (ldap_connect(handle), false)
+    /// that cannot be reached is told apart from a bind that fails. The connection guard ends
+    /// the attempt at `deadline`.
+    private func open(_ target: ServerAddress, networkTimeout: Duration, deadline: ContinuousClock.Instant) throws(LDAPError) {
+        let (rc, timedOut) = connectionGuard.run(socket: -1, deadline: deadline) { ldap_connect(handle) }
         guard rc == LDAP_SUCCESS else {
             let diagnostic = diagnosticMessage()
+            if timedOut || rc == LDAPResultCode.timeout.rawValue {
+                // The TCP connect or (LDAPS) the TLS handshake did not end in time.
+                throw LDAPError(kind: .timeout, code: .timeout, operation: target.isLDAPS ? "TLS handshake" : "connect",
+                                message: target.isLDAPS
+                                    ? "No connection with a completed TLS handshake within \(Self.connectLimit(networkTimeout))"
+                                    : "No connection within \(Self.connectLimit(networkTimeout))",
+                                url: url)
+            }
             let kind: LDAPError.Kind
-            if handshakeTimedOut {
-                throw LDAPError(kind: .timeout, code: .timeout, operation: "TLS handshake",
-                                message: "The server accepted the connection but did not complete the TLS "
-                                    + "handshake in time (network timeout \(networkTimeout))", url: url)
-            } else if rc == LDAPResultCode.timeout.rawValue {
-                // The TCP connect or (LDAPS) the TLS handshake took longer than networkTimeout.
-                kind = .timeout
-            } else if target.isLDAPS,
-                TCPProbe.canConnect(host: target.host, port: target.port, timeout: Self.connectLimit(networkTimeout))
+            if target.isLDAPS,
+                TCPProbe.canConnect(host: target.host, port: target.port, timeout: max(.seconds(1), deadline - .now))
             {
                 // libldap says LDAP_SERVER_DOWN for both; the port answers, so TLS failed.
                 kind = .tlsHandshakeFailed
@@ -227,44 +313,47 @@ public final class LDAPConnection {
         logger.debug("LDAP connected", metadata: ["url": "\(url)", "tls": "\(isTLS)"])
     }
 
-    /// The bound for what libldap leaves unbounded without a network timeout, the TLS
-    /// handshake (the watchdog's period) and the TCP probe after a failed one: the network
-    /// timeout, or 30 seconds when there is none.
+    /// The bound for a connection attempt (TCP connect, StartTLS, TLS handshake) and the TCP
+    /// probe after a failed one: the network timeout, or 30 seconds when there is none.
     private static func connectLimit(_ networkTimeout: Duration) -> Duration {
         networkTimeout > .zero ? networkTimeout : .seconds(30)
     }
 
-    /// `ldap_start_tls_s(3)`: the StartTLS extended operation, then the TLS handshake.
-    private func startTLS(_ target: ServerAddress, networkTimeout: Duration) throws(LDAPError) {
-        // The extended operation is bounded by LDAP_OPT_TIMEOUT, the handshake after it by the
-        // watchdog (HandshakeGuard).
+    /// StartTLS: the extended operation (`ldap_extended_operation_s(3)` with
+    /// `LDAP_EXOP_START_TLS`), then the TLS handshake (`ldap_install_tls`) — the two halves of
+    /// `ldap_start_tls_s(3)`, so that a server that refuses or drops the request is told apart
+    /// from a failed handshake. Both end at `deadline` (the connection guard).
+    private func startTLS(_ target: ServerAddress, networkTimeout: Duration, deadline: ContinuousClock.Instant) throws(LDAPError) {
         var socket: Int32 = -1
         _ = ldap_get_option(handle, LDAP_OPT_DESC, &socket)
-        let (rc, handshakeTimedOut) = handshakeGuard.run(socket: socket, period: Self.connectLimit(networkTimeout)) {
-            ldap_start_tls_s(handle, nil, nil)
+        let timeoutError = LDAPError(kind: .timeout, code: .timeout, operation: "start TLS",
+                                     message: "The server did not complete StartTLS (request and TLS handshake) "
+                                         + "within \(Self.connectLimit(networkTimeout))",
+                                     url: url)
+        let (rc, requestTimedOut) = connectionGuard.run(socket: socket, deadline: deadline) { () -> Int32 in
+            var oid: UnsafeMutablePointer<CChar>?
+            var data: UnsafeMutablePointer<berval>?
+            let rc = ldap_extended_operation_s(handle, cldap_exop_start_tls(), nil, nil, nil, &oid, &data)
+            // The response's OID and value, when there are any, are the caller's to free.
+            if let oid { ldap_memfree(oid) }
+            if let data { ber_bvfree(data) }
+            return rc
         }
         guard rc == LDAP_SUCCESS else {
-            let diagnostic = diagnosticMessage()
-            if handshakeTimedOut {
-                throw LDAPError(kind: .timeout, code: .timeout, operation: "start TLS",
-                                message: "The server did not complete StartTLS (request and TLS handshake) in time",
-                                url: url)
-            }
-            let code = LDAPResultCode(rawValue: rc)
-            let kind: LDAPError.Kind
-            switch code {
-            case .timeout:
-                kind = .timeout
-            case .serverDown, .connectError:
-                // The connection was up a moment ago; check it still is, then blame TLS.
-                kind = TCPProbe.canConnect(host: target.host, port: target.port, timeout: Self.connectLimit(networkTimeout))
-                    ? .tlsHandshakeFailed : .serverUnreachable
-            default:
-                // The server refused the extended operation (no certificate, not supported).
-                kind = .operationFailed
-            }
-            throw LDAPError(kind: kind, code: code, operation: "start TLS", message: Self.errorText(rc),
-                            diagnosticMessage: diagnostic, url: url)
+            // The guard shuts the socket down at the deadline: a timeout, not a lost connection.
+            if requestTimedOut || rc == LDAPResultCode.timeout.rawValue { throw timeoutError }
+            if let error = brokenConnectionError(rc, operation: "start TLS") { throw error }
+            // The server refused the extended operation (no certificate, not supported).
+            throw LDAPError(kind: .operationFailed, code: LDAPResultCode(rawValue: rc), operation: "start TLS",
+                            message: Self.errorText(rc), diagnosticMessage: diagnosticMessage(), url: url)
+        }
+        let (handshake, handshakeTimedOut) = connectionGuard.run(socket: socket, deadline: deadline) {
+            ldap_install_tls(handle)
+        }
+        guard handshake == LDAP_SUCCESS else {
+            if handshakeTimedOut || handshake == LDAPResultCode.timeout.rawValue { throw timeoutError }
+            throw LDAPError(kind: .tlsHandshakeFailed, code: LDAPResultCode(rawValue: handshake), operation: "start TLS",
+                            message: Self.errorText(handshake), diagnosticMessage: diagnosticMessage(), url: url)
         }
         logger.debug("LDAP StartTLS done", metadata: ["url": "\(url)"])
     }
@@ -329,9 +418,9 @@ public final class LDAPConnection {
     }
 
     private func bindError(_ rc: Int32, operation: String, bindDN: String?, hint: String? = nil) -> LDAPError {
+        if let error = brokenConnectionError(rc, operation: operation) { return error }
         let code = LDAPResultCode(rawValue: rc)
         let kind: LDAPError.Kind = switch code {
-        case .serverDown, .connectError: .serverUnreachable
         case .timeout: .timeout
         case .paramError: .invalidArgument
         default: .bindRefused
@@ -382,16 +471,60 @@ public final class LDAPConnection {
         return rc
     }
 
-    func operationError(_ rc: Int32, operation: String, diagnostic: String? = nil) -> LDAPError {
+    /// The error of an operation that failed with `rc` (a libldap code, or the result code the
+    /// server sent). `entriesRead`: for a search, the entries delivered so far.
+    func operationError(_ rc: Int32, operation: String, diagnostic: String? = nil, entriesRead: Int? = nil) -> LDAPError {
+        if let error = brokenConnectionError(rc, operation: operation, entriesRead: entriesRead) { return error }
         let code = LDAPResultCode(rawValue: rc)
-        let kind: LDAPError.Kind = switch code {
-        case .serverDown, .connectError: .serverUnreachable
-        case .timeout, .timeLimitExceeded: .timeout
-        case .filterError, .paramError: .invalidArgument
-        default: .operationFailed
+        let diagnostic = diagnostic ?? diagnosticMessage()
+        switch code {
+        case .timeLimitExceeded, .sizeLimitExceeded, .adminLimitExceeded:
+            let limit = code == .timeLimitExceeded ? "time limit" : code == .sizeLimitExceeded ? "size limit" : "administrative limit"
+            return LDAPError(kind: .serverLimitExceeded, code: code, operation: operation,
+                             message: "The server's \(limit) ended the search after \(entriesRead ?? 0) entries",
+                             diagnosticMessage: diagnostic, url: url, entriesRead: entriesRead)
+        default:
+            let kind: LDAPError.Kind = switch code {
+            case .timeout: .timeout
+            case .filterError, .paramError: .invalidArgument
+            default: .operationFailed
+            }
+            return LDAPError(kind: kind, code: code, operation: operation, message: Self.errorText(rc),
+                             diagnosticMessage: diagnostic, url: url, entriesRead: entriesRead)
         }
-        return LDAPError(kind: kind, code: code, operation: operation, message: Self.errorText(rc),
-                         diagnosticMessage: diagnostic ?? diagnosticMessage(), url: url)
+    }
+
+    /// After a call on the connected handle failed with `rc`: the error of a connection that
+    /// broke, or nil. A message over the size limit (the guard saw its length; libldap says
+    /// `LDAP_SERVER_DOWN`) is `messageTooLarge`; `LDAP_SERVER_DOWN` or `LDAP_CONNECT_ERROR`
+    /// otherwise is `connectionLost` — the connection was up, so the server did not vanish
+    /// before it. Either marks the connection broken (see `broken`).
+    func brokenConnectionError(_ rc: Int32, operation: String, entriesRead: Int? = nil) -> LDAPError? {
+        let code = LDAPResultCode(rawValue: rc)
+        let error: LDAPError
+        if let length = connectionGuard.oversizeMessage {
+            error = LDAPError(kind: .messageTooLarge, code: code, operation: operation,
+                              message: "The server sent a message of \(length) bytes, over the "
+                                  + "\(Self.sizeText(maxMessageSize)) limit",
+                              url: url, hint: "Is this an LDAP server? Check the host and port of the URL.",
+                              entriesRead: entriesRead)
+        } else if code == .serverDown || code == .connectError {
+            error = LDAPError(kind: .connectionLost, code: code, operation: operation,
+                              message: entriesRead.map { "The connection was lost after \($0) entries" }
+                                  ?? "The connection was lost",
+                              diagnosticMessage: diagnosticMessage(), url: url, entriesRead: entriesRead)
+        } else {
+            return nil
+        }
+        broken = error
+        return error
+    }
+
+    /// `16 MiB`, `512 KiB`, or bytes.
+    static func sizeText(_ bytes: Int) -> String {
+        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10, bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes)-byte"
     }
 
     /// The limit for one operation (a page of a search); nil when unlimited.

@@ -6,12 +6,11 @@
 public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// What went wrong, coarsely, for callers that map errors to advice or exit codes.
     public enum Kind: Sendable, Hashable {
-        /// No TCP connection to the server (down, wrong host or port, firewall), or the
-        /// connection was lost.
+        /// No TCP connection to the server (down, wrong host or port, firewall).
         case serverUnreachable
-        /// A TCP connection works but the TLS handshake fails (LDAPS or StartTLS): the
-        /// certificate's issuer is not trusted (give the CA file), or it was issued for
-        /// another name (connect by the DC's DNS name, not its IP address).
+        /// A TCP connection works but the TLS handshake fails (LDAPS or StartTLS). `tlsProblem`
+        /// says why when it could be found out: the certificate's issuer is not trusted, it was
+        /// issued for other names, it is out of date, or the port does not speak TLS.
         /// libldap reports this as `serverDown` (-1), like a server that is down.
         case tlsHandshakeFailed
         /// The server refused the bind (wrong credentials, stronger authentication or
@@ -23,6 +22,36 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         case invalidArgument
         /// Any other failure of an operation.
         case operationFailed
+        /// The connection was up and broke: the server closed it, went away or reset it during
+        /// an operation. For a search, `entriesRead` says how far it got.
+        case connectionLost
+        /// The server sent an LDAP message longer than `LDAPConfiguration.maxMessageSize`
+        /// (or a length no LDAP message has): most likely the port does not speak LDAP.
+        case messageTooLarge
+        /// The server ended a search early at one of its own limits: time (`timeLimitExceeded`,
+        /// 3), size (`sizeLimitExceeded`, 4) or administrative (`adminLimitExceeded`, 11).
+        /// `entriesRead` says how many entries had come.
+        case serverLimitExceeded
+        /// A paged search that does not advance: the server handed out the same page again
+        /// (it ignores the cookie), or page after page without an entry. Following it would
+        /// never end.
+        case pagedSearchStalled
+    }
+
+    /// Why a TLS handshake failed, found out with a second handshake that does not verify the
+    /// certificate (see `LDAPConnection.connect(_:logger:)`).
+    public enum TLSProblem: Sendable, Hashable {
+        /// The certificate names the host, but its chain does not lead to a trusted CA.
+        /// `issuer` is the issuer's name as the certificate gives it.
+        case untrustedCertificate(issuer: String?)
+        /// The certificate was issued for other names than the host in the URL. `names` are the
+        /// certificate's subjectAltName DNS names and addresses, and its subject CN.
+        case nameMismatch(host: String, names: [String])
+        /// The certificate names the host but is not valid now (expired, or not yet valid).
+        case certificateNotValidNow(notBefore: String, notAfter: String)
+        /// Even a handshake that verifies nothing fails: the port speaks plain LDAP, or
+        /// something else than TLS.
+        case notTLS
     }
 
     public let kind: Kind
@@ -40,6 +69,14 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
     public let url: String?
     /// For binds: the DN or user name bound as. Never the password.
     public let bindDN: String?
+    /// For a search that failed part way (`connectionLost`, `serverLimitExceeded`,
+    /// `pagedSearchStalled`, `messageTooLarge`): the entries delivered before it stopped.
+    public let entriesRead: Int?
+    /// For `tlsHandshakeFailed`: why, when it could be found out.
+    public let tlsProblem: TLSProblem?
+    /// When several URLs were tried and none answered: the failure of each, in the order tried
+    /// (this error is one of them). Empty otherwise.
+    public let attempts: [LDAPError]
 
     public init(
         kind: Kind,
@@ -49,7 +86,10 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         diagnosticMessage: String? = nil,
         url: String? = nil,
         bindDN: String? = nil,
-        hint: String? = nil
+        hint: String? = nil,
+        entriesRead: Int? = nil,
+        tlsProblem: TLSProblem? = nil,
+        attempts: [LDAPError] = []
     ) {
         self.kind = kind
         self.code = code
@@ -61,23 +101,81 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         }
         self.url = url
         self.bindDN = bindDN
-        self.hint = hint ?? Self.defaultHint(kind: kind, code: code)
+        self.entriesRead = entriesRead
+        self.tlsProblem = tlsProblem
+        self.attempts = attempts
+        self.hint = hint ?? Self.defaultHint(kind: kind, code: code, tlsProblem: tlsProblem)
+    }
+
+    /// This error with the cause of a failed TLS handshake (and the hint that goes with it).
+    func with(tlsProblem: TLSProblem?) -> LDAPError {
+        LDAPError(kind: kind, code: code, operation: operation, message: message,
+                  diagnosticMessage: diagnosticMessage, url: url, bindDN: bindDN, hint: nil,
+                  entriesRead: entriesRead, tlsProblem: tlsProblem, attempts: attempts)
+    }
+
+    /// This error with the failures of every URL tried (see `attempts`).
+    func with(attempts: [LDAPError]) -> LDAPError {
+        LDAPError(kind: kind, code: code, operation: operation, message: message,
+                  diagnosticMessage: diagnosticMessage, url: url, bindDN: bindDN, hint: hint,
+                  entriesRead: entriesRead, tlsProblem: tlsProblem, attempts: attempts)
     }
 
     /// What usually fixes this failure, in library terms (no command-line options), or nil.
     public let hint: String?
 
-    private static func defaultHint(kind: Kind, code: LDAPResultCode) -> String? {
+    private static func defaultHint(kind: Kind, code: LDAPResultCode, tlsProblem: TLSProblem?) -> String? {
         switch kind {
         case .tlsHandshakeFailed:
-            return "The server accepts TCP connections but the TLS handshake failed: either its "
-                + "certificate is not signed by a trusted CA (give the CA certificate file) or it "
-                + "was issued for another name (connect by the server's DNS name as it appears in "
-                + "the certificate, not by IP address)."
+            switch tlsProblem {
+            case .untrustedCertificate(let issuer):
+                return "The server's certificate names it, but is not signed by a trusted CA"
+                    + (issuer.map { " (issuer: \($0))" } ?? "")
+                    + ": give the file of the CA that issued it."
+            case .nameMismatch(let host, let names):
+                return "The server's certificate was issued for "
+                    + (names.isEmpty ? "no name" : names.joined(separator: ", "))
+                    + ", not for \(host): connect by one of those names."
+            case .certificateNotValidNow(let notBefore, let notAfter):
+                return "The server's certificate is valid from \(notBefore) to \(notAfter), not now: "
+                    + "the server needs a current certificate (or this machine's clock is wrong)."
+            case .notTLS:
+                return "The port does not speak TLS (not even without verifying the certificate): it "
+                    + "speaks plain LDAP or something else. Use ldap:// with StartTLS there, or the "
+                    + "LDAPS port (636)."
+            case nil:
+                return "The server accepts TCP connections but the TLS handshake failed: either its "
+                    + "certificate is not signed by a trusted CA (give the CA certificate file) or it "
+                    + "was issued for another name (connect by the server's DNS name as it appears in "
+                    + "the certificate, not by IP address)."
+            }
         case .serverUnreachable:
             return "Check the host name, the port and that the server is running and reachable."
         case .timeout:
             return "The server did not answer in time; raise the timeout or check the network."
+        case .connectionLost:
+            return "The server closed or reset the connection: check that it is still running, "
+                + "its logs, and idle or connection limits on the way (load balancers, firewalls)."
+        case .messageTooLarge:
+            return "Check that the URL points at an LDAP server (host and port)."
+        case .serverLimitExceeded:
+            switch code {
+            case .timeLimitExceeded:
+                return "The time limit is the smaller of the one sent with each page (the operation "
+                    + "timeout) and the server's own (AD: MaxQueryDuration, slapd: timelimit): raise "
+                    + "them, or ask for smaller pages."
+            case .sizeLimitExceeded:
+                return "The server limits the entries one search returns even when paged (AD: "
+                    + "MaxResultSetSize and MaxPageSize; slapd: sizelimit size.prtotal and size.pr): "
+                    + "raise the limit for this account, or ask for smaller pages."
+            default:
+                return "An administrative limit of the server (AD: MaxResultSetSize, "
+                    + "MaxTempTableSize; slapd: sizelimit size.unchecked) stopped the search: raise "
+                    + "it for this account, search a smaller subtree, or ask for smaller pages."
+            }
+        case .pagedSearchStalled:
+            return "The server's paged results do not advance; this is a server fault. Try another "
+                + "server, or search smaller subtrees."
         case .bindRefused:
             switch code {
             case .strongAuthRequired, .confidentialityRequired:
@@ -99,8 +197,6 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
             return nil
         case .operationFailed:
             switch code {
-            case .sizeLimitExceeded:
-                return "The server limits the number of entries per search: use a paged search."
             case .referral:
                 return "The search base is not held by this server."
             case .noSuchObject:
@@ -121,6 +217,15 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         }
         text += "."
         if let hint { text += " " + hint }
+        if attempts.count > 1 {
+            text += " Every URL failed: "
+            text += attempts.map { attempt in
+                var line = "\(attempt.url ?? "?"): \(attempt.operation): \(attempt.message)"
+                if let diagnostic = attempt.diagnosticMessage { line += " (\(diagnostic.trimmingTrailingPunctuation))" }
+                return line
+            }.joined(separator: "; ")
+            text += "."
+        }
         return text
     }
 
@@ -135,6 +240,9 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         if let url { fields.append("url: \(String(reflecting: url))") }
         if let bindDN { fields.append("bindDN: \(String(reflecting: bindDN))") }
         if let hint { fields.append("hint: \(String(reflecting: hint))") }
+        if let entriesRead { fields.append("entriesRead: \(entriesRead)") }
+        if let tlsProblem { fields.append("tlsProblem: \(tlsProblem)") }
+        if !attempts.isEmpty { fields.append("attempts: \(attempts.map(\.debugDescription))") }
         return "LDAPError(\(fields.joined(separator: ", ")))"
     }
 }

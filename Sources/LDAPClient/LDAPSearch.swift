@@ -36,9 +36,17 @@ extension LDAPConnection {
     /// (`bv_len`), never read as C strings.
     ///
     /// Each page must complete within the configuration's `operationTimeout` (also sent as
-    /// the search's time limit). When `onEntry` throws, or the task is cancelled, the
-    /// request is abandoned (`ldap_abandon_ext(3)`), the server's paging state released, and
-    /// the error (or `CancellationError`) rethrown.
+    /// the search's time limit). A paged search must advance: a page with the same entries as
+    /// the one before (a server that ignores the cookie), or more than `maxEmptyPagesInARow`
+    /// pages in a row without an entry, end it with `pagedSearchStalled`. (The same cookie
+    /// page after page is not a fault: Samba does that.) When `onEntry` throws, or the task
+    /// is cancelled, the request is abandoned (`ldap_abandon_ext(3)`), the server's paging
+    /// state released, and the error (or `CancellationError`) rethrown.
+    ///
+    /// A connection that breaks during the search throws `connectionLost` (or
+    /// `messageTooLarge`), a server limit that ends it `serverLimitExceeded`, each with the
+    /// entries delivered so far in `entriesRead`; after a broken connection every later
+    /// search throws the same error (libldap would silently reconnect, unbound).
     ///
     /// - Parameters:
     ///   - attributes: the attributes to return; empty means all user attributes.
@@ -60,28 +68,69 @@ extension LDAPConnection {
             "url": "\(url)", "base": "\(base)", "scope": "\(scope)", "filter": "\(request.filter)",
             "pageSize": "\(request.pageSize.map(String.init) ?? "none")",
         ])
+        if let broken { throw broken }
         var cookie = Data()
         var page = 0
         var delivered = 0
         var references = 0
+        var emptyPagesInARow = 0
+        var previousPage: Int?
         repeat {
             page += 1
-            let messageID = try send(request, cookie: cookie)
+            let sentCookie = cookie
+            let before = delivered + references
+            // The page's entries, as a hash of their DNs in order: a server that ignores the
+            // cookie hands out the same page again.
+            var fingerprint = Hasher()
+            let messageID = try send(request, cookie: cookie, delivered: delivered)
             cookie = try receivePage(
                 messageID, request: request, sentCookie: cookie, delivered: &delivered,
-                references: &references, onEntry: onEntry)
+                references: &references, onEntry: { entry in
+                    fingerprint.combine(entry.dn)
+                    try onEntry(entry)
+                })
             logger.debug("LDAP search page done", metadata: [
                 "page": "\(page)", "entries": "\(delivered)", "references": "\(references)",
             ])
             onPage(LDAPPageInfo(page: page, entriesSoFar: delivered))
-        } while request.pageSize != nil && !cookie.isEmpty
+            guard request.pageSize != nil, !cookie.isEmpty else { break }
+            // A paged search must advance, or it would be followed forever (each page is within
+            // the operation timeout, the whole search has no limit). The cookie alone cannot
+            // say: Samba returns the same cookie for every page of a search (RFC 2696 makes it
+            // opaque). The entries can: a page that repeats the previous one, or page after page
+            // without an entry.
+            let pageEntries = delivered + references - before
+            fingerprint.combine(pageEntries)
+            let thisPage = fingerprint.finalize()
+            let repeated = pageEntries > 0 && thisPage == previousPage
+            previousPage = pageEntries > 0 ? thisPage : nil
+            emptyPagesInARow = pageEntries == 0 ? emptyPagesInARow + 1 : 0
+            if repeated || emptyPagesInARow > Self.maxEmptyPagesInARow {
+                stop(messageID, request: request, cookie: cookie)
+                let sameCookie = cookie == sentCookie ? " and the cookie it was sent" : ""
+                throw LDAPError(
+                    kind: .pagedSearchStalled, code: .protocolError, operation: "search",
+                    message: repeated
+                        ? "The server answered page \(page) with the same \(pageEntries) entries as page \(page - 1)"
+                            + "\(sameCookie): it hands out the same page again (after \(delivered) entries)"
+                        : "The server returned \(emptyPagesInARow) pages in a row without an entry, up to "
+                            + "page \(page), each asking for another (after \(delivered) entries)",
+                    url: url, entriesRead: delivered)
+            }
+        } while true
     }
+
+    /// How many pages in a row may come without an entry (or reference) but with a cookie for
+    /// another before a paged search counts as stalled. A server may return a short or empty
+    /// page when it stops scanning early; not this often.
+    static let maxEmptyPagesInARow = 5
 
     // MARK: - One request
 
     /// Sends one search request (`ldap_search_ext(3)`), with the paged results control for
-    /// `cookie` when the request has a page size, and returns its message ID.
-    private func send(_ request: SearchRequest, cookie: Data) throws(LDAPError) -> Int32 {
+    /// `cookie` when the request has a page size, and returns its message ID. `delivered`: the
+    /// entries of this search so far, for the error when the connection broke.
+    private func send(_ request: SearchRequest, cookie: Data, delivered: Int = 0) throws(LDAPError) -> Int32 {
         var control: UnsafeMutablePointer<LDAPControl>?
         if let pageSize = request.pageSize {
             let rc = cookie.withUnsafeBytes { raw in
@@ -112,7 +161,9 @@ extension LDAPConnection {
             }
         }
         guard rc == LDAP_SUCCESS else {
-            throw operationError(rc, operation: "search")
+            // A request that cannot be written (the server closed the connection: EPIPE, with
+            // SIGPIPE ignored by the process) is LDAP_SERVER_DOWN: the connection is lost.
+            throw operationError(rc, operation: "search", entriesRead: delivered)
         }
         return messageID
     }
@@ -138,7 +189,7 @@ extension LDAPConnection {
             guard remaining > .zero else {
                 stop(messageID, request: request, cookie: sentCookie)
                 throw LDAPError(kind: .timeout, code: .timeout, operation: "search",
-                                message: "No answer within \(operationLimit ?? .zero)", url: url)
+                                message: "No answer within \(operationLimit ?? .zero)", url: url, entriesRead: delivered)
             }
             // Wait at most a second at a time so that cancellation is noticed.
             var wait = timeval(min(remaining, .seconds(1)))
@@ -148,7 +199,7 @@ extension LDAPConnection {
             case -1:
                 // ldap_result(3): the error is in LDAP_OPT_RESULT_CODE.
                 if let message { ldap_msgfree(message) }
-                throw operationError(lastResultCode(), operation: "search")
+                throw operationError(lastResultCode(), operation: "search", entriesRead: delivered)
             case 0:
                 if let message { ldap_msgfree(message) }
                 continue
@@ -166,7 +217,7 @@ extension LDAPConnection {
                 }
             case Int32(CLDAP_RES_SEARCH_RESULT):
                 guard let message else { continue }
-                return try finishPage(message, paged: request.pageSize != nil)
+                return try finishPage(message, paged: request.pageSize != nil, delivered: delivered)
             default:
                 // Continuation references (other naming contexts) and intermediate messages.
                 if type == Int32(CLDAP_RES_SEARCH_REFERENCE) { references += 1 }
@@ -177,7 +228,7 @@ extension LDAPConnection {
 
     /// Reads the search result's code and the paged results response, and frees the result
     /// message and everything `ldap_parse_result(3)` allocated.
-    private func finishPage(_ message: OpaquePointer, paged: Bool) throws(LDAPError) -> Data {
+    private func finishPage(_ message: OpaquePointer, paged: Bool, delivered: Int) throws(LDAPError) -> Data {
         var code: Int32 = 0
         var matchedDN: UnsafeMutablePointer<CChar>?
         var errorMessage: UnsafeMutablePointer<CChar>?
@@ -198,11 +249,11 @@ extension LDAPConnection {
             if let serverControls { ldap_controls_free(serverControls) }
         }
         guard rc == LDAP_SUCCESS else {
-            throw operationError(rc, operation: "search")
+            throw operationError(rc, operation: "search", entriesRead: delivered)
         }
         guard code == LDAP_SUCCESS else {
             throw operationError(code, operation: "search",
-                                 diagnostic: errorMessage.map { String(cString: $0) } ?? "")
+                                 diagnostic: errorMessage.map { String(cString: $0) } ?? "", entriesRead: delivered)
         }
         guard paged else { return Data() }
         // ldap_control_find(3) returns a pointer into serverControls, not a copy.

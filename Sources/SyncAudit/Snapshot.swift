@@ -12,6 +12,11 @@ public enum Snapshot {
     /// Version 2 added the closing line; version 1 snapshots cannot prove they are complete.
     public static let version = 2
     public static let endKind = "phs-check/ad-snapshot-end"
+    /// The times a snapshot can carry: those `Timestamp.format` writes and `Timestamp.parse`
+    /// reads back (years 0000–9999 in UTC). A time outside it is refused where it is decoded.
+    public static let timeRange: ClosedRange<Date> =
+        Timestamp.date(year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0)!
+        ... Timestamp.date(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59)!
 
     public struct Header: Codable, Sendable, Hashable {
         public var kind: String
@@ -156,7 +161,7 @@ public enum Snapshot {
         }
         func time(_ value: String?, _ field: String) throws(LineError) -> Date? {
             guard let value else { return nil }
-            guard let date = Timestamp.parse(value) else {
+            guard let date = Timestamp.parse(value), timeRange.contains(date) else {
                 throw LineError(line: line, reason: "\(field) \"\(value)\" is not an ISO 8601 UTC time")
             }
             return date

@@ -26,7 +26,7 @@ struct ConfigFileTests {
     /// Writes `text` to a fresh file and expands `arguments` with `--config` naming it.
     func expand(_ text: String, _ arguments: [String] = []) throws(ConfigError) -> (ConfigFile.Expansion, String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).yaml").path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return (try ConfigFile.expand(["run"] + arguments + ["--config", path], root: Tool.self), path)
     }
 

@@ -118,4 +118,35 @@ struct RunSafetyTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
+
+    @Test("The connection lost in the middle of check --history --format prometheus --output: exit 3, a failed run, run_success 0")
+    func connectionLostMidRun() throws {
+        // The fake server closes the connection after 1,200 of 5,000 entries, without a result.
+        let server = try FakeLDAPServer(["--scenario", "close-mid-search", "--entries", "5000", "--close-after", "1200"])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lost-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let cloud = try Self.tempFile("cloud", #"{"value":[{"id":"1","userPrincipalName":"x@y","lastPasswordChangeDateTime":"2024-01-01T00:00:00Z"}]}"#)
+        let result = try CommandRunner.phsCheck(["check", "--ldap-url", server.url, "--allow-cleartext-bind", "--bind-dn", "CN=x,DC=fake,DC=test",
+                                                 "--cloud", cloud, "--history", folder + "/history.sqlite",
+                                                 "--format", "prometheus", "--output", folder + "/phs-check.prom"],
+                                                environment: ["PHS_CHECK_BIND_PASSWORD": "unused"])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(!result.stderr.isEmpty)
+        #expect(try String(contentsOfFile: folder + "/phs-check.prom", encoding: .utf8).contains("phs_check_run_success 0"))
+        let history = try CommandRunner.phsCheck(["history", "--history", folder + "/history.sqlite", "--format", "json"])
+        #expect(history.output.contains("\"succeeded\":false"), "\(history.output)")
+    }
+
+    @Test("A server's diagnostic with escape sequences, line breaks and bidi controls reaches the terminal as text")
+    func hostileDiagnostic() throws {
+        let server = try FakeLDAPServer(["--scenario", "result-code", "--code", "4",
+                                         "--diagnostic", "limit\u{1B}]0;owned\u{07}\u{1B}[2J\nfake line\u{202E}txt.exe"])
+        let result = try CommandRunner.phsCheck(["collect", "--ldap-url", server.url, "--allow-cleartext-bind", "--bind-dn", "CN=x,DC=fake,DC=test",
+                                                 "--output", "/dev/null"], environment: ["PHS_CHECK_BIND_PASSWORD": "unused"])
+        #expect(result.status != 0)
+        #expect(!result.stderr.unicodeScalars.contains { [0x1B, 0x07, 0x202E].contains($0.value) }, "\(result.stderr)")
+        #expect(result.stderr.contains("\u{FFFD}"), "\(result.stderr)")
+        // Its line break cannot start a line of its own (a fake "phs-check: ..." line).
+        #expect(!result.stderr.contains("\nfake line"), "\(result.stderr)")
+    }
 }

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import Configuration
+
+/// The command tree of Fuzz/Sources/FuzzConfig/FuzzConfig.swift (its `Tool`): keep the two in step.
+struct FuzzTool: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tool", subcommands: [Run.self, Other.self])
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+    enum Listing: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    struct Run: ParsableCommand {
+        @Option(name: [.customLong("ldap-url"), .customShort("H")]) var ldapURLs: [String] = []
+        @Option(name: .customLong("grace")) var grace: String = "1h"
+        @Option(name: .customLong("bind-password-file")) var passwordFile: String?
+        @Option(name: .customLong("format")) var format: Format = .table
+        @Flag(name: .customLong("starttls")) var startTLS = false
+        @Flag(inversion: .prefixedNo) var verify = true
+        @Flag(name: .shortAndLong) var verbose: Int
+        @Option(name: .customLong("config")) var config: String?
+    }
+
+    struct Other: ParsableCommand {
+        @Option(name: .customLong("history")) var history: String?
+        @Option(name: .customLong("format")) var format: Listing = .table
+        @Option(name: .customLong("config")) var config: String?
+    }
+}
+
+/// Replays every input `FuzzConfig` kept (`Fuzz/Regressions/FuzzConfig/`, see scripts/fuzz.sh)
+/// as the target reads it: the first byte picks the command (`run`, `other`, the root), the
+/// rest is the file. Each must give settings or a `ConfigError` that names the file.
+@Suite("Fuzz regressions: --config files")
+struct ConfigFuzzRegressionTests {
+    static func inputs() -> [(name: String, bytes: [UInt8])] {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/Regressions/FuzzConfig")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
+            Issue.record("no folder \(folder.path)")
+            return []
+        }
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { name in
+            (name, Array(FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) ?? Data()))
+        }
+    }
+
+    @Test func everyKeptInputReadsCleanly() throws {
+        let catalog = try OptionCatalog(root: FuzzTool.self)
+        let commands = [catalog.command(for: ["run"]).0, catalog.command(for: ["other"]).0, catalog.root]
+        for (name, input) in Self.inputs() {
+            let path = "fuzz/\(name)"
+            guard var text = String(validating: input.dropFirst(), as: UTF8.self) else { continue }
+            if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+            let command = commands[Int(input.first ?? 0) % commands.count]
+            do {
+                let settings = try ConfigFile.settings(yaml: text, path: path, catalog: catalog, command: command)
+                #expect(Set(settings.map(\.key)).count == settings.count, "\(name): a key set twice")
+            } catch {
+                #expect(error.message.hasPrefix(path), "\(name): \(error.message)")
+            }
+        }
+    }
+}
