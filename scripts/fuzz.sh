@@ -98,12 +98,13 @@ for t in "${targets[@]}"; do
     corp="$(sed -n 's/.* corp: \([^ ]*\).*/\1/p' <<<"$last")"
 
     result="ok"
+    [[ "$replay" == ok ]] || result="a kept reproducer still fails ($work/replay.log)"
     shopt -s nullglob
     found=("$artifacts"/crash-* "$artifacts"/timeout-* "$artifacts"/oom-* "$artifacts"/leak-*)
     shopt -u nullglob
     if ((${#found[@]})) || ((status != 0)); then
         failed=1
-        result="CRASH (exit $status; log $log)"
+        result="CRASH (exit $status; log $log)$([[ "$replay" == ok ]] || echo "; a kept reproducer still fails")"
         for f in "${found[@]}"; do
             cp "$f" "$regressions/"
             result+=$'\n'"    reproducer: ${regressions#"$root"/}/$(basename "$f")"

@@ -9,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/install-deps.sh
-if ! scripts/test-directory.sh status | grep -q '^running'; then
+# Stop the test directory at the end only if this run starts it (grep reads all of the status:
+# with pipefail, `grep -q` would end the pipe early and read as "not running").
+if ! scripts/test-directory.sh status | grep '^running' >/dev/null; then
     trap 'scripts/test-directory.sh stop' EXIT
 fi
 scripts/test-directory.sh start all
@@ -17,9 +19,10 @@ eval "$(scripts/test-directory.sh env)"
 
 echo "== LDAP integration tests under AddressSanitizer ==" >&2
 swift build --build-tests --sanitize=address --scratch-path .build-asan >&2
-PHS_CHECK_BIN="$PWD/.build-asan/debug/phs-check" \
+# Peak memory means nothing under the sanitizer's quarantine: that one test is left out.
+PHS_CHECK_BIN="$PWD/.build-asan/debug/phs-check" LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp" \
     swift test --skip-build --sanitize=address --scratch-path .build-asan \
-    --filter 'LDAPClientTests|LDAPFault|CollectTests|RunSafetyTests'
+    --filter 'LDAPClientTests|LDAPFault|CollectTests|RunSafetyTests' --skip 'memoryDoesNotGrowWithUsers'
 
 echo "== collect of $PHS_TEST_SLAPD_LARGE_USERS users under valgrind ==" >&2
 swift build --product phs-check >&2

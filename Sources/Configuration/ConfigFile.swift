@@ -218,9 +218,18 @@ public struct ConfigFile {
             if command.entry(long: "no-" + key) != nil { return ["--no-\(key)"] }
             return []
         }
+        /// `--key=value`. A value that starts with a combining mark would merge with the `=`
+        /// into one character, and the parser would not split them: no option value starts so.
+        func argument(_ text: String, line: Int) throws(ConfigError) -> String {
+            if let first = text.unicodeScalars.first,
+               [.nonspacingMark, .spacingMark, .enclosingMark].contains(first.properties.generalCategory) {
+                throw ConfigError("\(path):\(line): \(key): the value starts with a combining mark; write the value itself")
+            }
+            return "--\(key)=\(text)"
+        }
         switch value {
         case .scalar(let scalar):
-            return ["--\(key)=\(scalar.string)"]
+            return [try argument(scalar.string, line: line)]
         case .sequence(let items):
             guard entry.isRepeating else {
                 throw ConfigError("\(path):\(line): \(key) takes one value, not a list")
@@ -231,7 +240,7 @@ public struct ConfigFile {
                     throw ConfigError("\(path):\(item.mark?.line ?? line): \(key): each item of the list must be one value")
                 }
                 if isNull(item) { continue }
-                out.append("--\(key)=\(scalar.string)")
+                out.append(try argument(scalar.string, line: item.mark?.line ?? line))
             }
             return out
         case .mapping:

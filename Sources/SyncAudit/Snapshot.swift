@@ -326,6 +326,8 @@ struct LineSplitter {
             }
             guard let end = newline ?? (atEnd ? count : nil) else { break }
             number += 1
+            // The same limit whether the line came in one chunk or many.
+            if end - start > maxLine { throw TooLong(line: number, limit: maxLine) }
             var stop = end
             if stop > start, pending[stop - 1] == 0x0D { stop -= 1 }
             if stop > start { try body(Data(pending[start..<stop]), number) }

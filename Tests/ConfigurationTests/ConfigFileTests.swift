@@ -86,6 +86,13 @@ struct ConfigFileTests {
         }
     }
 
+    @Test("A value that starts with a combining mark is refused, not merged with the =")
+    func combiningMark() throws {
+        let error = #expect(throws: ConfigError.self) { try expand("grace: \"\u{0483}2h\"\n") }
+        #expect(error?.message.contains("starts with a combining mark") == true)
+        #expect(error?.message.contains("\u{0483}") == false)
+    }
+
     @Test func yamlSyntaxErrorsNameTheLine() throws {
         let error = #expect(throws: ConfigError.self) { try expand("grace: 2h\nldap-url: [ldaps://dc1\n") }
         let message = try #require(error?.message)

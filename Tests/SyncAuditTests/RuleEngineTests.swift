@@ -266,13 +266,13 @@ struct SnapshotReaderTests {
         Snapshot.encode(Snapshot.Trailer(users: users)) + Data([0x0A])
     }
 
-    static func read(_ data: Data, chunk: Int) throws(SnapshotReader.ReadError) -> (Snapshot.Header, [DirectoryUser]) {
+    static func read(_ data: Data, chunk: Int, limits: InputLimits = InputLimits()) throws(SnapshotReader.ReadError) -> (Snapshot.Header, [DirectoryUser]) {
         var offset = 0
         var users: [DirectoryUser] = []
         let header = try SnapshotReader.read(chunks: {
             defer { offset = min(offset + chunk, data.count) }
             return data.subdata(in: offset..<min(offset + chunk, data.count))
-        }) { users.append($0) }
+        }, limits: limits) { users.append($0) }
         return (header, users)
     }
 
@@ -371,6 +371,18 @@ struct SnapshotLimitTests {
                 guard sent < 100_000 else { Issue.record("the reader kept reading"); return nil }
                 return zeros
             }, limits: InputLimits(maxRecordSize: 4096)) { _ in }
+        } throws: { error in
+            if case .lineTooLong(2, 4096)? = error as? SnapshotReader.ReadError { return true }
+            return false
+        }
+    }
+
+    @Test("A long line is refused the same whether it arrives in one chunk or many", arguments: [64, 1 << 20])
+    func completeLongLine(chunk: Int) throws {
+        var data = try Snapshot.encode(Snapshot.Header(collectedAt: Fixture.asOf, server: "x", baseDN: "DC=x")) + Data([0x0A])
+        data += Data(repeating: 0x41, count: 5000) + Data([0x0A])
+        #expect {
+            _ = try SnapshotReaderTests.read(data, chunk: chunk, limits: InputLimits(maxRecordSize: 4096))
         } throws: { error in
             if case .lineTooLong(2, 4096)? = error as? SnapshotReader.ReadError { return true }
             return false
