@@ -24,6 +24,8 @@ PACKAGES=(
     valgrind
     # the LDAP fault tests make their own certificates (unknown CA, name mismatch)
     openssl
+    # scripts/graph-emulator.py: RSA signatures of client assertions (Microsoft Graph tests)
+    python3-cryptography curl
 )
 
 missing=()
