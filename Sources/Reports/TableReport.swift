@@ -94,16 +94,18 @@ public enum TableReport {
 /// Text from the directory or the export, made safe for a terminal: control characters (an
 /// escape sequence in a crafted name could rewrite the screen), bidirectional overrides and
 /// isolates (they reorder what is shown, so a name could read as another) and zero-width
-/// characters (they hide text) are shown as `\u{FFFD}`. With `keepingNewlines`, line ends stay
-/// (for whole texts assembled from such values).
+/// characters (they hide text) are shown as `\u{FFFD}`; so are line breaks (LF, CR, NEL, the
+/// Unicode line and paragraph separators), so that a value cannot start a line of its own.
+/// With `keepingNewlines`, LF stays (for whole texts assembled from such values).
 public func terminalSafe(_ text: String, keepingNewlines: Bool = false) -> String {
     func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x0A: !keepingNewlines
         case 0x00..<0x20, 0x7F...0x9F: true
-        // Zero-width space/joiners, LRM/RLM, bidi embeddings and overrides, isolates, ALM,
-        // word joiner and invisible operators, BOM / zero-width no-break space.
-        case 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0x061C, 0xFEFF: true
+        // Zero-width space/joiners, LRM/RLM, the line and paragraph separators, bidi embeddings
+        // and overrides, isolates, ALM, word joiner and invisible operators, BOM / zero-width
+        // no-break space.
+        case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0x061C, 0xFEFF: true
         default: false
         }
     }

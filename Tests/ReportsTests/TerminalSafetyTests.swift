@@ -5,11 +5,11 @@ import Testing
 
 @Suite("Terminal output never carries the directory's control characters")
 struct TerminalSafetyTests {
-    /// Escape sequences, a bell, a C1 CSI, a right-to-left override, a zero-width space.
-    static let hostile = "evil\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}gpj.exe\u{200B}"
+    /// Escape sequences, a bell, a C1 CSI, a right-to-left override, a zero-width space, a line separator.
+    static let hostile = "evil\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}gpj.exe\u{200B}\u{2028}"
 
     static func isHostile(_ scalar: Unicode.Scalar) -> Bool {
-        [0x1B, 0x07, 0x9B, 0x202E, 0x200B].contains(scalar.value)
+        [0x1B, 0x07, 0x9B, 0x202E, 0x200B, 0x2028].contains(scalar.value)
     }
 
     static func report() -> AuditReport {

@@ -1,6 +1,7 @@
 import Foundation
 import ActiveDirectory
 import LDAPClient
+import Reports
 
 extension Failure {
     /// A directory error as the sentence an admin acts on, with the option that fixes it.
@@ -12,10 +13,14 @@ extension Failure {
         return .directory("none of the \(error.attempts.count) --ldap-url answered:\n" + lines.joined(separator: "\n"))
     }
 
+    /// Text from the server (a diagnostic, a certificate's names, libldap's description) goes
+    /// through `terminalSafe` here, without its line breaks: it cannot start a line of its own
+    /// that looks like one of phs-check's (standard error keeps the line breaks of phs-check's
+    /// own messages).
     private static func single(_ error: LDAPError) -> Failure {
         let server = error.url ?? "the directory"
         let said = error.diagnosticMessage.map { text in
-            let trimmed = quoted(text.trimmingCharacters(in: .whitespacesAndNewlines.union(["\0"])))
+            let trimmed = terminalSafe(text.trimmingCharacters(in: .whitespacesAndNewlines.union(["\0"])))
             return " The server said: \(trimmed)" + (trimmed.last.map { ".!?".contains($0) } == true ? "" : ".")
         } ?? ""
         switch error.kind {
@@ -54,7 +59,7 @@ extension Failure {
             if error.code == .filterError {
                 return .usage("the LDAP filter is not valid (\(error.message)). Check --filter: it must be an RFC 4515 filter such as (department=Sales).")
             }
-            return .usage(quoted(error.description))
+            return .usage(terminalSafe(error.description))
         case .operationFailed:
             if error.code == .noSuchObject {
                 return .usage("the directory has no entry at the search base (\(error.message)).\(said) Check --base-dn and --search-base.")
@@ -62,7 +67,7 @@ extension Failure {
             if error.code == .referral {
                 return .usage("the search base is not held by \(server) (a referral).\(said) Check --search-base, or point --ldap-url at a DC of that domain.")
             }
-            return .directory(quoted(error.description))
+            return .directory(terminalSafe(error.description))
         }
     }
 
@@ -70,10 +75,10 @@ extension Failure {
     private static func tls(_ error: LDAPError, server: String) -> String {
         switch error.tlsProblem {
         case .untrustedCertificate(let issuer):
-            let by = issuer.map { " (issued by \(quoted($0)))" } ?? ""
+            let by = issuer.map { " (issued by \(terminalSafe($0)))" } ?? ""
             return "the TLS handshake with \(server) failed: the DC's certificate names it, but is not signed by a CA this machine trusts\(by). Pass the certificate of the CA that issued it (PEM) with --ca-file."
         case .nameMismatch(let host, let names):
-            let names = names.map(quoted)
+            let names = names.map { terminalSafe($0) }
             let example = names.first { !$0.hasPrefix("*") }.map { " (e.g. --ldap-url \(replacingHost(host, with: $0, in: server)))" } ?? ""
             let list = names.isEmpty ? "no host name" : names.joined(separator: ", ")
             return "the TLS handshake with \(server) failed: the DC's certificate is for \(list), not for \(host). Connect by one of those names in --ldap-url\(example), and make sure it resolves to the DC."
@@ -103,19 +108,6 @@ extension Failure {
         default:
             "Raise the DC's limit for the bind account (AD: MaxResultSetSize or MaxTempTableSize in the LDAP policy; slapd: sizelimit size.unchecked, or an index for the filter), lower --page-size, or read smaller parts with --search-base."
         }
-    }
-
-    /// Text from the server (a diagnostic, a certificate's names) on one line: its line breaks
-    /// are shown as U+FFFD, so that it cannot start a line of its own that looks like one of
-    /// phs-check's (standard error keeps the line breaks of phs-check's own messages; the
-    /// other control characters are made safe when it is printed).
-    static func quoted(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            switch scalar.value {
-            case 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029: "\u{FFFD}"
-            default: scalar
-            }
-        }))
     }
 
     private static func lowercasingFirst(_ text: String) -> String {
