@@ -57,18 +57,18 @@ final class Output {
     /// was made from. Call before reading anything.
     static func refuseOverwriting(_ output: String?, inputs: [(option: String, path: String?)]) throws(Failure) {
         guard let output, output != "-" else { return }
-        func identity(_ path: String) -> (dev_t, ino_t)? {
+        func status(_ path: String) -> stat? {
             var info = stat()
-            return stat(path, &info) == 0 ? (info.st_dev, info.st_ino) : nil
+            return stat(path, &info) == 0 ? info : nil
         }
         func canonical(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
-        let target = identity(output)
+        let target = status(output)
         // A device or FIFO (/dev/null, /dev/stdout) is not a file an input could be read back from.
-        var info = stat()
-        if stat(output, &info) == 0, info.st_mode & S_IFMT != S_IFREG { return }
+        if let target, target.st_mode & S_IFMT != S_IFREG { return }
         for (option, path) in inputs {
             guard let path, path != "-" else { continue }
-            let same = target.map { t in identity(path).map { $0 == t } ?? false } ?? (canonical(path) == canonical(output))
+            let same = target.map { t in status(path).map { $0.st_dev == t.st_dev && $0.st_ino == t.st_ino } ?? false }
+                ?? (canonical(path) == canonical(output))
             if same {
                 throw .usage("--output \(output) is the file given to \(option): the report would replace it. Write the report to another file")
             }
