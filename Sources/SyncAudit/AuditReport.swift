@@ -10,6 +10,8 @@ public struct AuditReport: Sendable, Hashable {
         public var users: Int
         /// When the directory was read: the live read, or the snapshot's `collectedAt`.
         public var readAt: Date?
+        /// Where the users were read, as messages name it: `SOURCE under BASE-DN`.
+        public var place: String { source + (baseDN.map { " under \($0)" } ?? "") }
         public init(source: String, baseDN: String?, users: Int, readAt: Date? = nil) {
             self.source = source
             self.baseDN = baseDN

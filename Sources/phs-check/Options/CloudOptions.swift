@@ -115,7 +115,7 @@ struct ComparisonOptions: ParsableArguments {
         if Duration.parse(maxExportAge) == nil { throw ValidationError("--max-export-age \(maxExportAge): write a duration such as 12h or 2d") }
     }
 
-    func settings(cloud: CloudOptions.Loaded, directoryReadAt: Date) throws(Failure) -> AuditSettings {
+    func settings(cloud: CloudOptions.Loaded, directoryReadAt: Date?) throws(Failure) -> AuditSettings {
         guard let (asOf, source) = Audit.resolveAsOf(option: asOf.flatMap { Timestamp.parse($0) }, exportTime: nil,
                                                     newestInExport: cloud.summary.newestTimestamp)
         else {

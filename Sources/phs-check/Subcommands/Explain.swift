@@ -51,7 +51,7 @@ struct Explain: ParsableCommand {
         let identity = UserIdentity(user)
         let found = side.users.indices.filter { identity.matches(side.users[$0]) }
         guard let index = found.first else {
-            throw Failure.usage("no user \"\(user)\" among the \(side.users.count) users in scope at \(side.source.source)\(side.source.baseDN.map { " under \($0)" } ?? ""): give a sAMAccountName, UPN, DN, objectGUID or SID, and check --search-base")
+            throw Failure.usage("no user \"\(user)\" among the \(side.users.count) users in scope at \(side.source.place): give a sAMAccountName, UPN, DN, objectGUID or SID, and check --search-base")
         }
         guard found.count == 1 else {
             throw Failure.usage("\"\(user)\" names \(found.count) users: \(found.map { side.users[$0].distinguishedName }.joined(separator: "; ")); give the DN or objectGUID instead")

@@ -5,11 +5,10 @@ import SyncAudit
 /// The comparison `check`, `compare` and `explain` share: the settings, the judgement (refused
 /// when it could only look cleaner than the truth), and the warnings for the report.
 enum Comparison {
-    /// The directory side as read: its users, where they came from, and when.
+    /// The directory side as read: its users, and where and when they were read.
     struct Directory {
         var users: [DirectoryUser]
         var source: AuditReport.DirectorySource
-        var readAt: Date
     }
 
     /// Judges both sides; `explaining` keeps those users' traces. Warnings are printed and kept
@@ -17,15 +16,14 @@ enum Comparison {
     static func judge(_ directory: Directory, cloud: CloudOptions.Loaded, comparison: ComparisonOptions,
                       warnings: Warnings, explaining: Set<Int> = []) throws(Failure) -> AuditResult {
         cloud.summary.warnings.forEach(warnings.add)
-        let settings = try comparison.settings(cloud: cloud, directoryReadAt: directory.readAt)
+        let settings = try comparison.settings(cloud: cloud, directoryReadAt: directory.source.readAt)
         do {
             let result = try Audit.judge(directory: directory.users, cloud: cloud.users, tenant: cloud.tenant,
                                          settings: settings, explaining: explaining)
             result.warnings.forEach(warnings.add)
             return result
         } catch {
-            throw .usage(error.message(directory: directory.source.source + (directory.source.baseDN.map { " under \($0)" } ?? ""),
-                                       cloud: cloud.summary.source))
+            throw .usage(error.message(directory: directory.source.place, cloud: cloud.summary.source))
         }
     }
 

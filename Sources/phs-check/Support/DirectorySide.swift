@@ -17,8 +17,7 @@ extension Comparison.Directory {
             warnings.add(.undecodableAttributes, "\(summary.usersWithNotes) users had attributes that could not be decoded; phs-check collect --output FILE shows their \"notes\"")
         }
         return Self(users: users,
-                    source: .init(source: session.server, baseDN: session.baseDN, users: users.count, readAt: readAt),
-                    readAt: readAt)
+                    source: .init(source: session.server, baseDN: session.baseDN, users: users.count, readAt: readAt))
     }
 
     /// Every user of a snapshot written by `collect`.
@@ -30,8 +29,7 @@ extension Comparison.Directory {
         }
         return Self(users: users,
                     source: .init(source: "snapshot \(path) (\(header.server), collected \(header.collectedAt))",
-                                  baseDN: header.baseDN, users: users.count, readAt: readAt),
-                    readAt: readAt)
+                                  baseDN: header.baseDN, users: users.count, readAt: readAt))
     }
 }
 
