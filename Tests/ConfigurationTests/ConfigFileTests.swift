@@ -3,31 +3,13 @@ import Foundation
 import Testing
 @testable import Configuration
 
-/// A small command tree shaped like phs-check's: what `--config` reads its keys from.
-struct Tool: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tool", subcommands: [Run.self, Other.self])
-
-    struct Run: ParsableCommand {
-        @Option(name: .customLong("ldap-url")) var ldapURLs: [String] = []
-        @Option(name: .customLong("grace")) var grace: String = "1h"
-        @Option(name: .customLong("bind-password-file")) var passwordFile: String?
-        @Flag(name: .customLong("starttls")) var startTLS = false
-        @Option(name: .customLong("config")) var config: String?
-    }
-
-    struct Other: ParsableCommand {
-        @Option(name: .customLong("history")) var history: String?
-        @Option(name: .customLong("config")) var config: String?
-    }
-}
-
 @Suite("--config YAML files")
 struct ConfigFileTests {
     /// Writes `text` to a fresh file and expands `arguments` with `--config` naming it.
     func expand(_ text: String, _ arguments: [String] = []) throws(ConfigError) -> (ConfigFile.Expansion, String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).yaml").path
         _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
-        return (try ConfigFile.expand(["run"] + arguments + ["--config", path], root: Tool.self), path)
+        return (try ConfigFile.expand(["run"] + arguments + ["--config", path], root: TestTool.self), path)
     }
 
     @Test func scalarsListsAndSwitchesBecomeArguments() throws {
@@ -101,7 +83,7 @@ struct ConfigFileTests {
 
     @Test func aMissingFileIsNamed() throws {
         let error = #expect(throws: ConfigError.self) {
-            try ConfigFile.expand(["run", "--config", "/nonexistent/phs.yaml"], root: Tool.self)
+            try ConfigFile.expand(["run", "--config", "/nonexistent/phs.yaml"], root: TestTool.self)
         }
         #expect(error?.message == "--config /nonexistent/phs.yaml: cannot read it; check the path and its permissions")
     }

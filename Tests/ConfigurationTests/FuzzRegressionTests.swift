@@ -3,31 +3,6 @@ import Foundation
 import Testing
 @testable import Configuration
 
-/// The command tree of Fuzz/Sources/FuzzConfig/FuzzConfig.swift (its `Tool`): keep the two in step.
-struct FuzzTool: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tool", subcommands: [Run.self, Other.self])
-
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
-    enum Listing: String, ExpressibleByArgument, CaseIterable { case table, json }
-
-    struct Run: ParsableCommand {
-        @Option(name: [.customLong("ldap-url"), .customShort("H")]) var ldapURLs: [String] = []
-        @Option(name: .customLong("grace")) var grace: String = "1h"
-        @Option(name: .customLong("bind-password-file")) var passwordFile: String?
-        @Option(name: .customLong("format")) var format: Format = .table
-        @Flag(name: .customLong("starttls")) var startTLS = false
-        @Flag(inversion: .prefixedNo) var verify = true
-        @Flag(name: .shortAndLong) var verbose: Int
-        @Option(name: .customLong("config")) var config: String?
-    }
-
-    struct Other: ParsableCommand {
-        @Option(name: .customLong("history")) var history: String?
-        @Option(name: .customLong("format")) var format: Listing = .table
-        @Option(name: .customLong("config")) var config: String?
-    }
-}
-
 /// Replays every input `FuzzConfig` kept (`Fuzz/Regressions/FuzzConfig/`, see scripts/fuzz.sh)
 /// as the target reads it: the first byte picks the command (`run`, `other`, the root), the
 /// rest is the file. Each must give settings or a `ConfigError` that names the file.
@@ -46,7 +21,7 @@ struct ConfigFuzzRegressionTests {
     }
 
     @Test func everyKeptInputReadsCleanly() throws {
-        let catalog = try OptionCatalog(root: FuzzTool.self)
+        let catalog = try OptionCatalog(root: TestTool.self)
         let commands = [catalog.command(for: ["run"]).0, catalog.command(for: ["other"]).0, catalog.root]
         for (name, input) in Self.inputs() {
             let path = "fuzz/\(name)"
