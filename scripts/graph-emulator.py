@@ -1235,6 +1235,15 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         return auth[7:].strip() if auth[:7].lower() == "bearer " else None
 
+    def filter_predicate(self):
+        """The request's $filter as a predicate, None without one; raises UnsupportedQuery."""
+        text = self.param("filter")
+        return None if text is None else parse_filter(text)
+
+    def unsupported_filter(self):
+        return self.graph_error(400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause "
+                                "specified for property or navigation property.")
+
     def graph_error(self, status, code, message, headers=None):
         now = time.time()
         request_id = str(uuid.uuid4())
@@ -1383,13 +1392,10 @@ class Handler(BaseHTTPRequestHandler):
             top = int(top_text)
         else:
             top = cfg.page_size
-        where = None
-        if self.param("filter") is not None:
-            try:
-                where = parse_filter(self.param("filter"))
-            except UnsupportedQuery:
-                return self.graph_error(400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause "
-                                        "specified for property or navigation property.")
+        try:
+            where = self.filter_predicate()
+        except UnsupportedQuery:
+            return self.unsupported_filter()
         now = time.time()
         keys = select or USER_DEFAULT_PROPERTIES
         items, more = [], False
@@ -1488,12 +1494,11 @@ class Handler(BaseHTTPRequestHandler):
             if sp is None:
                 return self.not_found(ident)
             return self.graph_ok(dict({"@odata.context": self.context("servicePrincipals/$entity")}, **project(sp)))
-        if self.param("filter") is not None:
-            try:
-                where = parse_filter(self.param("filter"))
-            except UnsupportedQuery:
-                return self.graph_error(400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause "
-                                        "specified for property or navigation property.")
+        try:
+            where = self.filter_predicate()
+        except UnsupportedQuery:
+            return self.unsupported_filter()
+        if where is not None:
             sps = [sp for sp in sps if where(sp)]
         self.graph_ok({"@odata.context": self.context("servicePrincipals", select), "value": [project(sp) for sp in sps]})
 
