@@ -62,13 +62,28 @@ public final class RunHistoryStore: Sendable {
         configuration.journalMode = .wal
         configuration.label = "phs-check history"
         do {
-            database = try DatabaseQueue(path: path, configuration: configuration)
+            database = try Self.open(path: path, configuration: configuration, busyTimeout: busyTimeout)
             switch access {
             case .readWrite: try Self.migrate(database, path: path)
             case .readOnly: try Self.checkSchema(database, path: path)
             }
         } catch {
             throw Self.describe(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    /// Opens the connection. Switching a new file to WAL mode needs an exclusive lock that
+    /// SQLite does not wait for (its busy handler is not called there): when two processes
+    /// create the same history at once, one gets `SQLITE_BUSY` at once. Opening again until
+    /// `busyTimeout` has passed gives the waiting that every other statement gets.
+    private static func open(path: String, configuration: Configuration, busyTimeout: TimeInterval) throws -> DatabaseQueue {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        while true {
+            do {
+                return try DatabaseQueue(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: .random(in: 0.005...0.05))
+            }
         }
     }
 
