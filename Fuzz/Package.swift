@@ -17,7 +17,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzCloudExport", cloud),
     ("FuzzTenantFacts", cloud),
     ("FuzzSnapshot", ["FuzzSupport", .product(name: "SyncAudit", package: "phs-check")]),
-    ("FuzzConfig", ["FuzzSupport", .product(name: "Configuration", package: "phs-check"),
+    ("FuzzConfig", ["FuzzSupport", .product(name: "ConfigLoader", package: "phs-check"),
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
                     .product(name: "Yams", package: "Yams")]),
     ("FuzzADDecoders", ["FuzzSupport", .product(name: "ActiveDirectory", package: "phs-check"),

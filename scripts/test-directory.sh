@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The test directory that everybody uses: a real Samba AD DC and an OpenLDAP slapd with a small
-# AD-compatible schema, both on loopback, provisioned from nothing into one state folder.
+# AD-compatible schema, both on loopback, and the Microsoft Graph emulator as their Entra ID
+# tenant, provisioned from nothing into one state folder.
 #
-#   scripts/test-directory.sh start [samba|slapd|all]   provision (first time) and start
-#   scripts/test-directory.sh run [samba|slapd|all]     provision and serve in the foreground (containers)
-#   scripts/test-directory.sh stop                      stop what was started
-#   scripts/test-directory.sh env                       print `export ...` lines for tests and demos
+#   scripts/test-directory.sh start [samba|slapd|graph|all]  provision (first time) and start
+#   scripts/test-directory.sh run [samba|slapd|graph|all]    provision and serve in the foreground
+#                                              (containers: there `all` is samba and slapd only)
+#   scripts/test-directory.sh stop                           stop what was started
+#   scripts/test-directory.sh env                            `export ...` lines for tests and demos
 #   scripts/test-directory.sh status
 #
 # State lives in $PHS_TEST_DIR (default /tmp/phs-check-testdir); `stop` leaves it for inspection,
@@ -22,6 +24,18 @@
 # $PHS_TEST_SLAPD_SIZES users (default "2000 20000"), loaded with slapadd, for scale tests.
 # GSSAPI clients must not canonicalise the host name (ldapsearch -N, LDAP_OPT_X_SASL_NOCANON):
 # 127.0.0.1 reverse-resolves to localhost.
+# graph: the Microsoft Graph emulator scripts/graph-emulator.py (Debian's python3 and
+# python3-cryptography) on https://127.0.0.1:<a free port>, its server certificate signed by
+# graph/certs/ca.pem. Tenant 5c5b3d2e-1f4a-4c8e-9a7b-2d6e8f0a1b3c (alias phs-test.onmicrosoft.com),
+# one app 0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b signing in with the client secret in
+# graph/client-secret or the certificate graph/certs/app.pem (key app-key.pem). Its users are the
+# cloud side of slapd's DC=small,DC=test (--generate: the same users, objectGUIDs and SIDs); the
+# organization and one Cloud Sync service principal (jobs AD2AADProvisioning, AD2AADPasswordHash)
+# say that sync and PHS ran minutes ago. Also in $PHS_TEST_DIR/graph: scenario.json (written at
+# each start), port, requests.jsonl (the request log, appended to), emulator.out, emulator.err.
+# `env` prints PHS_TEST_GRAPH_URL, _CA_FILE, _TENANT_ID, _CLIENT_ID, _SECRET_FILE, _CERT_FILE,
+# _KEY_FILE, _LOG, _BASE_DN and _USERS while graph runs, and always PHS_TEST_GRAPH_EMULATOR (the
+# emulator's path, for tests that start emulators of their own).
 set -euo pipefail
 
 STATE=${PHS_TEST_DIR:-/tmp/phs-check-testdir}
@@ -38,6 +52,12 @@ SLAPD_PORT=${PHS_TEST_SLAPD_PORT:-3389}
 SLAPD_SIZES=${PHS_TEST_SLAPD_SIZES:-2000 20000}
 SAMBA_DIR=$STATE/samba
 SLAPD_DIR=$STATE/slapd
+GRAPH_DIR=$STATE/graph
+GRAPH_EMULATOR=$HERE/graph-emulator.py
+GRAPH_TENANT_ID=5c5b3d2e-1f4a-4c8e-9a7b-2d6e8f0a1b3c
+GRAPH_CLIENT_ID=0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b
+GRAPH_BASE_DN=DC=small,DC=test # the tenant holds the cloud side of slapd's small directory
+CLOUD_SYNC_TEMPLATE_ID=1a4721b3-e57f-4451-ae87-ef078703ec94
 PY=/usr/bin/python3 # Debian's Python: the one samba-tool runs on
 
 # A pid file whose process still runs that program (a pid left from an earlier boot or session
@@ -258,6 +278,89 @@ stop_slapd() {
     stop_process "$SLAPD_DIR/run/slapd.pid" slapd slapd
 }
 
+# --- Microsoft Graph emulator ---------------------------------------------------------------------
+
+small_users() { local sizes=($SLAPD_SIZES); printf '%s' "${sizes[0]}"; }
+
+provision_graph() {
+    need openssl
+    "$PY" -c 'import cryptography' 2>/dev/null \
+        || die "missing python3-cryptography for $PY: run scripts/install-deps.sh (Debian packages) first"
+    mkdir -p "$GRAPH_DIR"
+    # The certificates last 30 days: a state folder kept longer gets new ones.
+    local c
+    for c in ca server app; do
+        [ -f "$GRAPH_DIR/certs/$c.pem" ] || continue
+        openssl x509 -checkend 86400 -noout -in "$GRAPH_DIR/certs/$c.pem" >/dev/null 2>&1 || {
+            say "the graph emulator's certificates expire; making new ones"
+            rm -rf "$GRAPH_DIR/certs"
+            break
+        }
+    done
+    if ! [ -f "$GRAPH_DIR/certs/ca.pem" ] || ! [ -f "$GRAPH_DIR/certs/server-key.pem" ] || ! [ -f "$GRAPH_DIR/certs/app-key.pem" ]; then
+        say "making the graph emulator's certificates in $GRAPH_DIR/certs"
+        "$PY" "$GRAPH_EMULATOR" --make-cert "$GRAPH_DIR/certs" --no-serve > /dev/null 2> "$GRAPH_DIR/make-cert.err" \
+            || { cat "$GRAPH_DIR/make-cert.err" >&2; die "graph-emulator.py --make-cert failed"; }
+    fi
+    chmod 600 "$GRAPH_DIR"/certs/*-key.pem
+    if ! [ -s "$GRAPH_DIR/client-secret" ]; then
+        umask 077
+        printf '%s\n' "$(head -c 30 /dev/urandom | base64 -w0)" > "$GRAPH_DIR/client-secret"
+        umask 022
+    fi
+    chmod 600 "$GRAPH_DIR/client-secret"
+    # Written on every start: the secret and the certificate's path are this folder's.
+    cat > "$GRAPH_DIR/scenario.json" <<EOF
+{
+  "tenantId": "$GRAPH_TENANT_ID",
+  "tenantAliases": ["phs-test.onmicrosoft.com"],
+  "apps": [{"clientId": "$GRAPH_CLIENT_ID",
+            "secrets": ["$(head -1 "$GRAPH_DIR/client-secret")"],
+            "certificates": ["$GRAPH_DIR/certs/app.pem"],
+            "tokenLifetime": 3599}],
+  "organization": {"displayName": "PHS test tenant", "onPremisesSyncEnabled": true,
+                   "onPremisesLastSyncDateTime": "now-20m", "onPremisesLastPasswordSyncDateTime": "now-2m"},
+  "servicePrincipals": [{"displayName": "small.test", "applicationTemplateId": "$CLOUD_SYNC_TEMPLATE_ID",
+                         "jobs": [
+      {"templateId": "AD2AADProvisioning",
+       "status": {"lastSuccessfulExecution": {"state": "Succeeded", "timeEnded": "now-5m"}}},
+      {"templateId": "AD2AADPasswordHash",
+       "status": {"lastSuccessfulExecution": {"state": "Succeeded", "timeEnded": "now-3m"}}}]}]
+}
+EOF
+}
+
+graph_started() { # the emulator printed its port, or it is gone
+    grep -q '^PORT ' "$GRAPH_DIR/emulator.out" 2>/dev/null || ! kill -0 "$(cat "$GRAPH_DIR/emulator.pid")" 2>/dev/null
+}
+
+start_graph_process() {
+    if alive "$GRAPH_DIR/emulator.pid" graph-emulator.py; then
+        return 0
+    fi
+    say "starting the Microsoft Graph emulator on 127.0.0.1 ($(small_users) users of $GRAPH_BASE_DN)"
+    # Emptied first: a PORT line left from the last run must not pass for this one's.
+    rm -f "$GRAPH_DIR/port" "$GRAPH_DIR/emulator.out" "$GRAPH_DIR/emulator.err"
+    # Its own session and no standard input: it outlives this script and the caller's terminal.
+    setsid "$PY" "$GRAPH_EMULATOR" --make-cert "$GRAPH_DIR/certs" --port 0 \
+        --scenario "$GRAPH_DIR/scenario.json" --log "$GRAPH_DIR/requests.jsonl" \
+        --generate "$(small_users)" --generate-base-dn "$GRAPH_BASE_DN" \
+        < /dev/null > "$GRAPH_DIR/emulator.out" 2> "$GRAPH_DIR/emulator.err" &
+    echo $! > "$GRAPH_DIR/emulator.pid"
+    wait_for "the Microsoft Graph emulator" 60 graph_started
+    grep -q '^PORT ' "$GRAPH_DIR/emulator.out" || {
+        tail -5 "$GRAPH_DIR/emulator.err" >&2
+        rm -f "$GRAPH_DIR/emulator.pid"
+        die "the Microsoft Graph emulator exited; see $GRAPH_DIR/emulator.err"
+    }
+    awk '/^PORT /{print $2; exit}' "$GRAPH_DIR/emulator.out" > "$GRAPH_DIR/port"
+}
+
+stop_graph() {
+    stop_process "$GRAPH_DIR/emulator.pid" graph-emulator.py "the Microsoft Graph emulator"
+    rm -f "$GRAPH_DIR/port" # a new one each start
+}
+
 stop_process() { # pidfile, program, name: TERM, then KILL after 10 s; never a pid reused by another program
     local pid
     if alive "$1" "$2"; then
@@ -292,7 +395,22 @@ export PHS_TEST_SLAPD_SMALL_BASE_DN='DC=small,DC=test'
 export PHS_TEST_SLAPD_SMALL_USERS='${sizes[0]}'
 export PHS_TEST_SLAPD_LARGE_BASE_DN='DC=large,DC=test'
 export PHS_TEST_SLAPD_LARGE_USERS='${sizes[1]}'
+export PHS_TEST_GRAPH_EMULATOR='$GRAPH_EMULATOR'
 EOF
+    if [ -f "$GRAPH_DIR/port" ]; then
+        cat <<EOF
+export PHS_TEST_GRAPH_URL='https://127.0.0.1:$(cat "$GRAPH_DIR/port")'
+export PHS_TEST_GRAPH_CA_FILE='$GRAPH_DIR/certs/ca.pem'
+export PHS_TEST_GRAPH_TENANT_ID='$GRAPH_TENANT_ID'
+export PHS_TEST_GRAPH_CLIENT_ID='$GRAPH_CLIENT_ID'
+export PHS_TEST_GRAPH_SECRET_FILE='$GRAPH_DIR/client-secret'
+export PHS_TEST_GRAPH_CERT_FILE='$GRAPH_DIR/certs/app.pem'
+export PHS_TEST_GRAPH_KEY_FILE='$GRAPH_DIR/certs/app-key.pem'
+export PHS_TEST_GRAPH_LOG='$GRAPH_DIR/requests.jsonl'
+export PHS_TEST_GRAPH_BASE_DN='$GRAPH_BASE_DN'
+export PHS_TEST_GRAPH_USERS='${sizes[0]}'
+EOF
+    fi
 }
 
 kerberos_ticket() {
@@ -301,22 +419,27 @@ kerberos_ticket() {
         kinit "Administrator@$REALM" < "$STATE/admin-password" > /dev/null
 }
 
-start() {
-    local what=${1:-all}
+start() { # components: samba, slapd, graph or all (each of them)
     mkdir -p "$STATE"
     if [ -f "$STATE/admin-password" ]; then ADMIN_PASSWORD=$(cat "$STATE/admin-password"); fi
-    case $what in
-        samba|all)
-            ensure_hosts_entry
-            provision_samba
-            start_samba_process
-            kerberos_ticket ;;&
-        slapd|all)
-            provision_slapd
-            start_slapd_process ;;
-        samba) ;;
-        *) die "unknown component '$what' (samba, slapd or all)" ;;
-    esac
+    local what
+    for what in "${@:-all}"; do
+        case $what in
+            samba|all)
+                ensure_hosts_entry
+                provision_samba
+                start_samba_process
+                kerberos_ticket ;;&
+            slapd|all)
+                provision_slapd
+                start_slapd_process ;;&
+            graph|all)
+                provision_graph
+                start_graph_process ;;
+            samba|slapd) ;;
+            *) die "unknown component '$what' (samba, slapd, graph or all)" ;;
+        esac
+    done
     say "ready; \`$0 env\` prints the variables"
 }
 
@@ -324,22 +447,25 @@ case ${1:-} in
     start) start "${2:-all}" ;;
     run)
         # In the foreground for a container: stops cleanly on SIGTERM, even while provisioning.
+        # `all` is the directories: the image has no python3-cryptography for the emulator, and
+        # an emulator the host started in the shared state folder is left alone.
         what=${2:-all}
-        trap 'stop_samba; stop_slapd; exit 0' TERM INT
+        trap 'stop_samba; stop_slapd; [ "$what" != graph ] || stop_graph; exit 0' TERM INT
         rm -f "$SAMBA_DIR/run/samba.pid" "$SLAPD_DIR/run/slapd.pid"
-        start "$what"
+        if [ "$what" = all ]; then start samba slapd; else start "$what"; fi
         touch "$STATE/ready"
         say "serving $what; stop with SIGTERM"
         while true; do
             case $what in samba|all) alive "$SAMBA_DIR/run/samba.pid" samba || die "samba exited; see $SAMBA_DIR/log" ;; esac
             case $what in slapd|all) alive "$SLAPD_DIR/run/slapd.pid" slapd || die "slapd exited; see $SLAPD_DIR/slapd.out" ;; esac
+            case $what in graph) alive "$GRAPH_DIR/emulator.pid" graph-emulator.py || die "the Microsoft Graph emulator exited; see $GRAPH_DIR/emulator.err" ;; esac
             sleep 2 & wait $!
         done ;;
-    stop) stop_samba; stop_slapd; rm -f "$STATE/ready" ;;
+    stop) stop_samba; stop_slapd; stop_graph; rm -f "$STATE/ready" ;;
     env) print_env ;;
     status)
-        for p in "$SAMBA_DIR/run/samba.pid:samba" "$SLAPD_DIR/run/slapd.pid:slapd"; do
+        for p in "$SAMBA_DIR/run/samba.pid:samba" "$SLAPD_DIR/run/slapd.pid:slapd" "$GRAPH_DIR/emulator.pid:graph-emulator.py"; do
             if alive "${p%%:*}" "${p##*:}"; then echo "running: ${p%%:*}"; else echo "stopped: ${p%%:*}"; fi
         done ;;
-    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

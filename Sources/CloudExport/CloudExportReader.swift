@@ -31,6 +31,11 @@ public enum CloudFormat: String, CaseIterable, Sendable {
     case graphJSON = "graph-json"
     case mgCSV = "mg-csv"
     case msolCSV = "msol-csv"
+    /// Read live from Microsoft Graph (`--cloud graph`): a source, not a file format.
+    case graph
+
+    /// The values `--cloud-format` takes.
+    public static let fileFormats: [CloudFormat] = [.auto, .graphJSON, .mgCSV, .msolCSV]
 }
 
 /// The `CloudUser` fields, by their Graph names.
@@ -132,9 +137,9 @@ public struct CloudReadOptions: Sendable {
     public init(format: String?, timeZone: String?, dateFormat: String?) throws(CloudExportError) {
         self.init()
         if let format {
-            guard let f = CloudFormat(rawValue: format.lowercased()) else {
+            guard let f = CloudFormat(rawValue: format.lowercased()), CloudFormat.fileFormats.contains(f) else {
                 throw CloudExportError(.invalidOption, "--cloud-format", "\"\(format)\" is not a format",
-                                       fix: "Use one of " + CloudFormat.allCases.map(\.rawValue).joined(separator: ", "))
+                                       fix: "Use one of " + CloudFormat.fileFormats.map(\.rawValue).joined(separator: ", ") + " (Graph itself is read with --cloud graph)")
             }
             self.format = f
         }
@@ -193,6 +198,9 @@ public struct CloudExportSummary: Sendable, Hashable {
     public var fieldsPresent: Set<CloudUserField>
     /// CSV: the date form used (`MM/dd/yyyy`, `dd/MM/yyyy`, `yyyy-MM-dd` or the pattern given).
     public var dateFormat: String?
+    /// An `export-cloud` file's header: when the Graph read began (the exact `asOf`), the
+    /// tenant's state read with the users.
+    public var graphExport: GraphExportHeader?
 
     public init(source: String, format: CloudFormat, variant: String, encoding: String, users: Int,
                 newestTimestamp: Date?, fieldsPresent: Set<CloudUserField>, dateFormat: String?) {
@@ -212,12 +220,13 @@ public struct CloudExportSummary: Sendable, Hashable {
     }
 
     /// What the report must warn about this export: each key field no user carries, with the
-    /// export to take instead. (`lastPasswordChangeDateTime` missing everywhere is refused by
-    /// `requirePasswordTimes`, not warned about.)
+    /// export to take instead, and each part of the tenant's state Graph did not give.
+    /// (`lastPasswordChangeDateTime` missing everywhere is refused by `requirePasswordTimes`,
+    /// not warned about.)
     public var warnings: [RunWarning] {
         missingKeyFields.filter { $0 != .lastPasswordChangeDateTime }.map { field in
             RunWarning(.exportFieldMissing, "no user in \(source) has \(field.rawValue); export it too: \(CloudExportReader.recommendedCommand)")
-        }
+        } + (graphExport?.notes ?? []).map { RunWarning(.tenantStatePartial, $0) }
     }
 
     /// Refuses an export in which no user has `lastPasswordChangeDateTime`: Graph and
@@ -334,6 +343,23 @@ public enum CloudExportReader {
             var reader = GraphJSONReader(file: name, timeZone: options.timeZone)
             try reader.read(&lexer, onUser: onUser)
             let stats = reader.stats
+            if let header = reader.header {
+                guard let count = reader.endCount else {
+                    throw CloudExportError(.incompleteExport, name,
+                                           "the export-cloud file ends after \(stats.tally.users) users without its closing line: it was cut off",
+                                           fix: "Take the export again with phs-check export-cloud")
+                }
+                guard count == stats.tally.users else {
+                    throw CloudExportError(.malformed, name,
+                                           "the closing line counts \(count) users but the file holds \(stats.tally.users)",
+                                           fix: "The file was edited by hand: take the export again with phs-check export-cloud")
+                }
+                var summary = CloudExportSummary(source: name, format: .graphJSON,
+                                                 variant: "phs-check export-cloud file (Microsoft Graph, tenant \(header.tenantId), read from \(Timestamp.format(header.fetchStartedAt)))",
+                                                 encoding: input.encoding, tally: stats.tally, dateFormat: nil)
+                summary.graphExport = header
+                return summary
+            }
             if stats.tally.users == 0 {
                 throw CloudExportError(.noUsers, name, "the export holds no users",
                                        fix: "Check the file or the Get-MgUser command: \(recommendedCommand)")

@@ -18,6 +18,14 @@ struct GraphJSONReader {
     /// sharing one String keeps a million users from holding a million copies.
     private var lastDomain = ""
     private var lastPolicies = ""
+    /// Record where each user object lies in the text (`spans`), for `readUsersPage`.
+    var keepSpans = false
+    private(set) var spans: [Range<Int>] = []
+    /// The last `@odata.nextLink` read.
+    private(set) var nextLink: String?
+    /// The header of an `export-cloud` file, and its closing line's count, when read.
+    private(set) var header: GraphExportHeader?
+    private(set) var endCount: Int?
 
     struct Stats {
         var tally = UserTally()
@@ -44,7 +52,7 @@ struct GraphJSONReader {
              onPremisesSyncEnabled, onPremisesLastSyncDateTime, onPremisesSecurityIdentifier,
              onPremisesSamAccountName, onPremisesUserPrincipalName, onPremisesDistinguishedName,
              onPremisesDomainName, passwordPolicies, onPremisesProvisioningErrors
-        case value, odataContext, odataNextLink, odataType, tenantOnly
+        case value, odataContext, odataNextLink, odataType, tenantOnly, kind
 
         /// The user field of the same name: the first cases follow `CloudUserField`'s order.
         var field: CloudUserField? {
@@ -76,6 +84,8 @@ struct GraphJSONReader {
         ("tenanttype", .tenantOnly),
         ("onpremiseslastpasswordsyncdatetime", .tenantOnly),
         ("features", .tenantOnly),
+        // The first key of an export-cloud file's header and closing line.
+        ("kind", .kind),
     ]
 
     private static func key(_ lex: borrowing JSONLexer) -> Key? {
@@ -89,6 +99,10 @@ struct GraphJSONReader {
     /// Reads every top-level value to the end of the text.
     mutating func read(_ lex: inout JSONLexer, onUser: (CloudUser) throws -> Void) throws {
         while let b = try lex.peekNonWhitespace() {
+            if endCount != nil {
+                throw lex.error(.malformed, "something follows the closing line of the export-cloud file",
+                                fix: "The file was joined or edited by hand: take the export again with phs-check export-cloud")
+            }
             stats.topLevelValues += 1
             switch b {
             case 0x7B:
@@ -148,6 +162,24 @@ struct GraphJSONReader {
                                 fix: "The file was edited or joined by hand: export the users again", at: lex.mark)
             }
             seen |= 1 << UInt32(key.rawValue)
+            if key == .kind, depth == 0, seen == 1 << UInt32(key.rawValue), try lex.peekNonWhitespace() == 0x22 {
+                try lex.readString()
+                if lex.scratchEquals(GraphExportHeader.kind) {
+                    guard stats.topLevelValues == 1 else {
+                        throw lex.error(.malformed, "an export-cloud header that is not the first line", fix: "Take the export again with phs-check export-cloud", at: start)
+                    }
+                    header = try GraphExportHeader.read(&lex, depth: depth, at: start)
+                    return false
+                }
+                if lex.scratchEquals(GraphExportHeader.endKind) {
+                    guard header != nil else {
+                        throw lex.error(.malformed, "an export-cloud closing line without its header", fix: "Take the export again with phs-check export-cloud", at: start)
+                    }
+                    endCount = try GraphExportHeader.readEnd(&lex, depth: depth, at: start)
+                    return false
+                }
+                continue
+            }
             if let field = key.field {
                 if !stats.pascalCaseKeys, lex.withScratch({ $0.first.map { $0 >= 0x41 && $0 <= 0x5A } ?? false }) {
                     stats.pascalCaseKeys = true
@@ -179,8 +211,13 @@ struct GraphJSONReader {
                     try lex.skipValue(depth: depth + 1)
                 }
             case .odataNextLink:
-                if next == 0x22 { hasNextLink = true }
-                try lex.skipValue(depth: depth + 1)
+                if next == 0x22 {
+                    hasNextLink = true
+                    try lex.readString()
+                    nextLink = lex.scratchString
+                } else {
+                    try lex.skipValue(depth: depth + 1)
+                }
             case .tenantOnly:
                 if tenantKey == nil { tenantKey = lex.scratchString }
                 try lex.skipValue(depth: depth + 1)
@@ -210,6 +247,7 @@ struct GraphJSONReader {
                             at: start)
         }
         stats.tally.add(user, present: present)
+        if keepSpans { spans.append(start.offset..<lex.mark.offset) }
         try onUser(user)
         return true
     }

@@ -51,8 +51,9 @@ public enum TenantFactsReader {
         return facts
     }
 
-    /// Applies every organization and onPremisesSynchronization object in `value`; returns how many.
-    private static func apply(_ value: JSONValue, to facts: inout TenantFacts, _ lex: borrowing JSONLexer,
+    /// Applies every organization and onPremisesSynchronization object in `value`, and a
+    /// `TenantDocument`'s Cloud Sync jobs; returns how many.
+    static func apply(_ value: JSONValue, to facts: inout TenantFacts, _ lex: borrowing JSONLexer,
                               _ at: JSONLexer.Mark) throws(CloudExportError) -> Int {
         switch value {
         case .array(let elements):
@@ -64,6 +65,19 @@ public enum TenantFactsReader {
                 return try apply(inner, to: &facts, lex, at)
             }
             var n = 0
+            if value["organization"] != nil || value["cloudSync"] != nil {
+                // A TenantDocument (export-cloud header, or a live read).
+                for key in ["organization", "organizationBeta", "onPremisesSynchronization"] {
+                    if let part = value[key] { n += try apply(part, to: &facts, lex, at) }
+                }
+                if let cloudSync = value["cloudSync"], case .array(let entries) = cloudSync {
+                    var all: [CloudSyncJob] = []
+                    for entry in entries { all += try jobs(entry, lex, at) }
+                    facts.cloudSyncJobs = all
+                    n += 1
+                }
+                return n
+            }
             if let features = value["features"], case .object = features {
                 if let v = features["passwordSyncEnabled"]?.bool { facts.passwordSyncEnabled = v }
                 if let v = features["userForcePasswordChangeOnLogonEnabled"]?.bool {
@@ -89,6 +103,41 @@ public enum TenantFactsReader {
         default:
             return 0
         }
+    }
+
+    /// The jobs of one `{"servicePrincipal": {...}, "jobs": <jobs response>}` entry.
+    private static func jobs(_ entry: JSONValue, _ lex: borrowing JSONLexer, _ at: JSONLexer.Mark) throws(CloudExportError) -> [CloudSyncJob] {
+        let sp = entry["servicePrincipal"]
+        let configuration = sp?["displayName"]?.string ?? "(unnamed)"
+        let spId = sp?["id"]?.string ?? ""
+        guard case .array(let jobs) = entry["jobs"]?["value"] else {
+            throw lex.error(.wrongFormat, "the synchronization jobs of the service principal \(spId) are not a Graph collection (no \"value\" array)", at: at)
+        }
+        var result: [CloudSyncJob] = []
+        for job in jobs {
+            guard let id = job["id"]?.string, let templateId = job["templateId"]?.string else {
+                throw lex.error(.wrongFormat, "a synchronization job of the service principal \(spId) has no id or templateId", at: at)
+            }
+            let status = job["status"]
+            let quarantine = status?["quarantine"]
+            let last = status?["lastExecution"]
+            var failures: Int?
+            if case .number(let n) = status?["countSuccessiveCompleteFailures"] { failures = Int(n) }
+            let lastError = last?["error"].flatMap { error -> String? in
+                guard let code = error["code"]?.string else { return error["message"]?.string }
+                return error["message"]?.string.map { "\(code): \($0)" } ?? code
+            }
+            result.append(CloudSyncJob(
+                configuration: configuration, servicePrincipalId: spId, id: id, templateId: templateId,
+                scheduleState: job["schedule"]?["state"]?.string, statusCode: status?["code"]?.string,
+                successiveFailures: failures, quarantineReason: quarantine?["reason"]?.string,
+                quarantineSince: try date(quarantine?["currentBegan"], "quarantine.currentBegan", lex, at),
+                lastExecutionState: last?["state"]?.string,
+                lastExecutionEnded: try date(last?["timeEnded"], "lastExecution.timeEnded", lex, at),
+                lastExecutionError: lastError,
+                lastSuccessEnded: try date(status?["lastSuccessfulExecution"]?["timeEnded"], "lastSuccessfulExecution.timeEnded", lex, at)))
+        }
+        return result
     }
 
     private static func date(_ value: JSONValue?, _ name: String, _ lex: borrowing JSONLexer,

@@ -378,7 +378,7 @@ public enum HTMLReport {
     static func asOfSource(_ source: AsOfSource) -> String {
         switch source {
         case .option: "from --as-of"
-        case .export: "the time the export carries"
+        case .graph: "when the Microsoft Graph read began"
         case .inferred: "inferred: the newest time in the export"
         }
     }

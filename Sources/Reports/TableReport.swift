@@ -12,7 +12,7 @@ public enum TableReport {
         out += warningBanner(report.warnings, paint: paint)
         let source: String = switch settings.asOfSource {
         case .option: "from --as-of"
-        case .export: "carried by the export"
+        case .graph: "when the Graph read began"
         case .inferred: "newest time in the export"
         }
         let rows: [(String, String)] = [

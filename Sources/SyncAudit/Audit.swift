@@ -4,8 +4,9 @@ public import Foundation
 public enum AsOfSource: String, Sendable, Hashable, Codable {
     /// `--as-of`.
     case option
-    /// A time the export itself carries.
-    case export
+    /// When a Microsoft Graph read of the users began: `check --cloud graph`, or the header
+    /// of an `export-cloud` file. Exact: every user was read at or after it.
+    case graph
     /// The newest timestamp found in the export: a lower bound of the real time.
     case inferred
 
@@ -32,6 +33,9 @@ public struct AuditSettings: Sendable, Hashable {
     /// An export whose known time is older than the directory read by more than this is refused
     /// (`--max-export-age`, default 24 h); an inferred time only warns.
     public var maxExportAge: TimeInterval
+    /// A Cloud Sync password hash sync job without a successful run for longer than this is a
+    /// finding (`--max-cloud-sync-age`, default 3 h, as the Entra Connect heartbeat).
+    public var maxCloudSyncAge: TimeInterval
 
     public static let defaultGrace: TimeInterval = 3600
     public static let defaultMaxSkew: TimeInterval = 300
@@ -46,7 +50,7 @@ public struct AuditSettings: Sendable, Hashable {
     public init(asOf: Date, asOfSource: AsOfSource, grace: TimeInterval = defaultGrace,
                 maxSkew: TimeInterval = defaultMaxSkew, forcePasswordChangeOnLogon: Bool = false,
                 connectorName: String? = nil, directoryReadAt: Date? = nil,
-                maxExportAge: TimeInterval = defaultMaxExportAge) {
+                maxExportAge: TimeInterval = defaultMaxExportAge, maxCloudSyncAge: TimeInterval = heartbeatLimit) {
         self.asOf = asOf
         self.asOfSource = asOfSource
         self.grace = grace
@@ -55,6 +59,7 @@ public struct AuditSettings: Sendable, Hashable {
         self.connectorName = connectorName
         self.directoryReadAt = directoryReadAt
         self.maxExportAge = maxExportAge
+        self.maxCloudSyncAge = maxCloudSyncAge
     }
 
     /// How much older the export is than the directory read; nil when the read time is unknown.
@@ -206,11 +211,11 @@ public enum Audit {
         return a.sortName < b.sortName
     }
 
-    /// `asOf` by the contract's order: the option, else a time the export carries, else the
+    /// `asOf` by the contract's order: the option, else when the Graph read began, else the
     /// newest timestamp in the export. `nil` when none is known (an export with no times at all).
     public static func resolveAsOf(option: Date?, exportTime: Date?, newestInExport: Date?) -> (Date, AsOfSource)? {
         if let option { return (option, .option) }
-        if let exportTime { return (exportTime, .export) }
+        if let exportTime { return (exportTime, .graph) }
         if let newestInExport { return (newestInExport, .inferred) }
         return nil
     }

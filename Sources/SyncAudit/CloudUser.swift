@@ -64,18 +64,34 @@ public struct TenantFacts: Sendable, Hashable {
     public var passwordSyncEnabled: Bool?
     /// `features.userForcePasswordChangeOnLogonEnabled`: temporary passwords are synced.
     public var userForcePasswordChangeOnLogonEnabled: Bool?
+    /// Entra Cloud Sync's jobs (every configuration's, PHS or not); `nil` when they were not read.
+    public var cloudSyncJobs: [CloudSyncJob]?
 
     public init(
         lastPasswordSyncDateTime: Date? = nil,
         lastDirSyncDateTime: Date? = nil,
         onPremisesSyncEnabled: Bool? = nil,
         passwordSyncEnabled: Bool? = nil,
-        userForcePasswordChangeOnLogonEnabled: Bool? = nil
+        userForcePasswordChangeOnLogonEnabled: Bool? = nil,
+        cloudSyncJobs: [CloudSyncJob]? = nil
     ) {
         self.lastPasswordSyncDateTime = lastPasswordSyncDateTime
         self.lastDirSyncDateTime = lastDirSyncDateTime
         self.onPremisesSyncEnabled = onPremisesSyncEnabled
         self.passwordSyncEnabled = passwordSyncEnabled
         self.userForcePasswordChangeOnLogonEnabled = userForcePasswordChangeOnLogonEnabled
+        self.cloudSyncJobs = cloudSyncJobs
+    }
+
+    /// These facts with each one `other` knows put over them (a `--tenant` file over Graph's).
+    public func merging(_ other: TenantFacts?) -> TenantFacts {
+        guard let other else { return self }
+        return TenantFacts(
+            lastPasswordSyncDateTime: other.lastPasswordSyncDateTime ?? lastPasswordSyncDateTime,
+            lastDirSyncDateTime: other.lastDirSyncDateTime ?? lastDirSyncDateTime,
+            onPremisesSyncEnabled: other.onPremisesSyncEnabled ?? onPremisesSyncEnabled,
+            passwordSyncEnabled: other.passwordSyncEnabled ?? passwordSyncEnabled,
+            userForcePasswordChangeOnLogonEnabled: other.userForcePasswordChangeOnLogonEnabled ?? userForcePasswordChangeOnLogonEnabled,
+            cloudSyncJobs: other.cloudSyncJobs ?? cloudSyncJobs)
     }
 }

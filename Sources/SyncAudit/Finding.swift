@@ -46,6 +46,10 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable, Codable {
     case phsStopped = "phs-stopped"
     case phsHeartbeatStale = "phs-heartbeat-stale"
     case phsDisabled = "phs-disabled"
+    case cloudSyncPHSQuarantined = "cloud-sync-phs-quarantined"
+    case cloudSyncPHSPaused = "cloud-sync-phs-paused"
+    case cloudSyncPHSFailing = "cloud-sync-phs-failing"
+    case cloudSyncPHSStale = "cloud-sync-phs-stale"
 }
 
 /// Whether a finding was already there in the previous recorded run (`--history`).

@@ -99,6 +99,26 @@ extension FindingCode {
                 severity: .error, scope: .tenant, title: "Password hash sync is off",
                 meaning: "The tenant's onPremisesSynchronization says passwordSyncEnabled is false: no password reaches Entra ID.",
                 nextStep: "Turn it on in Entra Connect (Optional features, Password hash synchronization).")
+        case .cloudSyncPHSQuarantined:
+            CatalogueEntry(
+                severity: .error, scope: .tenant, title: "Cloud Sync password hash sync quarantined",
+                meaning: "Entra Cloud Sync put the configuration's password hash sync job (AD2AADPasswordHash) in quarantine: it stopped trying and no password reaches Entra ID until the cause is fixed.",
+                nextStep: "In the Entra admin center, open Entra Connect, Cloud Sync, the configuration: read the quarantine reason and the provisioning logs, fix the cause, then restart the job (Restart sync).")
+        case .cloudSyncPHSPaused:
+            CatalogueEntry(
+                severity: .error, scope: .tenant, title: "Cloud Sync password hash sync paused",
+                meaning: "The configuration's password hash sync job is paused or disabled (its schedule or status says so): no password reaches Entra ID while it is.",
+                nextStep: "If nobody paused it on purpose, enable the configuration again in the Entra admin center (Entra Connect, Cloud Sync).")
+        case .cloudSyncPHSFailing:
+            CatalogueEntry(
+                severity: .error, scope: .tenant, title: "Cloud Sync password hash sync failing",
+                meaning: "The configuration's password hash sync job failed completely on its latest runs (countSuccessiveCompleteFailures above 0).",
+                nextStep: "Read the error shown and the provisioning logs of the configuration; check that the provisioning agents are running and can reach the domain controllers.")
+        case .cloudSyncPHSStale:
+            CatalogueEntry(
+                severity: .error, scope: .tenant, title: "No recent Cloud Sync password hash sync",
+                meaning: "The configuration's password hash sync job has not completed a successful run for longer than --max-cloud-sync-age (Cloud Sync runs every few minutes).",
+                nextStep: "Check the provisioning agents (Microsoft Entra Provisioning Agent service) and the configuration's provisioning logs in the Entra admin center.")
         }
     }
 

@@ -166,11 +166,40 @@ struct Rules {
         if let heartbeat = tenant?.lastPasswordSyncDateTime, settings.asOf.timeIntervalSince(heartbeat) > AuditSettings.heartbeatLimit {
             findings.append(Finding(code: .phsHeartbeatStale, message: "The last password sync heartbeat reached Entra ID at \(Timestamp.format(heartbeat)), \(HumanDuration.format(settings.asOf.timeIntervalSince(heartbeat))) before the export."))
         }
+        for job in tenant?.cloudSyncJobs ?? [] where job.isPasswordHashSync {
+            if let finding = cloudSync(job) { findings.append(finding) }
+        }
         let changes = userFindings.compactMap { $0.code == .passwordNotSynced ? $0.directoryUser?.pwdLastSet.date : nil }
         if changes.count >= AuditSettings.stoppedMinimumUsers, let oldest = changes.min(), let newestArrived, oldest > newestArrived {
             findings.append(Finding(code: .phsStopped, message: "None of the \(changes.count) password changes since \(Timestamp.format(oldest)) reached Entra ID; the newest change that did arrive is from \(Timestamp.format(newestArrived)): password hash sync appears to have stopped between those two times."))
         }
         return findings
+    }
+
+    /// A Cloud Sync password hash sync job that cannot be delivering passwords: quarantined, else
+    /// paused, else failing, else without a successful run for `maxCloudSyncAge`.
+    func cloudSync(_ job: CloudSyncJob) -> Finding? {
+        let name = "The password hash sync job of the Cloud Sync configuration \(job.configuration) (\(job.id))"
+        let lastError = job.lastExecutionError.map { "; the last run failed with \($0)" } ?? ""
+        if job.statusCode == "Quarantine" {
+            let since = job.quarantineSince.map { " since \(Timestamp.format($0))" } ?? ""
+            return Finding(code: .cloudSyncPHSQuarantined, message: "\(name) is in quarantine\(since) (reason: \(job.quarantineReason ?? "not given"))\(lastError).")
+        }
+        if job.scheduleState == "Paused" || job.scheduleState == "Disabled" || job.statusCode == "Paused" {
+            return Finding(code: .cloudSyncPHSPaused, message: "\(name) is not running: its schedule is \(job.scheduleState ?? "unknown") and its status \(job.statusCode ?? "unknown").")
+        }
+        if let failures = job.successiveFailures, failures > 0 {
+            return Finding(code: .cloudSyncPHSFailing, message: "\(name) failed \(failures) times in a row\(lastError).")
+        }
+        if let last = job.lastSuccessEnded {
+            let age = settings.asOf.timeIntervalSince(last)
+            guard age > settings.maxCloudSyncAge else { return nil }
+            return Finding(code: .cloudSyncPHSStale, message: "\(name) last completed a successful run at \(Timestamp.format(last)), \(HumanDuration.format(age)) before the export, beyond --max-cloud-sync-age \(HumanDuration.format(settings.maxCloudSyncAge)).")
+        }
+        if job.statusCode != "NotRun" && job.statusCode != "NotConfigured" {
+            return Finding(code: .cloudSyncPHSStale, message: "\(name) has no successful run on record (status \(job.statusCode ?? "unknown")).")
+        }
+        return nil
     }
 
     // MARK: Commands

@@ -29,4 +29,7 @@ public enum WarningCode: String, Sendable, Hashable, CaseIterable, Codable {
     case cleartextBind = "cleartext-bind"
     /// `--bind-password-file` can be read by other users.
     case passwordFileReadable = "password-file-readable"
+    /// Graph did not serve a part of the tenant's state (say, `onPremisesSynchronization` to an
+    /// app-only caller): the tenant rules that need it were not judged.
+    case tenantStatePartial = "tenant-state-partial"
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Configuration
+import ConfigLoader
 import Foundation
 import Reports
 
@@ -16,10 +16,10 @@ struct PHSCheck: ParsableCommand {
             whose password change never reached Entra ID through password hash sync.
 
             Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, configuration or \
-            input, 3 directory unreachable or bind refused.
+            input, 3 directory or Microsoft Graph unreachable, or the bind or the app's credential refused.
             """,
         version: version,
-        subcommands: [Check.self, Compare.self, Explain.self, Collect.self, History.self]
+        subcommands: [Check.self, Compare.self, Explain.self, Collect.self, ExportCloud.self, History.self]
     )
 
     /// Runs the command and turns every failure into a message on standard error and the

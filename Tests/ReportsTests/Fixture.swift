@@ -119,7 +119,7 @@ enum ReportFixture {
     static let clean: AuditReport = {
         let directory = [user(20, "peggy"), user(21, "quinn"), user(22, "rupert", pwdLastSet: ago(3 * hour))]
         let cloudUsers = [cloud(20, "peggy"), cloud(21, "quinn"), cloud(22, "rupert", lastChange: 3 * hour - 90)]
-        let settings = AuditSettings(asOf: asOf, asOfSource: .export)
+        let settings = AuditSettings(asOf: asOf, asOfSource: .graph)
         let result = Audit.run(directory: directory, cloud: cloudUsers, settings: settings)
         return AuditReport(
             version: "1.0.0", generatedAt: generatedAt,

@@ -212,7 +212,7 @@ struct TenantTests {
     func asOf() {
         let a = Date(timeIntervalSince1970: 1), b = Date(timeIntervalSince1970: 2), c = Date(timeIntervalSince1970: 3)
         #expect(Audit.resolveAsOf(option: a, exportTime: b, newestInExport: c)! == (a, .option))
-        #expect(Audit.resolveAsOf(option: nil, exportTime: b, newestInExport: c)! == (b, .export))
+        #expect(Audit.resolveAsOf(option: nil, exportTime: b, newestInExport: c)! == (b, .graph))
         #expect(Audit.resolveAsOf(option: nil, exportTime: nil, newestInExport: c)! == (c, .inferred))
         #expect(Audit.resolveAsOf(option: nil, exportTime: nil, newestInExport: nil) == nil)
     }

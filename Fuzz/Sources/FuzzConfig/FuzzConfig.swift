@@ -6,12 +6,12 @@
 // Invariants: settings or a `ConfigError` that starts with the path; a setting is an option the
 // command takes, once, as `--key` / `--key=value` arguments; and an error never quotes a value
 // of the file (a password pasted there must not reach a log).
-// Tests/ConfigurationTests/FuzzRegressionTests.swift replays Fuzz/Regressions/FuzzConfig the same way.
+// Tests/ConfigLoaderTests/FuzzRegressionTests.swift replays Fuzz/Regressions/FuzzConfig the same way.
 import ArgumentParser
 import Foundation
 import FuzzSupport
 import Yams
-@testable import Configuration
+@testable import ConfigLoader
 
 /// The command tree the keys come from: repeatable options, a switch with an inversion, a
 /// counted flag, an option with listed values, short names, and an option of one command only.

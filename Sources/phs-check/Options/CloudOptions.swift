@@ -1,18 +1,23 @@
 import ArgumentParser
 import CloudExport
+import EntraGraph
 import Foundation
+import Logging
 import SyncAudit
 
 /// The cloud export to compare with, and how to read it.
 struct CloudOptions: ParsableArguments {
     @Option(name: .customLong("cloud"), help: ArgumentHelp(
-        "The cloud export: Graph /users JSON, Get-MgUser ConvertTo-Json or Export-Csv, or Get-MsolUser Export-Csv. - reads standard input.",
-        valueName: "file"))
+        "graph reads Entra ID live over Microsoft Graph (see the Microsoft Graph options); else the cloud export: an export-cloud file, Graph /users JSON, Get-MgUser ConvertTo-Json or Export-Csv, or Get-MsolUser Export-Csv. - reads standard input (./graph names a file called graph).",
+        valueName: "graph|file"))
     var clouds: [String] = []
 
     /// The export. `--cloud` is declared repeatable only so that a second one is refused
     /// instead of silently replacing the first.
     var cloud: String? { clouds.first }
+
+    /// `--cloud graph`: read Microsoft Graph itself.
+    var isGraph: Bool { cloud == "graph" }
 
     @Option(name: .customLong("cloud-format"), help: ArgumentHelp(
         "auto, graph-json, mg-csv or msol-csv.", valueName: "format"))
@@ -61,19 +66,62 @@ struct CloudOptions: ParsableArguments {
         var tenant: TenantFacts?
     }
 
+    /// Reads the export file (not for `--cloud graph`: see `startGraph`). An export-cloud
+    /// file's tenant state is used, with a `--tenant` file's facts over it.
     func load() throws(Failure) -> Loaded {
         guard let cloud else {
-            throw .usage("name the cloud export with --cloud FILE. Take it with: \(CloudExportReader.recommendedCommand)")
+            throw .usage("name the cloud side with --cloud graph (read Microsoft Graph) or --cloud FILE (an export). Take an export with: phs-check export-cloud, or \(CloudExportReader.recommendedCommand)")
         }
         do {
             var options = try CloudReadOptions(format: cloudFormat, timeZone: cloudTimeZone, dateFormat: cloudDateFormat)
             options.limits = limits
             let (users, summary) = try CloudExportReader.readAll(path: cloud, options: options)
             try summary.requirePasswordTimes()
-            let facts = try tenant.map { path throws(CloudExportError) in try TenantFactsReader.read(path: path, limits: limits) }
-            return Loaded(users: users, summary: summary, tenant: facts)
+            let facts = try tenantFile()
+            return Loaded(users: users, summary: summary, tenant: summary.graphExport.map { $0.tenant.merging(facts) } ?? facts)
         } catch {
             throw .usage(error.description)
+        }
+    }
+
+    /// `--tenant FILE`, read.
+    func tenantFile() throws(CloudExportError) -> TenantFacts? {
+        try tenant.map { path throws(CloudExportError) in try TenantFactsReader.read(path: path, limits: limits) }
+    }
+
+    /// With `--cloud graph`: starts reading Graph (users and tenant state) and returns at once,
+    /// so that the directory is read meanwhile; `finish` waits for it. nil for a file.
+    func startGraph(_ graph: GraphOptions, timeout: TimeInterval, warnings: Warnings, logger: Logger) throws(Failure) -> PendingGraph? {
+        guard isGraph else { return nil }
+        if cloudDateFormat != nil || cloudTimeZone != nil || cloudFormat != "auto" {
+            throw .usage("--cloud graph reads Graph itself: --cloud-format, --cloud-timezone and --cloud-date-format are for export files; drop them")
+        }
+        let settings = try graph.settings(timeout: timeout, warnings: warnings)
+        let collected = PendingGraph.Users()
+        let side = try GraphSide(settings, logger: logger, keepLines: false) { page, _, _ in collected.append(page.users) }
+        return PendingGraph(side: side, collected: collected)
+    }
+
+    /// The Graph read started by `startGraph`, once it has ended.
+    func finish(_ pending: PendingGraph) throws(Failure) -> Loaded {
+        let read = try pending.side.wait()
+        let facts: TenantFacts?
+        do { facts = try tenantFile() } catch { throw .usage(error.description) }
+        let loaded = Loaded(graph: read, users: pending.collected.users, tenantFile: facts)
+        do { try loaded.summary.requirePasswordTimes() } catch { throw .usage(error.description) }
+        return loaded
+    }
+
+    /// A Graph read under way (`startGraph`), and the users it has handed over so far.
+    struct PendingGraph {
+        let side: GraphSide
+        let collected: Users
+
+        /// The users, appended on the reading task; read after `GraphSide.wait()`, whose
+        /// semaphore orders the two.
+        final class Users: @unchecked Sendable {
+            private(set) var users: [CloudUser] = []
+            func append(_ more: [CloudUser]) { users += more }
         }
     }
 }
@@ -101,6 +149,10 @@ struct ComparisonOptions: ParsableArguments {
     @Flag(name: .customLong("force-password-change-on-logon"), help: "The tenant syncs temporary passwords (userForcePasswordChangeOnLogonEnabled).")
     var forcePasswordChangeOnLogon = false
 
+    @Option(name: .customLong("max-cloud-sync-age"), help: ArgumentHelp(
+        "A Cloud Sync password hash sync job without a successful run for longer than this is a finding.", valueName: "duration"))
+    var maxCloudSyncAge: String = "3h"
+
     @Option(name: .customLong("connector-name"), help: ArgumentHelp(
         "The AD connector's name in Entra Connect, for the troubleshooter commands in the messages (default: the domain's DNS name).",
         valueName: "name"))
@@ -113,10 +165,12 @@ struct ComparisonOptions: ParsableArguments {
         if Duration.parse(grace) == nil { throw ValidationError("--grace \(grace): write a duration such as 90s, 30m, 2h or 1d") }
         if Duration.parse(maxSkew) == nil { throw ValidationError("--max-skew \(maxSkew): write a duration such as 90s, 30m, 2h or 1d") }
         if Duration.parse(maxExportAge) == nil { throw ValidationError("--max-export-age \(maxExportAge): write a duration such as 12h or 2d") }
+        if Duration.parse(maxCloudSyncAge) == nil { throw ValidationError("--max-cloud-sync-age \(maxCloudSyncAge): write a duration such as 3h or 1d") }
     }
 
     func settings(cloud: CloudOptions.Loaded, directoryReadAt: Date?) throws(Failure) -> AuditSettings {
-        guard let (asOf, source) = Audit.resolveAsOf(option: asOf.flatMap { Timestamp.parse($0) }, exportTime: nil,
+        guard let (asOf, source) = Audit.resolveAsOf(option: asOf.flatMap { Timestamp.parse($0) },
+                                                    exportTime: cloud.summary.graphExport?.fetchStartedAt,
                                                     newestInExport: cloud.summary.newestTimestamp)
         else {
             throw .usage("\(cloud.summary.source) carries no timestamps to tell when it was taken: pass --as-of with the time of the export")
@@ -127,7 +181,8 @@ struct ComparisonOptions: ParsableArguments {
             maxSkew: Duration.parse(maxSkew)?.seconds ?? AuditSettings.defaultMaxSkew,
             forcePasswordChangeOnLogon: forcePasswordChangeOnLogon,
             connectorName: connectorName, directoryReadAt: directoryReadAt,
-            maxExportAge: Duration.parse(maxExportAge)?.seconds ?? AuditSettings.defaultMaxExportAge)
+            maxExportAge: Duration.parse(maxExportAge)?.seconds ?? AuditSettings.defaultMaxExportAge,
+            maxCloudSyncAge: Duration.parse(maxCloudSyncAge)?.seconds ?? AuditSettings.heartbeatLimit)
     }
 }
 

@@ -58,6 +58,9 @@ struct DirectoryOptions: ParsableArguments {
         "Network and operation timeout, e.g. 30s, 2m.", valueName: "duration"))
     var timeout: String = "30s"
 
+    /// `--timeout` in seconds (it bounds the Graph requests of `--cloud graph` too).
+    var timeoutSeconds: TimeInterval { Duration.parse(timeout)?.seconds ?? 30 }
+
     func validate() throws {
         for url in ldapURLs where !(url.lowercased().hasPrefix("ldap://") || url.lowercased().hasPrefix("ldaps://")) {
             throw ValidationError("--ldap-url \(url): use ldaps://HOST or ldap://HOST (with --starttls or --sasl-mech GSSAPI)")
@@ -123,30 +126,8 @@ struct DirectoryOptions: ParsableArguments {
     /// gets a warning.
     private func password(for dn: String, warnings: Warnings, environment: [String: String]) throws(Failure) -> String {
         if let file = bindPasswordFile {
-            // A password is short: read at most 64 KiB, so that a wrong path (/dev/zero) cannot fill memory.
-            guard let handle = FileHandle(forReadingAtPath: file), let data = try? handle.read(upToCount: 1 << 16) ?? Data() else {
-                throw .usage("--bind-password-file \(file): cannot read it; check the path and its permissions")
-            }
-            try? handle.close()
-            guard data.count < 1 << 16 else {
-                throw .usage("--bind-password-file \(file) is 64 KiB or more: that is not a password file; check the path")
-            }
-            guard var text = String(data: data, encoding: .utf8) else {
-                throw .usage("--bind-password-file \(file): not UTF-8 text")
-            }
-            if text.hasSuffix("\r\n") { text.removeLast(1) } else if text.hasSuffix("\n") { text.removeLast() }
-            // "\r\n" is one Character in Swift: the CRLF above went as a whole.
-            guard !text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
-                throw .usage("--bind-password-file \(file) holds more than one line: write the password for \(dn) alone on the first line (a bind with the wrong text counts as a failed logon, towards lockout)")
-            }
-            guard !text.isEmpty else {
-                throw .usage("--bind-password-file \(file) is empty: write the password for \(dn) in it")
-            }
-            var info = stat()
-            if stat(file, &info) == 0, info.st_mode & 0o077 != 0 {
-                warnings.add(.passwordFileReadable, "--bind-password-file \(file) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 it, or use a systemd credential (LoadCredential=)")
-            }
-            return text
+            return try SecretFile.read(file, option: "--bind-password-file", what: "the password for \(dn)",
+                                       why: " (a bind with the wrong text counts as a failed logon, towards lockout)", warnings: warnings)
         }
         if let text = environment["PHS_CHECK_BIND_PASSWORD"], !text.isEmpty {
             return text

@@ -5,11 +5,12 @@ import SyncAudit
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read the users from a DC, compare them with a cloud export, and report every password change that never synced.",
-        discussion: "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or input, 3 directory unreachable or bind refused."
+        discussion: "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or input, 3 directory or Graph unreachable, or bind or app credential refused."
     )
 
     @OptionGroup(title: "Directory") var directory: DirectoryOptions
     @OptionGroup(title: "Cloud") var cloud: CloudOptions
+    @OptionGroup(title: "Microsoft Graph (--cloud graph)") var graph: GraphOptions
     @OptionGroup(title: "Comparison") var comparison: ComparisonOptions
     @OptionGroup(title: "Report") var report: ReportOptions
     @OptionGroup var global: GlobalOptions
@@ -21,9 +22,12 @@ struct Check: ParsableCommand {
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
             let warnings = Warnings(global: global)
-            // Read the export first: a bad file fails fast, before any network traffic.
-            let loaded = try cloud.load()
+            // Graph is read while the directory is; an export file is read first, so that a bad
+            // file fails fast, before any network traffic.
+            let graphRead = try cloud.startGraph(graph, timeout: directory.timeoutSeconds, warnings: warnings, logger: logger)
+            let file = graphRead == nil ? try cloud.load() : nil
             let side = try Comparison.Directory.live(directory, global: global, warnings: warnings, logger: logger)
+            let loaded = try file ?? cloud.finish(graphRead!)
             let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder)
             if status != .clean { throw ExitCode(status.rawValue) }
         }

@@ -16,6 +16,9 @@ struct Compare: ParsableCommand {
 
     func validate() throws {
         if snapshot.path == nil { throw ValidationError("name the snapshot with --snapshot FILE (take one with phs-check collect --output FILE)") }
+        if cloud.isGraph {
+            throw ValidationError("compare works offline, on files: take the cloud side with phs-check export-cloud --output FILE and give that file, or read Graph live with check --cloud graph")
+        }
     }
 
     func run() throws {

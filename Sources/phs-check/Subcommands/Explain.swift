@@ -26,6 +26,7 @@ struct Explain: ParsableCommand {
     @OptionGroup(title: "Directory") var directory: DirectoryOptions
     @OptionGroup(title: "Snapshot (offline, instead of the DC)") var snapshot: SnapshotOption
     @OptionGroup(title: "Cloud") var cloud: CloudOptions
+    @OptionGroup(title: "Microsoft Graph (--cloud graph)") var graph: GraphOptions
     @OptionGroup(title: "Comparison") var comparison: ComparisonOptions
 
     @Option(name: .customLong("format"), help: "table or json.")
@@ -45,9 +46,11 @@ struct Explain: ParsableCommand {
     func run() throws {
         let logger = global.makeLogger()
         let warnings = Warnings(global: global)
-        let loaded = try cloud.load()
+        let graphRead = try cloud.startGraph(graph, timeout: directory.timeoutSeconds, warnings: warnings, logger: logger)
+        let file = graphRead == nil ? try cloud.load() : nil
         let side = try snapshot.path.map { path throws(Failure) in try Comparison.Directory.snapshot(path, limits: cloud.limits) }
             ?? Comparison.Directory.live(directory, global: global, warnings: warnings, logger: logger)
+        let loaded = try file ?? cloud.finish(graphRead!)
         let identity = UserIdentity(user)
         let found = side.users.indices.filter { identity.matches(side.users[$0]) }
         guard let index = found.first else {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
-@testable import Configuration
+@testable import ConfigLoader
 
 @Suite("--config YAML files")
 struct ConfigFileTests {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
-@testable import Configuration
+@testable import ConfigLoader
 
 /// Replays every input `FuzzConfig` kept (`Fuzz/Regressions/FuzzConfig/`, see scripts/fuzz.sh)
 /// as the target reads it: the first byte picks the command (`run`, `other`, the root), the
