@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The Microsoft Graph deployments (https://learn.microsoft.com/graph/deployments): each
 /// national cloud has its own Graph and sign-in hosts, and a token must name its Graph.

@@ -18,6 +18,9 @@ public struct GraphError: Error, Sendable, CustomStringConvertible {
 
     public var kind: Kind
     public var message: String
+    /// A connection lost or an answer that did not come in time: worth another try. A refused
+    /// connection or an untrusted certificate is not.
+    var transient = false
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind

@@ -108,7 +108,7 @@ public struct GraphReader: Sendable {
         switch await features {
         case .success(let body): document.onPremisesSynchronization = body
         case .failure(let error) where error.kind == .forbidden:
-            notes.append("Graph serves directory/onPremisesSynchronization (passwordSyncEnabled, userForcePasswordChangeOnLogonEnabled) to delegated callers only: an app gets 403 whatever its permissions, and a signed-in user needs OnPremDirectorySynchronization.Read.All with the Hybrid Identity Administrator or Global Reader role. phs-disabled was not judged; give those features with --tenant FILE, or --force-password-change-on-logon.")
+            notes.append("Graph serves directory/onPremisesSynchronization (passwordSyncEnabled, userForcePasswordChangeOnLogonEnabled) to delegated callers only: an app gets 403 whatever its permissions (a signed-in Global Administrator with OnPremDirectorySynchronization.Read.All may read it; https://learn.microsoft.com/graph/api/onpremisesdirectorysynchronization-get). phs-disabled was not judged; give those features with --tenant FILE, or --force-password-change-on-logon.")
         case .failure(let error): throw error
         }
         switch await cloudSync {

@@ -81,7 +81,7 @@ public final class GraphSession: Sendable {
                 response = try await transport.send(.GET, url, headers: [("Authorization", "Bearer " + token), ("Accept", "application/json")],
                                                     maxBody: Self.maxBody)
             } catch {
-                guard error.kind == .network, attempt < settings.maxAttempts else { throw error }
+                guard error.transient, attempt < settings.maxAttempts else { throw error }
                 try await pause(after: attempt, retryAfter: nil, what: what, reason: error.message)
                 continue
             }
@@ -139,10 +139,7 @@ public final class GraphSession: Sendable {
 
     /// A token valid for a while yet: the cached one, or a new one from the token endpoint.
     private func token() async throws(GraphError) -> String {
-        if let token = await tokens.current() { return token }
-        let (token, lifetime) = try await requestToken()
-        await tokens.store(token, lifetime: lifetime)
-        return token
+        try await tokens.token { () async throws(GraphError) in try await self.requestToken() }
     }
 
     /// POST to the v2.0 token endpoint (client credentials grant,
@@ -166,7 +163,7 @@ public final class GraphSession: Sendable {
                 response = try await transport.send(.POST, tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                                     body: body, maxBody: 1 << 20)
             } catch {
-                guard error.kind == .network, attempt < settings.maxAttempts else {
+                guard error.transient, attempt < settings.maxAttempts else {
                     throw GraphError(error.kind, "the token request to \(tokenURL) failed: \(error.message)")
                 }
                 try await pause(after: attempt, retryAfter: nil, what: "the token request", reason: error.message)
@@ -209,18 +206,29 @@ public final class GraphSession: Sendable {
 
 /// The current token and when to stop using it: well before it expires (at 80% of its life,
 /// at most 5 minutes early), so that a long read never sends an expired one on purpose.
+/// Requests that need a token at the same time share one token request.
 actor TokenCache {
     private var token: String?
     private var renewAt = Date.distantPast
+    private var pending: Task<(String, TimeInterval), any Error>?
 
-    func current() -> String? {
-        guard let token, Date() < renewAt else { return nil }
-        return token
-    }
-
-    func store(_ token: String, lifetime: TimeInterval) {
-        self.token = token
-        renewAt = Date().addingTimeInterval(lifetime - min(300, lifetime * 0.2))
+    /// The cached token, else the one `fetch` brings (one fetch for all who wait).
+    func token(_ fetch: @escaping @Sendable () async throws(GraphError) -> (String, TimeInterval)) async throws(GraphError) -> String {
+        if let token, Date() < renewAt { return token }
+        let task = pending ?? Task { try await fetch() }
+        pending = task
+        do {
+            let (token, lifetime) = try await task.value
+            if pending == task {
+                pending = nil
+                self.token = token
+                renewAt = Date().addingTimeInterval(lifetime - min(300, lifetime * 0.2))
+            }
+            return token
+        } catch {
+            if pending == task { pending = nil }
+            throw error as? GraphError ?? GraphError(.network, "\(error)")
+        }
     }
 
     func discard(_ used: String) {

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-public import Foundation
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -62,7 +62,9 @@ final class GraphTransport: Sendable {
         } catch is NIOTooManyBytesError {
             throw GraphError(.badResponse, "\(Self.place(url)) sent a response larger than \(maxBody / (1 << 20)) MiB: that is not a Graph page")
         } catch {
-            throw GraphError(.network, "\(Self.place(url)): \(Self.describe(error, timeout: timeout, proxy: proxy?.applies(to: host) == true ? proxy : nil))")
+            var failure = GraphError(.network, "\(Self.place(url)): \(Self.describe(error, timeout: timeout, proxy: proxy?.applies(to: host) == true ? proxy : nil))")
+            failure.transient = Self.isTransient(error)
+            throw failure
         }
     }
 
@@ -76,6 +78,18 @@ final class GraphTransport: Sendable {
         guard var components = URLComponents(string: url) else { return url }
         components.query = nil
         return components.string ?? url
+    }
+
+    /// A connection closed or reset, or no answer in time: another try may go through.
+    static func isTransient(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return [.remoteConnectionClosed, .readTimeout, .connectTimeout, .deadlineExceeded, .tlsHandshakeTimeout,
+                    .getConnectionFromPoolTimeout, .writeTimeout].contains(error)
+        }
+        if let error = error as? IOError { return [ECONNRESET, EPIPE, ETIMEDOUT].contains(error.errnoCode) }
+        if let error = error as? HTTPParserError { return error == .invalidEOFState }
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error { return true }
+        return false
     }
 
     /// A transport failure in words, with what to check.
@@ -92,6 +106,9 @@ final class GraphTransport: Sendable {
             default:
                 return "\(error)\(via)"
             }
+        }
+        if let error = error as? HTTPParserError, error == .invalidEOFState {
+            return "the connection closed before the response was complete\(via)"
         }
         if let error = error as? NIOSSLError {
             if case .handshakeFailed(let inner) = error, "\(inner)".contains("CERTIFICATE_VERIFY_FAILED") {
