@@ -95,11 +95,16 @@ let package = Package(
         .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory", "SyncAudit"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "SyncAudit"], resources: [.copy("Golden")]),
         .testTarget(name: "CloudExportTests", dependencies: ["CloudExport", "SyncAudit"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EntraGraphTests", dependencies: ["EntraGraph", "CloudExport", "SyncAudit"]),
+        .testTarget(name: "EntraGraphTests", dependencies: [
+            "EntraGraph", "CloudExport", "SyncAudit", .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Against the real test directory (scripts/test-directory.sh): Samba AD DC and slapd on loopback.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["LDAPClient", "ActiveDirectory", "SyncAudit", "CloudExport", "phs-check"]
+            dependencies: [
+                "LDAPClient", "ActiveDirectory", "SyncAudit", "CloudExport", "EntraGraph", "phs-check",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
     ]
 )

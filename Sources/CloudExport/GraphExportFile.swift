@@ -231,7 +231,7 @@ extension CloudExportReader {
         } catch {
             preconditionFailure("only CloudExportError can be thrown here: \(error)")
         }
-        guard reader.stats.pages == 1, reader.stats.topLevelValues == 1 else {
+        guard reader.stats.pages == 1, reader.stats.topLevelValues == 1, reader.stats.topLevelArrays == 0 else {
             throw CloudExportError(.malformed, name, "the response is not one /users page (an object with a \"value\" array)")
         }
         var lines: [UInt8] = []

@@ -1,5 +1,7 @@
 import CloudExport
+@testable import EntraGraph
 import Foundation
+import NIOHTTP1
 import SyncAudit
 import Testing
 
@@ -186,6 +188,43 @@ struct GraphCLITests {
         let log = try run.emulator.requests()
         #expect(log.filter { $0["endpoint"] as? String == "token" }.count == 2)
         #expect(try run.usersRequests().map { $0["status"] as? Int } == [200, 200, 401, 200])
+    }
+
+    @Test("Our client assertion is accepted; the same assertion with a claim changed after signing is refused (AADSTS700027)")
+    func tamperedAssertion() async throws {
+        let emulator = try GraphEmulator()
+        let certificate = try ClientCertificate(certificateFile: try GraphEmulator.certFile, keyFile: try GraphEmulator.keyFile)
+        let tokenURL = "\(emulator.url)/\(GraphEmulator.tenantId)/oauth2/v2.0/token"
+        let transport = try GraphTransport(caFile: try GraphEmulator.caFile, timeout: 10, environment: [:])
+        func post(_ assertion: String) async throws -> GraphTransport.Response {
+            let form = "client_id=\(GraphEmulator.clientId)&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&grant_type=client_credentials"
+                + "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=\(assertion)"
+            return try await transport.send(.POST, tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                            body: Array(form.utf8), maxBody: 1 << 20)
+        }
+        let assertion = try certificate.assertion(clientId: GraphEmulator.clientId, audience: tokenURL)
+        let parts = assertion.split(separator: ".").map(String.init)
+        #expect(parts.count == 3)
+        let accepted = try await post(assertion)
+        // Changing the claims (a longer life) keeps the old signature: it no longer matches.
+        var claims = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        claims += String(repeating: "=", count: (4 - claims.count % 4) % 4)
+        let decoded = String(decoding: try #require(Data(base64Encoded: claims)), as: UTF8.self)
+        let exp = try #require(decoded.range(of: #""exp":\d+"#, options: .regularExpression))
+        let changed = decoded.replacingCharacters(in: exp, with: #""exp":4102444800"#)
+        let tampered = [parts[0], Base64URL.encode(Array(changed.utf8)), parts[2]].joined(separator: ".")
+        let refused = try await post(tampered)
+        await transport.shutdown()
+        #expect(accepted.status == 200, "\(String(decoding: accepted.body, as: UTF8.self))")
+        #expect(refused.status == 401)
+        #expect(String(decoding: refused.body, as: UTF8.self).contains("AADSTS700027"))
+        let log = try emulator.requests().filter { $0["endpoint"] as? String == "token" }
+        #expect(log.first?["alg"] as? String == "PS256")
+        // The emulator logs the x5t#S256 it matched, in hex.
+        var x5t = certificate.thumbprintSHA256.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        x5t += String(repeating: "=", count: (4 - x5t.count % 4) % 4)
+        let hex = try #require(Data(base64Encoded: x5t)).map { String(format: "%02x", $0) }.joined()
+        #expect((log.first?["thumbprint"] as? String)?.lowercased() == hex)
     }
 
     @Test("A 503 storm past --max-retry-wait: exit 3, what happened, and no file")

@@ -208,6 +208,44 @@ struct TenantTests {
         #expect(Fixture.codes([], [], tenant: TenantFacts(passwordSyncEnabled: false)) == [.phsDisabled])
     }
 
+    @Test("Cloud Sync password hash sync jobs: each state its finding, in order of gravity; other jobs and healthy ones none")
+    func cloudSyncJobs() {
+        func job(_ name: String, template: String = CloudSyncJob.passwordHashTemplate, schedule: String? = "Active",
+                 code: String? = "Active", failures: Int? = 0, lastSuccessAgo: TimeInterval? = 120) -> CloudSyncJob {
+            CloudSyncJob(configuration: name, servicePrincipalId: "sp-\(name)", id: "\(template).\(name)", templateId: template,
+                         scheduleState: schedule, statusCode: code, successiveFailures: failures, quarantineReason: "TooManyDeletes",
+                         lastExecutionError: "AgentUnreachable: no agent",
+                         lastSuccessEnded: lastSuccessAgo.map { Fixture.asOf.addingTimeInterval(-$0) })
+        }
+        func codes(_ jobs: [CloudSyncJob]) -> [FindingCode] { Fixture.codes([], [], tenant: TenantFacts(cloudSyncJobs: jobs)) }
+        #expect(codes([job("healthy")]).isEmpty)
+        #expect(codes([job("fresh", code: "NotRun", lastSuccessAgo: nil)]).isEmpty, "a new configuration has not run yet")
+        // Quarantine wins over everything else the job shows.
+        #expect(codes([job("q", schedule: "Paused", code: "Quarantine", failures: 9, lastSuccessAgo: 86_400)]) == [.cloudSyncPHSQuarantined])
+        #expect(codes([job("p", schedule: "Paused", failures: 3)]) == [.cloudSyncPHSPaused])
+        #expect(codes([job("d", schedule: "Disabled")]) == [.cloudSyncPHSPaused])
+        #expect(codes([job("f", failures: 1)]) == [.cloudSyncPHSFailing])
+        #expect(codes([job("exactly", lastSuccessAgo: 3 * 3600)]).isEmpty, "exactly --max-cloud-sync-age is not stale")
+        #expect(codes([job("s", lastSuccessAgo: 3 * 3600 + 1)]) == [.cloudSyncPHSStale])
+        #expect(codes([job("never", lastSuccessAgo: nil)]) == [.cloudSyncPHSStale])
+        // The user and group job is not password hash sync.
+        #expect(codes([job("prov", template: "AD2AADProvisioning", code: "Quarantine")]).isEmpty)
+        let result = Audit.run(directory: [], cloud: [], tenant: TenantFacts(cloudSyncJobs: [job("contoso.com", failures: 4)]), settings: Fixture.settings())
+        #expect(result.findings.first?.message.contains("contoso.com") == true)
+        #expect(result.findings.first?.message.contains("4 times in a row; the last run failed with AgentUnreachable: no agent") == true)
+        #expect(result.findings.first?.scope == .tenant && result.findings.first?.severity == .error)
+    }
+
+    @Test("Tenant facts: a --tenant file's facts go over Graph's, the rest stays")
+    func tenantMerge() {
+        let graph = TenantFacts(lastPasswordSyncDateTime: Fixture.asOf, onPremisesSyncEnabled: true, cloudSyncJobs: [])
+        let file = TenantFacts(passwordSyncEnabled: false, userForcePasswordChangeOnLogonEnabled: true)
+        let merged = graph.merging(file)
+        #expect(merged.passwordSyncEnabled == false && merged.userForcePasswordChangeOnLogonEnabled == true)
+        #expect(merged.lastPasswordSyncDateTime == Fixture.asOf && merged.onPremisesSyncEnabled == true && merged.cloudSyncJobs == [])
+        #expect(graph.merging(nil) == graph)
+    }
+
     @Test("asOf: option, then the export's own time, then the newest in the export")
     func asOf() {
         let a = Date(timeIntervalSince1970: 1), b = Date(timeIntervalSince1970: 2), c = Date(timeIntervalSince1970: 3)

@@ -201,7 +201,7 @@ struct CatalogueTests {
     func entries(code: FindingCode) {
         let entry = code.entry
         #expect(!entry.title.isEmpty && entry.meaning.hasSuffix(".") && entry.nextStep.hasSuffix("."))
-        #expect((entry.scope == .tenant) == (code.rawValue.hasPrefix("phs-") && code != .phsExcluded))
+        #expect((entry.scope == .tenant) == ((code.rawValue.hasPrefix("phs-") && code != .phsExcluded) || code.rawValue.hasPrefix("cloud-sync-phs-")))
     }
 }
 
