@@ -270,9 +270,9 @@ public struct ConfigFile {
         let normalized = normalize(key)
         if isPasswordLike(normalized) {
             return ConfigError("""
-                \(path):\(line): \(key): a config file never holds a password. Use bind-password-file \
-                (a file holding only the password, readable by this account alone) or the environment \
-                variable PHS_CHECK_BIND_PASSWORD
+                \(path):\(line): \(key): a config file never holds a password or a secret. Use \
+                bind-password-file or client-secret-file (a file holding only the secret, readable by this \
+                account alone), or the environment variable PHS_CHECK_BIND_PASSWORD or PHS_CHECK_CLIENT_SECRET
                 """)
         }
         var message = "\(path):\(line): unknown key \(key): no phs-check command has an option --\(key)"

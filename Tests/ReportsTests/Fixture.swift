@@ -46,7 +46,7 @@ enum ReportFixture {
             onPremisesProvisioningErrors: errors)
     }
 
-    /// Most finding codes, a tenant finding, a hostile name, and statuses as `--history` fills them.
+    /// Every finding code but phs-disabled, tenant findings (a heartbeat, Cloud Sync jobs), a hostile name, and statuses as `--history` fills them.
     static let full: AuditReport = {
         let stale = 30 * day
         let obrienDN = #"CN=O'Brien\, Pat "PJ",OU=Staff,DC=corp,DC=example"#
@@ -97,8 +97,19 @@ enum ReportFixture {
             cloud(21, "quinn"),
             cloud(22, "rupert"),
         ]
+        func job(_ domain: String, schedule: String = "Active", code: String = "Active", failures: Int = 0,
+                 lastSuccessAgo: TimeInterval = 120) -> CloudSyncJob {
+            CloudSyncJob(configuration: domain, servicePrincipalId: "sp-\(domain)", id: "AD2AADPasswordHash.\(domain)",
+                         templateId: CloudSyncJob.passwordHashTemplate, scheduleState: schedule, statusCode: code,
+                         successiveFailures: failures, quarantineReason: "EncounteredQuarantineException",
+                         quarantineSince: asOf.addingTimeInterval(-2 * hour), lastExecutionError: "AgentUnreachable: no agent answered",
+                         lastSuccessEnded: asOf.addingTimeInterval(-lastSuccessAgo))
+        }
         let tenant = TenantFacts(lastPasswordSyncDateTime: asOf.addingTimeInterval(-(9 * day + 3 * hour)),
-                                 onPremisesSyncEnabled: true, passwordSyncEnabled: true)
+                                 onPremisesSyncEnabled: true, passwordSyncEnabled: true,
+                                 cloudSyncJobs: [job("emea.corp.example", code: "Quarantine"), job("apac.corp.example", schedule: "Paused"),
+                                                 job("amer.corp.example", failures: 3), job("lab.corp.example", lastSuccessAgo: 7 * hour),
+                                                 job("ok.corp.example")])
         let settings = AuditSettings(asOf: asOf, asOfSource: .option, connectorName: "corp.example")
         var result = Audit.run(directory: directory, cloud: cloudUsers, tenant: tenant, settings: settings)
         // As --history fills it: the oldest problems were already there in the previous run.

@@ -12,7 +12,7 @@ struct FixtureTests {
         #expect(report.findings.contains { $0.scope == .tenant })
         #expect(report.findings.contains { $0.directoryUser?.samAccountName == ReportFixture.hostileName })
         #expect(report.findings.allSatisfy { $0.status != nil })
-        #expect(report.findings.count == 20)
+        #expect(report.findings.count == 24)
         #expect(report.result.oldestNotSyncedAge == TimeInterval(9 * 86_400 + 2 * 3600))
     }
 

@@ -94,7 +94,7 @@ struct PrometheusReportTests {
         #expect(families["phs_check_findings"]?.samples.allSatisfy { $0.value == 0 } == true)
         #expect(families["phs_check_resolved_findings"] == nil)
         #expect(families["phs_check_in_sync_users"]?.value == 3)
-        #expect(families["phs_check_info"]?.samples.first?.labels["as_of_source"] == "export")
+        #expect(families["phs_check_info"]?.samples.first?.labels["as_of_source"] == "graph")
     }
 
     @Test("A failed run: run_success 0 and the time, the reason as a comment")

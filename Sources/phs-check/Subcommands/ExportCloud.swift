@@ -43,6 +43,7 @@ struct ExportCloud: ParsableCommand {
         // The users go to a body file beside the output while they are read; the header,
         // which holds the end time, is written first when everything has arrived.
         let body = try BodyFile(near: output)
+        defer { body.remove() }
         let progress = Progress(quiet: global.quiet)
         let side = try GraphSide(settings, logger: logger, keepLines: true) { page, pages, users in
             try body.append(page.lines)
@@ -97,7 +98,9 @@ final class BodyFile: @unchecked Sendable {
         }
     }
 
-    deinit {
+    /// Closes and deletes the file; the reading task may still hold this object when a
+    /// failed run exits, so this is not left to deinit.
+    func remove() {
         try? handle.close()
         unlink(path)
         TemporaryFiles.remove(path)
