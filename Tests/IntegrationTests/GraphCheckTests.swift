@@ -65,6 +65,30 @@ struct GraphCheckTests {
         #expect(try #require(firstPage["t"] as? Double) < Date().timeIntervalSince1970)
     }
 
+    @Test("The test directory's own Graph emulator holds the slapd directory's cloud side: export-cloud, then check and compare agree")
+    func sharedEmulator() throws {
+        let dc = try TestDirectory.require()
+        let graph = try #require(dc.graph, "scripts/test-directory.sh start all runs the Graph emulator; export the variables of scripts/test-directory.sh env")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shared-graph-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let export = folder.appendingPathComponent("cloud.jsonl").path
+        let exported = try CommandRunner.phsCheck(["export-cloud", "--quiet", "--output", export] + graph.options)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let snapshot = folder.appendingPathComponent("snapshot.jsonl").path
+        let collected = try CommandRunner.phsCheck(["collect", "--quiet", "--output", snapshot] + Self.slapd(dc))
+        #expect(collected.status == 0, "\(collected.stderr)")
+        let compare = try CommandRunner.phsCheck(["compare", "--quiet", "--format", "json", "--snapshot", snapshot, "--cloud", export])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        let report = try CheckEndToEndTests.json(compare)
+        #expect(report["asOfSource"] as? String == "graph")
+        #expect((report["summary"] as? [String: Any])?["matched"] as? Int == graph.users)
+        #expect((report["findings"] as? [Any])?.isEmpty == true, "a healthy emulated tenant: no finding")
+        let live = try CommandRunner.phsCheck(["check", "--quiet", "--format", "json", "--cloud", "graph"] + Self.slapd(dc) + graph.options)
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect((try CheckEndToEndTests.json(live)["summary"] as? [String: Any])?["matched"] as? Int == graph.users)
+    }
+
     @Test("check --cloud graph against the Samba DC gives the findings of the same users from a Graph JSON file at the same asOf")
     func sameAsTheFile() throws {
         let dc = try TestDirectory.require()

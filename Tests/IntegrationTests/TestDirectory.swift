@@ -23,6 +23,22 @@ struct TestDirectory: Sendable {
     let slapdSmallUsers: Int
     let slapdLargeBaseDN: String
     let slapdLargeUsers: Int
+    /// The Graph emulator `scripts/test-directory.sh start` runs for the slapd small directory's users.
+    let graph: SharedGraph?
+
+    struct SharedGraph: Sendable {
+        let url: String
+        let caFile: String
+        let tenantId: String
+        let clientId: String
+        let secretFile: String
+        let users: Int
+
+        var options: [String] {
+            ["--tenant-id", tenantId, "--client-id", clientId, "--client-secret-file", secretFile,
+             "--graph-url", url, "--login-url", url, "--graph-ca-file", caFile]
+        }
+    }
 
     /// The admin password, for tests that must check it never appears in output.
     var password: String {
@@ -43,12 +59,18 @@ struct TestDirectory: Sendable {
               let small = v("PHS_TEST_SLAPD_SMALL_BASE_DN"), let smallUsers = v("PHS_TEST_SLAPD_SMALL_USERS").flatMap(Int.init),
               let large = v("PHS_TEST_SLAPD_LARGE_BASE_DN"), let largeUsers = v("PHS_TEST_SLAPD_LARGE_USERS").flatMap(Int.init)
         else { return nil }
+        var graph: SharedGraph?
+        if let url = v("PHS_TEST_GRAPH_URL"), let ca = v("PHS_TEST_GRAPH_CA_FILE"), let tenant = v("PHS_TEST_GRAPH_TENANT_ID"),
+           let client = v("PHS_TEST_GRAPH_CLIENT_ID"), let secret = v("PHS_TEST_GRAPH_SECRET_FILE"),
+           let users = v("PHS_TEST_GRAPH_USERS").flatMap(Int.init) {
+            graph = SharedGraph(url: url, caFile: ca, tenantId: tenant, clientId: client, secretFile: secret, users: users)
+        }
         return TestDirectory(
             url: url, ldapURL: ldapURL, caFile: caFile, baseDN: baseDN, bindDN: bindDN,
             passwordFile: passwordFile, userPasswordFile: userPasswordFile, realm: realm,
             krb5Config: krb5Config, krb5CCName: krb5CCName, slapdURL: slapdURL,
             slapdPasswordFile: slapdPasswordFile, slapdSmallBaseDN: small, slapdSmallUsers: smallUsers,
-            slapdLargeBaseDN: large, slapdLargeUsers: largeUsers)
+            slapdLargeBaseDN: large, slapdLargeUsers: largeUsers, graph: graph)
     }()
 
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
