@@ -391,6 +391,9 @@ in_ns "${PODMAN[@]}" exec -e SVC_PASSWORD="$SVC_PASSWORD" "$DC_NAME" bash -c '
     cat /tmp/phs-check.keytab && rm -f /tmp/phs-check.keytab' > "$ETC/phs-check.keytab" ||
     die "could not make the service account svc-phscheck or export its keytab"
 printf '%s\n' "$SVC_PASSWORD" > "$ETC/bind-password"
+# The unit loads the Graph app's key as a credential (systemd refuses to start it when the file
+# is missing); this smoke test compares with an export file, so phs-check never reads the key.
+openssl genrsa -out "$ETC/graph-app-key.pem" 2048 2>/dev/null || die "openssl could not make the Graph app key"
 cp "$CA" "$ETC/corp-ca.pem"
 cp "$STATE/samba/krb5.conf" "$ETC/krb5.conf"
 printf '%s\n' 'ldap-url: ldaps://dc1.phs.test' 'bind-dn: svc-phscheck@phs.test' 'ca-file: /etc/phs-check/corp-ca.pem' \
@@ -474,12 +477,13 @@ EOF
     "${PODMAN[@]}" cp "$CA" "$SYSTEMD_NAME:/etc/phs-check/corp-ca.pem"
     "${PODMAN[@]}" cp "$ETC/bind-password" "$SYSTEMD_NAME:/etc/phs-check/bind-password"
     "${PODMAN[@]}" cp "$ETC/phs-check.keytab" "$SYSTEMD_NAME:/etc/phs-check/phs-check.keytab"
+    "${PODMAN[@]}" cp "$ETC/graph-app-key.pem" "$SYSTEMD_NAME:/etc/phs-check/graph-app-key.pem"
     "${PODMAN[@]}" cp "$CLOUD/entra-users.json" "$SYSTEMD_NAME:/srv/phs-check/entra-users.json"
     "${PODMAN[@]}" cp "$STATE/samba/krb5.conf" "$SYSTEMD_NAME:/etc/krb5.conf"
     sd bash -c "printf '%s\n' 'ldap-url: ldaps://dc1.phs.test' 'bind-dn: svc-phscheck@phs.test' \
         'ca-file: /etc/phs-check/corp-ca.pem' 'search-base: OU=Staff,$BASE_DN' \
         'cloud: /srv/phs-check/entra-users.json' 'fail-on: warning' > /etc/phs-check/phs-check.yaml &&
-        chown root:root /etc/phs-check/* && chmod 0600 /etc/phs-check/bind-password /etc/phs-check/phs-check.keytab &&
+        chown root:root /etc/phs-check/* && chmod 0600 /etc/phs-check/bind-password /etc/phs-check/phs-check.keytab /etc/phs-check/graph-app-key.pem &&
         chmod 0644 /etc/phs-check/phs-check.yaml /etc/phs-check/corp-ca.pem /srv/phs-check/entra-users.json &&
         systemd-sysusers && systemctl daemon-reload && systemctl enable --now phs-check.timer" > "$WORK/systemd-setup.log" 2>&1 ||
         { cat "$WORK/systemd-setup.log" >&2; die "setting up the units failed"; }

@@ -10,8 +10,8 @@ public import SyncAudit
 ///     {"id":..,"userPrincipalName":..,...}
 ///     {"kind":"phs-check/cloud-export-end","users":N}
 ///
-/// `tenant` holds Graph's own responses: `organization`, `onPremisesSynchronization` (null
-/// when Graph refused it) and `cloudSync` (each Cloud Sync service principal with its jobs
+/// `tenant` holds Graph's own responses: `organization` (v1.0), `organizationBeta` (the PHS
+/// heartbeat; null when Graph refused it), `onPremisesSynchronization` (null when Graph refused it) and `cloudSync` (each Cloud Sync service principal with its jobs
 /// response), read back by the same code that reads them live (`TenantFactsReader`).
 public struct GraphExportHeader: Sendable, Hashable {
     public static let kind: StaticString = "phs-check/cloud-export"

@@ -39,7 +39,8 @@ public struct GraphReader: Sendable {
                 throw GraphError(.badResponse, "Graph sent the same @odata.nextLink twice after \(read.pages) pages: the listing would never end")
             }
             let what = "the users (page \(read.pages + 1))"
-            let body = try await session.get(next, what: what)
+            let body: [UInt8]
+            do { body = try await session.get(next, what: what) } catch { throw error.forbiddenAdvice("User.Read.All") }
             let page: GraphUsersPage
             do {
                 page = try CloudExportReader.readUsersPage(body, name: "Graph \(what)", keepLines: keepLines)

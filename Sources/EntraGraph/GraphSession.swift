@@ -40,8 +40,8 @@ public struct GraphSettings: Sendable {
 /// Signed-in requests to Graph: an app-only token taken and renewed before it expires, and
 /// every request retried the way Microsoft's throttling guidance asks
 /// (https://learn.microsoft.com/graph/throttling): 429 and 503 wait `Retry-After` when Graph
-/// sends it, else an exponential backoff with jitter; 502 and 504 and a connection lost before
-/// the answer back off too; all the waiting of a run stays within `retryBudget`. A 401 takes a
+/// sends it, else an exponential backoff with jitter; 500, 502 and 504 and a connection lost
+/// before the answer back off too (every request here is a GET, safe to repeat); all the waiting of a run stays within `retryBudget`. A 401 takes a
 /// new token once. Nothing printed or logged holds the secret, an assertion or a token.
 public final class GraphSession: Sendable {
     public let settings: GraphSettings
@@ -94,7 +94,7 @@ public final class GraphSession: Sendable {
                 await tokens.discard(token)
                 logger.info("Graph answered 401 to \(what); taking a new token")
                 continue
-            case 429, 502, 503, 504:
+            case 429, 500, 502, 503, 504:
                 let problem = GraphProblem(response)
                 guard attempt < settings.maxAttempts else {
                     throw GraphError(.network, "Graph answered \(what) with \(problem) \(attempt) times in a row; try again later")
@@ -180,7 +180,7 @@ public final class GraphSession: Sendable {
                 try await pause(after: attempt, retryAfter: Self.retryAfter(response.headers), what: "the token request", reason: "\(response.status) \(answer.summary)")
                 continue
             }
-            throw GraphError(.credentialRefused, "Microsoft Entra ID refused the app's credential for tenant \(settings.tenantId) and client \(settings.clientId) (HTTP \(response.status)): \(answer.summary). \(Self.advice(answer.codes))")
+            throw GraphError(.credentialRefused, "Microsoft Entra ID refused the app's credential for tenant \(settings.tenantId) and client \(settings.clientId) (HTTP \(response.status)): \(answer.summary.hasSuffix(".") ? String(answer.summary.dropLast()) : answer.summary). \(Self.advice(answer.codes))")
         }
     }
 
@@ -270,10 +270,18 @@ struct GraphProblem: CustomStringConvertible {
         "\(status)" + (code.map { " \($0)" } ?? "") + (message.map { ": \($0)" } ?? "")
     }
 
-    /// Server text on one line, at most 300 characters (it is shown, never trusted).
+    /// Server text on one line, at most 300 characters, without control or format characters
+    /// (escape sequences, bidirectional overrides): it is shown and logged, never trusted.
     static func oneLine(_ text: String) -> String {
-        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        return line.count > 300 ? String(line.prefix(300)) + "..." : line
+        let first = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        var line = String(String.UnicodeScalarView(first.unicodeScalars.map { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator: "?"
+            default: scalar
+            }
+        }))
+        if line.count > 300 { line = String(line.prefix(300)) + "..." }
+        return line
     }
 }
 

@@ -24,9 +24,12 @@ final class GraphTransport: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             do {
-                let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+                let pem = try ClientCertificate.readText(caFile, option: "--graph-ca-file", limit: 4 << 20)
+                let certificates = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
                 guard !certificates.isEmpty else { throw GraphError(.configuration, "") }
                 tls.additionalTrustRoots = [.certificates(certificates)]
+            } catch let error as GraphError where !error.message.isEmpty {
+                throw error
             } catch {
                 throw GraphError(.configuration, "--graph-ca-file \(caFile): no PEM certificate could be read from it; give the CA (PEM) that issued the certificate of Graph, the sign-in host or your TLS-inspecting proxy")
             }

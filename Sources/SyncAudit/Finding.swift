@@ -74,9 +74,13 @@ public struct Finding: Sendable, Hashable {
     /// Entra Connect server, every value quoted by `PowerShell.quote`.
     public var command: String?
     public var status: FindingStatus?
+    /// What a tenant finding is about when the tenant has several of it (a Cloud Sync job:
+    /// `cloud-sync:<service principal id>/<job id>`); part of `identity`.
+    public var tenantSubject: String?
 
     public init(code: FindingCode, directoryUser: DirectoryUser? = nil, cloudUser: CloudUser? = nil,
-                matchedBy: MatchKey? = nil, message: String, command: String? = nil, status: FindingStatus? = nil) {
+                matchedBy: MatchKey? = nil, message: String, command: String? = nil, status: FindingStatus? = nil,
+                tenantSubject: String? = nil) {
         self.code = code
         self.directoryUser = directoryUser
         self.cloudUser = cloudUser
@@ -84,6 +88,7 @@ public struct Finding: Sendable, Hashable {
         self.message = message
         self.command = command
         self.status = status
+        self.tenantSubject = tenantSubject
     }
 
     /// What to do next, from the catalogue.
@@ -95,11 +100,11 @@ public struct Finding: Sendable, Hashable {
     public var distinguishedName: String? { directoryUser?.distinguishedName ?? cloudUser?.onPremisesDistinguishedName }
 
     /// A stable identity across runs: the code plus the anchor (objectGUID), else the DN, else
-    /// the cloud id. Tenant findings are identified by their code alone.
+    /// the cloud id. Tenant findings are identified by their code and `tenantSubject`.
     public var identity: String {
         let subject: String
         if scope == .tenant {
-            subject = "tenant"
+            subject = "tenant" + (tenantSubject.map { ":" + $0 } ?? "")
         } else if let guid = directoryUser?.objectGUID {
             subject = "guid:" + guid.uuidString
         } else if let dn = directoryUser?.distinguishedName {

@@ -179,25 +179,27 @@ struct Rules {
     /// A Cloud Sync password hash sync job that cannot be delivering passwords: quarantined, else
     /// paused, else failing, else without a successful run for `maxCloudSyncAge`.
     func cloudSync(_ job: CloudSyncJob) -> Finding? {
+        let subject = "cloud-sync:\(job.servicePrincipalId)/\(job.id)"
         let name = "The password hash sync job of the Cloud Sync configuration \(job.configuration) (\(job.id))"
         let lastError = job.lastExecutionError.map { "; the last run failed with \($0)" } ?? ""
-        if job.statusCode == "Quarantine" {
+        func status(_ value: String?, _ name: String) -> Bool { value?.caseInsensitiveCompare(name) == .orderedSame }
+        if status(job.statusCode, "Quarantine") {
             let since = job.quarantineSince.map { " since \(Timestamp.format($0))" } ?? ""
-            return Finding(code: .cloudSyncPHSQuarantined, message: "\(name) is in quarantine\(since) (reason: \(job.quarantineReason ?? "not given"))\(lastError).")
+            return Finding(code: .cloudSyncPHSQuarantined, message: "\(name) is in quarantine\(since) (reason: \(job.quarantineReason ?? "not given"))\(lastError).", tenantSubject: subject)
         }
-        if job.scheduleState == "Paused" || job.scheduleState == "Disabled" || job.statusCode == "Paused" {
-            return Finding(code: .cloudSyncPHSPaused, message: "\(name) is not running: its schedule is \(job.scheduleState ?? "unknown") and its status \(job.statusCode ?? "unknown").")
+        if status(job.scheduleState, "Paused") || status(job.scheduleState, "Disabled") || status(job.statusCode, "Paused") {
+            return Finding(code: .cloudSyncPHSPaused, message: "\(name) is not running: its schedule is \(job.scheduleState ?? "unknown") and its status \(job.statusCode ?? "unknown").", tenantSubject: subject)
         }
         if let failures = job.successiveFailures, failures > 0 {
-            return Finding(code: .cloudSyncPHSFailing, message: "\(name) failed \(failures) times in a row\(lastError).")
+            return Finding(code: .cloudSyncPHSFailing, message: "\(name) failed \(failures) times in a row\(lastError).", tenantSubject: subject)
         }
         if let last = job.lastSuccessEnded {
             let age = settings.asOf.timeIntervalSince(last)
             guard age > settings.maxCloudSyncAge else { return nil }
-            return Finding(code: .cloudSyncPHSStale, message: "\(name) last completed a successful run at \(Timestamp.format(last)), \(HumanDuration.format(age)) before the export, beyond --max-cloud-sync-age \(HumanDuration.format(settings.maxCloudSyncAge)).")
+            return Finding(code: .cloudSyncPHSStale, message: "\(name) last completed a successful run at \(Timestamp.format(last)), \(HumanDuration.format(age)) before the export, beyond --max-cloud-sync-age \(HumanDuration.format(settings.maxCloudSyncAge)).", tenantSubject: subject)
         }
-        if job.statusCode != "NotRun" && job.statusCode != "NotConfigured" {
-            return Finding(code: .cloudSyncPHSStale, message: "\(name) has no successful run on record (status \(job.statusCode ?? "unknown")).")
+        if !status(job.statusCode, "NotRun") && !status(job.statusCode, "NotConfigured") {
+            return Finding(code: .cloudSyncPHSStale, message: "\(name) has no successful run on record (status \(job.statusCode ?? "unknown")).", tenantSubject: subject)
         }
         return nil
     }

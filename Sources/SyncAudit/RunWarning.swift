@@ -27,8 +27,10 @@ public enum WarningCode: String, Sendable, Hashable, CaseIterable, Codable {
     case undecodableAttributes = "undecodable-attributes"
     /// `--allow-cleartext-bind`: the bind password crossed the network in clear text.
     case cleartextBind = "cleartext-bind"
-    /// `--bind-password-file` can be read by other users.
+    /// `--bind-password-file`, `--client-secret-file` or `--client-key` can be read by other users.
     case passwordFileReadable = "password-file-readable"
+    /// `--client-certificate` expires within 30 days.
+    case clientCertificateExpiring = "client-certificate-expiring"
     /// Graph did not serve a part of the tenant's state (say, `onPremisesSynchronization` to an
     /// app-only caller): the tenant rules that need it were not judged.
     case tenantStatePartial = "tenant-state-partial"

@@ -52,6 +52,22 @@ struct GraphPlumbingTests {
         #expect(throws: GraphError.self) { try ProxySettings(environment: ["HTTPS_PROXY": "socks5://proxy:1080"]) }
     }
 
+    @Test("@odata.nextLink must stay on the https host and port the listing started on: the token goes nowhere else")
+    func nextLinkHost() throws {
+        try GraphReader.checkNextLink("https://graph.microsoft.com/v1.0/users?$skiptoken=x", graphRoot: "https://graph.microsoft.com")
+        try GraphReader.checkNextLink("https://GRAPH.microsoft.com/v1.0/users?$skiptoken=x", graphRoot: "https://graph.microsoft.com")
+        for link in ["https://evil.example/v1.0/users?$skiptoken=x", "http://graph.microsoft.com/v1.0/users",
+                     "https://graph.microsoft.com:8443/v1.0/users", "https://graph.microsoft.com.evil.example/v1.0/users", "/v1.0/users"] {
+            #expect(throws: GraphError.self, "\(link)") { try GraphReader.checkNextLink(link, graphRoot: "https://graph.microsoft.com") }
+        }
+    }
+
+    @Test("Server text shown or logged is one line without control or format characters")
+    func serverText() {
+        #expect(GraphProblem.oneLine("bad\u{1B}[31mred\u{202E}txt\nsecond line") == "bad?[31mred?txt")
+        #expect(GraphProblem.oneLine(String(repeating: "x", count: 400)).count == 303)
+    }
+
     @Test("Retry-After in seconds or as an HTTP date")
     func retryAfter() {
         #expect(GraphSession.retryAfter(["Retry-After": "7"]) == 7)

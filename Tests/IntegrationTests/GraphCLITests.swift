@@ -102,6 +102,8 @@ struct GraphCLITests {
 
         let lines = try String(contentsOfFile: run.output, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 2102)
+        try SchemaValidator.validate(json: String(lines[0]), schema: "cloud-export-header")
+        try SchemaValidator.validate(json: String(lines[lines.count - 1]), schema: "cloud-export-end")
         #expect(lines.first?.hasPrefix(#"{"kind":"phs-check/cloud-export","version":1,"#) == true)
         #expect(lines.last == #"{"kind":"phs-check/cloud-export-end","users":2100}"#)
 
@@ -128,6 +130,56 @@ struct GraphCLITests {
         #expect(!fromEnvironment.stderr.contains(run.emulator.secret))
         let grants = try run.emulator.requests().compactMap { $0["grant"] as? String }
         #expect(grants == ["secret", "secret"])
+    }
+
+    @Test("A secret file others can read is warned about; one shared with phs-check's own group is not")
+    func secretFileModes() throws {
+        let run = try Run()
+        chmod(run.emulator.secretFile, 0o644)
+        let open = try run.export(certificate: false)
+        #expect(open.status == 0, "\(open.stderr)")
+        #expect(open.stderr.contains("can be read by other users"))
+        chown(run.emulator.secretFile, getuid(), getegid())
+        chmod(run.emulator.secretFile, 0o640)
+        let shared = try run.export(certificate: false)
+        #expect(shared.status == 0, "\(shared.stderr)")
+        #expect(!shared.stderr.contains("can be read by other users"), "\(shared.stderr)")
+    }
+
+    @Test("An expired app certificate is refused before any request; one that expires within 30 days is warned about")
+    func certificateValidity() throws {
+        let run = try Run()
+        let cert = run.folder.appendingPathComponent("expired.pem").path, key = run.folder.appendingPathComponent("expired-key.pem").path
+        let made = try CommandRunner.run("/usr/bin/python3", ["-c", """
+            import datetime, sys
+            from cryptography import x509
+            from cryptography.x509.oid import NameOID
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "expired app")])
+            cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                    .serial_number(1).not_valid_before(datetime.datetime(2019, 1, 1)).not_valid_after(datetime.datetime(2020, 1, 1))
+                    .sign(key, hashes.SHA256()))
+            open(sys.argv[1], "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+            open(sys.argv[2], "wb").write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                            serialization.NoEncryption()))
+            """, cert, key])
+        try #require(made.status == 0, "\(made.stderr)")
+        chmod(key, 0o600)
+        var options = try run.emulator.options()
+        let at = try #require(options.firstIndex(of: "--client-certificate"))
+        options[at + 1] = cert
+        options[at + 3] = key
+        let expired = try CommandRunner.phsCheck(["export-cloud", "--output", run.output] + options)
+        #expect(expired.status == 2)
+        #expect(expired.stderr.contains("expired on 2020-01-01T00:00:00Z"), "\(expired.stderr)")
+        #expect(try run.emulator.requests().isEmpty, "refused before any request")
+        #expect(!FileManager.default.fileExists(atPath: run.output))
+        // The emulator's own app certificate is valid for 30 days only.
+        let soon = try run.export()
+        #expect(soon.status == 0)
+        #expect(soon.stderr.contains("make a new one and upload it to the app registration before then"), "\(soon.stderr)")
     }
 
     @Test("A wrong secret and an unregistered certificate are refused by Entra ID: exit 3 with the AADSTS code, no file")
@@ -261,7 +313,7 @@ struct GraphCLITests {
         let noUsers = try Run(scenario: ["forbidden": ["users"]])
         let refused = try noUsers.export()
         #expect(refused.status == 3)
-        #expect(refused.stderr.contains("403"))
+        #expect(refused.stderr.contains("403") && refused.stderr.contains("User.Read.All"), "\(refused.stderr)")
         try noUsers.expectNoExport()
 
         let run = try Run()

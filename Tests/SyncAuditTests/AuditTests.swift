@@ -234,6 +234,11 @@ struct TenantTests {
         #expect(result.findings.first?.message.contains("contoso.com") == true)
         #expect(result.findings.first?.message.contains("4 times in a row; the last run failed with AgentUnreachable: no agent") == true)
         #expect(result.findings.first?.scope == .tenant && result.findings.first?.severity == .error)
+        // Graph's values are compared ignoring case; two configurations failing alike are two findings to --history.
+        #expect(codes([job("lower", code: "quarantine")]) == [.cloudSyncPHSQuarantined])
+        let two = Audit.run(directory: [], cloud: [], tenant: TenantFacts(cloudSyncJobs: [job("a", failures: 1), job("b", failures: 2)]),
+                            settings: Fixture.settings()).findings
+        #expect(two.count == 2 && Set(two.map(\.identity)).count == 2)
     }
 
     @Test("Tenant facts: a --tenant file's facts go over Graph's, the rest stays")

@@ -8,7 +8,7 @@ import SyncAudit
 /// The cloud export to compare with, and how to read it.
 struct CloudOptions: ParsableArguments {
     @Option(name: .customLong("cloud"), help: ArgumentHelp(
-        "graph reads Entra ID live over Microsoft Graph (see the Microsoft Graph options); else the cloud export: an export-cloud file, Graph /users JSON, Get-MgUser ConvertTo-Json or Export-Csv, or Get-MsolUser Export-Csv. - reads standard input (./graph names a file called graph).",
+        "graph (check and explain) reads Entra ID live over Microsoft Graph (see the Microsoft Graph options); else the cloud export: an export-cloud file, Graph /users JSON, Get-MgUser ConvertTo-Json or Export-Csv, or Get-MsolUser Export-Csv. - reads standard input (./graph names a file called graph).",
         valueName: "graph|file"))
     var clouds: [String] = []
 
@@ -97,17 +97,18 @@ struct CloudOptions: ParsableArguments {
             throw .usage("--cloud graph reads Graph itself: --cloud-format, --cloud-timezone and --cloud-date-format are for export files; drop them")
         }
         let settings = try graph.settings(timeout: timeout, warnings: warnings)
+        // A bad --tenant file fails now, before any network traffic.
+        let facts: TenantFacts?
+        do { facts = try tenantFile() } catch { throw .usage(error.description) }
         let collected = PendingGraph.Users()
         let side = try GraphSide(settings, logger: logger, keepLines: false) { page, _, _ in collected.append(page.users) }
-        return PendingGraph(side: side, collected: collected)
+        return PendingGraph(side: side, collected: collected, tenantFile: facts)
     }
 
     /// The Graph read started by `startGraph`, once it has ended.
     func finish(_ pending: PendingGraph) throws(Failure) -> Loaded {
         let read = try pending.side.wait()
-        let facts: TenantFacts?
-        do { facts = try tenantFile() } catch { throw .usage(error.description) }
-        let loaded = Loaded(graph: read, users: pending.collected.users, tenantFile: facts)
+        let loaded = Loaded(graph: read, users: pending.collected.users, tenantFile: pending.tenantFile)
         do { try loaded.summary.requirePasswordTimes() } catch { throw .usage(error.description) }
         return loaded
     }
@@ -116,6 +117,7 @@ struct CloudOptions: ParsableArguments {
     struct PendingGraph {
         let side: GraphSide
         let collected: Users
+        let tenantFile: TenantFacts?
 
         /// The users, appended on the reading task; read after `GraphSide.wait()`, whose
         /// semaphore orders the two.
@@ -142,7 +144,7 @@ struct ComparisonOptions: ParsableArguments {
     var maxSkew: String = "5m"
 
     @Option(name: .customLong("max-export-age"), help: ArgumentHelp(
-        "Refuse an export whose known time (--as-of) is older than the directory read by more than this; an inferred time only warns.",
+        "Refuse an export whose known time (--as-of, or when its Graph read began) is older than the directory read by more than this; an inferred time only warns.",
         valueName: "duration"))
     var maxExportAge: String = "24h"
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EntraGraph
 import Foundation
+import SyncAudit
 
 /// How to sign in to Microsoft Graph (app-only) and where it is.
 struct GraphOptions: ParsableArguments {
@@ -67,7 +68,15 @@ struct GraphOptions: ParsableArguments {
                 throw Failure.usage("give either --client-certificate with --client-key or --client-secret-file, not both")
             case (.some(let certificate), .some(let key), nil):
                 SecretFile.warnIfReadable(key, option: "--client-key", warnings: warnings)
-                credential = .certificate(try ClientCertificate(certificateFile: certificate, keyFile: key))
+                let loaded = try ClientCertificate(certificateFile: certificate, keyFile: key)
+                let left = loaded.notValidAfter.timeIntervalSinceNow
+                if left <= 0 {
+                    throw Failure.usage("--client-certificate \(certificate) expired on \(Timestamp.format(loaded.notValidAfter)): Entra ID refuses it. Make a new certificate, upload it to the app registration, and give it with its key")
+                }
+                if left < 30 * 86_400 {
+                    warnings.add(.clientCertificateExpiring, "--client-certificate \(certificate) (thumbprint \(loaded.thumbprintSHA1)) expires on \(Timestamp.format(loaded.notValidAfter)), in \(HumanDuration.format(left)): make a new one and upload it to the app registration before then")
+                }
+                credential = .certificate(loaded)
             case (.some, nil, _), (nil, .some, _):
                 throw Failure.usage("--client-certificate and --client-key go together: the certificate registered on the app and its private key")
             case (nil, nil, .some(let file)):

@@ -16,7 +16,8 @@ struct Explain: ParsableCommand {
             check does (live from the DC, or offline from --snapshot FILE) and shows that user's rule \
             trace: its findings are exactly those check reports for it.
 
-            Exit codes: 0 nothing wrong, 1 a finding at or above --fail-on, 2 unknown user or bad input, 3 directory unreachable.
+            Exit codes: 0 nothing wrong, 1 a finding at or above --fail-on, 2 unknown user or bad input, 3 directory or \
+            Microsoft Graph unreachable, or the bind or the app's credential refused.
             """
     )
 

@@ -33,10 +33,12 @@ enum SecretFile {
         return text
     }
 
-    /// Warns when other users can read `path` (a secret or a private key).
+    /// Warns when other users can read `path` (a secret or a private key): anyone (mode o+r), or
+    /// a group other than the one phs-check runs as (root:phs-check 0640 is the way to share it).
     static func warnIfReadable(_ path: String, option: String, warnings: Warnings) {
         var info = stat()
-        if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+        guard stat(path, &info) == 0 else { return }
+        if info.st_mode & 0o004 != 0 || (info.st_mode & 0o040 != 0 && info.st_gid != getegid()) {
             warnings.add(.passwordFileReadable, "\(option) \(path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 it, or use a systemd credential (LoadCredential=)")
         }
     }
