@@ -279,6 +279,15 @@ struct GraphCLITests {
         #expect((log.first?["thumbprint"] as? String)?.lowercased() == hex)
     }
 
+    @Test("A token is renewed before it expires: a 2-second token and a slow page give two token requests and no 401")
+    func tokenRenewedEarly() throws {
+        let run = try Run(scenario: ["tokenLifetime": 2], arguments: ["--fault", "users:2:delay:seconds=2"])
+        let result = try run.export()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try run.emulator.requests().filter { $0["endpoint"] as? String == "token" }.count == 2)
+        #expect(try run.usersRequests().allSatisfy { $0["status"] as? Int == 200 })
+    }
+
     @Test("A 503 storm past --max-retry-wait: exit 3, what happened, and no file")
     func retryBudget() throws {
         let run = try Run(arguments: ["--fault", "users::storm:status=503,retryAfter=2,duration=60,startAfter=1"])
