@@ -221,6 +221,9 @@ Faults ("faults" in the scenario, or --fault ON:[PAGE]:TYPE[:key=value,...], rep
                  the middle, Content-Length matching), "garbage", "html"
     delay        waits "seconds" (default 5), then answers normally
     expire-token the presented access token expires now: 401 as for an expired token
+    redirect     "status" (default 302) with Location: "location" (default
+                 https://attacker.invalid/v1.0/users): a client must not follow it with its token
+    oversize     200 with a JSON body of "bytes" bytes (default 65 MiB), whitespace padded
     storm        every matching request answers "status" (default 503) with Retry-After:
                  retryAfter (default none) for "duration" seconds (default 10), starting at
                  the request after the first "startAfter" matching ones (default 0); "page" and
@@ -255,7 +258,8 @@ Request log (--log FILE, JSON Lines, one line a request, written as it ends)
 retryAfter appears whenever a Retry-After header was sent (429, 503, storms, token endpoint);
 error is the Graph error code or "AADSTSnnn"; fault names the fault that hit the request. A
 reset adds "reset": "fin" | "rst", with status null (nothing sent) or the status sent and
-"truncated": true (cut mid-body); a malformed body adds "malformed": how. Token requests add
+"truncated": true (cut mid-body); a malformed body adds "malformed": how; a redirect adds
+"redirect": its Location; an oversize answer adds "bytes": its size. Token requests add
 "grant": "secret" | "assertion", and for assertions "alg" and "thumbprint" (hex). Request
 bodies (secrets, assertions) are never logged. A failed TLS handshake (say, a client that does
 not trust the CA) is logged as {"event": "tls-handshake-failed", "error": ...}.
@@ -340,7 +344,8 @@ SCENARIO_KEYS = {"tenantId", "tenantAliases", "graphResource", "apps", "clientId
                  "generate", "organization", "onPremisesSynchronization", "servicePrincipals", "forbidden", "faults"}
 ENDPOINTS = ["token", "users", "organization", "onPremisesSynchronization", "servicePrincipals",
              "synchronizationJobs"]
-FAULT_TYPES = ["throttle", "unavailable", "status", "reset", "malformed", "delay", "expire-token", "storm"]
+FAULT_TYPES = ["throttle", "unavailable", "status", "reset", "malformed", "delay", "expire-token", "storm",
+               "redirect", "oversize"]
 
 
 # --- time ----------------------------------------------------------------------------------------
@@ -1000,6 +1005,16 @@ class Handler(BaseHTTPRequestHandler):
         if fault.type == "malformed":
             e["_malformed"] = fault.get("how", "truncate")
             return False
+        if fault.type == "redirect":
+            location = fault.get("location", "https://attacker.invalid/v1.0/users")
+            e["redirect"] = location
+            self.send(fault.get("status", 302), b"", {"Location": location})
+            return True
+        if fault.type == "oversize":
+            size = int(fault.get("bytes", 65 * 1024 * 1024))
+            e["bytes"] = size
+            self.send(200, b'{"value":[' + b" " * max(0, size - 12) + b"]}")
+            return True
         # an error answer
         if fault.type == "throttle":
             status, retry = 429, fault.get("retryAfter", 1)

@@ -319,6 +319,23 @@ struct GraphCLITests {
         #expect(try CloudExportReader.readAll(path: once.output).users.count == 2100)
     }
 
+    @Test("A redirect is not followed (the token stays with Graph): exit 3; a page past 64 MiB is not held: exit 2. No file")
+    func redirectAndOversize() throws {
+        let redirected = try Run(arguments: ["--fault", "users:2:redirect"])
+        let moved = try redirected.export()
+        #expect(moved.status == 3)
+        #expect(moved.stderr.contains("302"), "\(moved.stderr)")
+        #expect(!moved.stderr.contains("attacker.invalid"), "the Location is not where phs-check went")
+        #expect(try redirected.usersRequests().count == 2, "nothing asked after the redirect")
+        try redirected.expectNoExport()
+
+        let huge = try Run(arguments: ["--fault", "users:1:oversize"])
+        let big = try huge.export()
+        #expect(big.status == 2)
+        #expect(big.stderr.contains("larger than 64 MiB"), "\(big.stderr)")
+        try huge.expectNoExport()
+    }
+
     @Test("403s: /users refused exits 3 naming User.Read.All; onPremisesSynchronization (delegated only) is a warning in the file and the report")
     func forbidden() throws {
         let noUsers = try Run(scenario: ["forbidden": ["users"]])

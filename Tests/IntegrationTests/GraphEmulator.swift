@@ -69,16 +69,9 @@ final class GraphEmulator {
         try process.run()
         self.process = process
         self.input = input
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
+        guard let port = announcedPort(output) else {
             process.terminate()
-            throw EmulatorFailed(output: text)
+            throw EmulatorFailed(output: "no PORT line")
         }
         url = "https://127.0.0.1:\(port)"
     }

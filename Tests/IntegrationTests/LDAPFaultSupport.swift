@@ -107,17 +107,9 @@ final class FakeLDAPServer {
         try process.run()
         self.process = process
         self.input = input
-        // The first line is "PORT <n>".
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
+        guard let port = announcedPort(output) else {
             process.terminate()
-            throw FakeLDAPServerFailed(output: text)
+            throw FakeLDAPServerFailed(output: "no PORT line")
         }
         self.port = port
     }
@@ -131,6 +123,20 @@ final class FakeLDAPServer {
 
 struct FakeLDAPServerFailed: Error {
     var output: String
+}
+
+/// The port a test server announces on the first line of its standard output ("PORT <n>", as
+/// scripts/fake-ldap.py and scripts/graph-emulator.py do); nil when it exits first.
+func announcedPort(_ output: Pipe) -> Int? {
+    var line = Data()
+    while !line.contains(UInt8(ascii: "\n")) {
+        let chunk = output.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        line.append(chunk)
+    }
+    let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first ?? ""
+    guard first.hasPrefix("PORT ") else { return nil }
+    return Int(first.dropFirst(5).trimmingCharacters(in: .whitespaces))
 }
 
 /// An OpenLDAP slapd of the test's own, provisioned as `scripts/test-directory.sh` provisions
