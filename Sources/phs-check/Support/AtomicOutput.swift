@@ -1,3 +1,4 @@
+import CoreFoundation
 import Foundation
 
 /// Where a command writes its report or snapshot: standard output, or a file that appears
