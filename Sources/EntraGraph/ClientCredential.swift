@@ -33,8 +33,7 @@ public struct ClientCertificate: Sendable {
     public let thumbprintSHA256: String
     /// Hex SHA-1 thumbprint: what the Entra admin center shows under Certificates & secrets.
     public let thumbprintSHA1: String
-    /// The certificate's subject and validity, for messages.
-    public let subject: String
+    /// When the certificate stops being valid (an expired one is refused, one near it warned about).
     public let notValidAfter: Date
 
     /// How long an assertion is valid (Entra ID: "5-10 minutes after nbf at most").
@@ -72,7 +71,6 @@ public struct ClientCertificate: Sendable {
         }
         thumbprintSHA256 = Base64URL.encode(SHA256.hash(data: der))
         thumbprintSHA1 = Insecure.SHA1.hash(data: der).map { String(format: "%02X", $0) }.joined()
-        subject = certificate.subject.description
         notValidAfter = certificate.notValidAfter
     }
 

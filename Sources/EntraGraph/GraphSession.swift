@@ -65,9 +65,6 @@ public final class GraphSession: Sendable {
 
     public func shutdown() async { await transport.shutdown() }
 
-    /// Seconds spent waiting between retries so far.
-    public func waited() async -> TimeInterval { await budget.spent }
-
     /// GET `url` (absolute, sent verbatim) with the token; returns the 200 body. Other answers
     /// throw `GraphError` with Graph's error code and message; `what` names the request.
     public func get(_ url: String, what: String) async throws(GraphError) -> [UInt8] {
