@@ -70,12 +70,7 @@ public struct GraphExportHeader: Sendable, Hashable {
 
     /// Reads the header's members after `kind` (the reader met `"kind":"phs-check/cloud-export"`).
     static func read(_ lex: inout JSONLexer, depth: Int, at start: JSONLexer.Mark) throws(CloudExportError) -> GraphExportHeader {
-        var members: [String: JSONValue] = [:]
-        var first = false
-        while try lex.nextMember(first: &first) {
-            let key = lex.scratchString
-            members[key] = try lex.readValue(depth: depth + 1)
-        }
+        let members = try restOfObject(&lex, depth: depth)
         func text(_ key: String) throws(CloudExportError) -> String {
             guard let value = members[key]?.string else {
                 throw lex.error(.malformed, "the export-cloud header has no \"\(key)\"", fix: "Take the export again with phs-check export-cloud", at: start)
@@ -108,17 +103,21 @@ public struct GraphExportHeader: Sendable, Hashable {
 
     /// Reads the closing line's members after `kind`; returns its user count.
     static func readEnd(_ lex: inout JSONLexer, depth: Int, at start: JSONLexer.Mark) throws(CloudExportError) -> Int {
-        var users: Int?
-        var first = false
-        while try lex.nextMember(first: &first) {
-            let key = lex.scratchString
-            let value = try lex.readValue(depth: depth + 1)
-            if key == "users", case .number(let n) = value { users = Int(n) }
-        }
-        guard let users else {
+        guard case .number(let n) = try restOfObject(&lex, depth: depth)["users"], let users = Int(n) else {
             throw lex.error(.malformed, "the export-cloud closing line has no user count", at: start)
         }
         return users
+    }
+
+    /// The members of the object being read after its first (`kind`), by key.
+    private static func restOfObject(_ lex: inout JSONLexer, depth: Int) throws(CloudExportError) -> [String: JSONValue] {
+        var members: [String: JSONValue] = [:]
+        var first = false
+        while try lex.nextMember(first: &first) {
+            let key = lex.scratchString
+            members[key] = try lex.readValue(depth: depth + 1)
+        }
+        return members
     }
 }
 

@@ -50,6 +50,9 @@ public final class GraphSession: Sendable {
     private let budget: RetryBudget
     private let logger: Logger
 
+    /// The answers worth another try: throttled, or a server-side failure that may pass.
+    static let retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
+
     /// The largest response body accepted (a page of 999 users is about 1 MiB).
     static let maxBody = 64 << 20
 
@@ -91,7 +94,7 @@ public final class GraphSession: Sendable {
                 await tokens.discard(token)
                 logger.info("Graph answered 401 to \(what); taking a new token")
                 continue
-            case 429, 500, 502, 503, 504:
+            case let status where Self.retryableStatuses.contains(status):
                 let problem = GraphProblem(response)
                 guard attempt < settings.maxAttempts else {
                     throw GraphError(.network, "Graph answered \(what) with \(problem) \(attempt) times in a row; try again later")
@@ -170,7 +173,7 @@ public final class GraphSession: Sendable {
             if response.status == 200, let token = answer.accessToken {
                 return (token, answer.expiresIn ?? 3599)
             }
-            if [429, 500, 502, 503, 504].contains(response.status) || answer.error == "temporarily_unavailable" {
+            if Self.retryableStatuses.contains(response.status) || answer.error == "temporarily_unavailable" {
                 guard attempt < settings.maxAttempts else {
                     throw GraphError(.network, "the token endpoint \(tokenURL) kept answering \(response.status) (\(answer.summary)); try again later")
                 }

@@ -259,9 +259,7 @@ struct GraphCLITests {
         #expect(parts.count == 3)
         let accepted = try await post(assertion)
         // Changing the claims (a longer life) keeps the old signature: it no longer matches.
-        var claims = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        claims += String(repeating: "=", count: (4 - claims.count % 4) % 4)
-        let decoded = String(decoding: try #require(Data(base64Encoded: claims)), as: UTF8.self)
+        let decoded = String(decoding: try #require(Base64URL.decode(parts[1])), as: UTF8.self)
         let exp = try #require(decoded.range(of: #""exp":\d+"#, options: .regularExpression))
         let changed = decoded.replacingCharacters(in: exp, with: #""exp":4102444800"#)
         let tampered = [parts[0], Base64URL.encode(Array(changed.utf8)), parts[2]].joined(separator: ".")
@@ -273,9 +271,7 @@ struct GraphCLITests {
         let log = try emulator.requests().filter { $0["endpoint"] as? String == "token" }
         #expect(log.first?["alg"] as? String == "PS256")
         // The emulator logs the x5t#S256 it matched, in hex.
-        var x5t = certificate.thumbprintSHA256.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        x5t += String(repeating: "=", count: (4 - x5t.count % 4) % 4)
-        let hex = try #require(Data(base64Encoded: x5t)).map { String(format: "%02x", $0) }.joined()
+        let hex = try #require(Base64URL.decode(certificate.thumbprintSHA256)).map { String(format: "%02x", $0) }.joined()
         #expect((log.first?["thumbprint"] as? String)?.lowercased() == hex)
     }
 

@@ -14,8 +14,7 @@ final class GraphEmulator {
     let secret: String
     let secretFile: String
     let log: String
-    private let process: Process
-    private let input: Pipe
+    private let server: ScriptServer
 
     /// Whether the emulator can run here: Debian's python3 with python3-cryptography, or
     /// CI=true (where a missing one must fail, in `init`, not skip).
@@ -56,30 +55,15 @@ final class GraphEmulator {
         full.merge(scenario) { _, new in new }
         let scenarioFile = folder.appendingPathComponent("scenario.json")
         try JSONSerialization.data(withJSONObject: full).write(to: scenarioFile)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.script, "--tls-cert", certificates.appendingPathComponent("server.pem").path,
-                             "--tls-key", certificates.appendingPathComponent("server-key.pem").path,
-                             "--scenario", scenarioFile.path, "--log", log, "--port", "0", "--stdin-lifeline"] + arguments
-        let output = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        self.process = process
-        self.input = input
-        guard let port = announcedPort(output) else {
-            process.terminate()
-            throw EmulatorFailed(output: "no PORT line")
-        }
-        url = "https://127.0.0.1:\(port)"
+        server = try ScriptServer(script: Self.script, [
+            "--tls-cert", certificates.appendingPathComponent("server.pem").path,
+            "--tls-key", certificates.appendingPathComponent("server-key.pem").path,
+            "--scenario", scenarioFile.path, "--log", log, "--port", "0", "--stdin-lifeline"] + arguments)
+        url = "https://127.0.0.1:\(server.port)"
     }
 
     deinit {
-        try? input.fileHandleForWriting.close()
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        server.stop()
         try? FileManager.default.removeItem(at: folder)
     }
 

@@ -83,22 +83,20 @@ enum LDAPFault {
     }
 }
 
-/// `scripts/fake-ldap.py` as a child process on a free port of 127.0.0.1: a scripted LDAP
-/// server for protocol misbehaviour that real servers will not produce. It exits when this
-/// object goes (its standard input closes) and is also terminated by pid.
-final class FakeLDAPServer {
+/// A test server script of the project (`scripts/fake-ldap.py`, `scripts/graph-emulator.py`)
+/// run by Debian's python3 on a free port of 127.0.0.1: it announces "PORT <n>" on the first
+/// line of its standard output, and exits when this object goes (its standard input closes;
+/// it is also terminated by pid).
+final class ScriptServer {
     let port: Int
     private let process: Process
     private let input: Pipe
 
-    var url: String { "ldap://127.0.0.1:\(port)" }
-    var ldapsURL: String { "ldaps://127.0.0.1:\(port)" }
-
-    /// `arguments`: the script's options (`--scenario`, ...).
-    init(_ arguments: [String]) throws {
+    /// `script`: a path; `arguments`: its options.
+    init(script: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [LDAPFault.root.appendingPathComponent("scripts/fake-ldap.py").path] + arguments
+        process.arguments = [script] + arguments
         let output = Pipe()
         let input = Pipe()
         process.standardOutput = output
@@ -107,36 +105,54 @@ final class FakeLDAPServer {
         try process.run()
         self.process = process
         self.input = input
-        guard let port = announcedPort(output) else {
+        guard let port = Self.announcedPort(output) else {
             process.terminate()
-            throw FakeLDAPServerFailed(output: "no PORT line")
+            throw ScriptServerFailed(script: script)
         }
         self.port = port
     }
 
-    deinit {
+    deinit { stop() }
+
+    /// Ends the script and waits for it (again: nothing).
+    func stop() {
         try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }
-}
 
-struct FakeLDAPServerFailed: Error {
-    var output: String
-}
-
-/// The port a test server announces on the first line of its standard output ("PORT <n>", as
-/// scripts/fake-ldap.py and scripts/graph-emulator.py do); nil when it exits first.
-func announcedPort(_ output: Pipe) -> Int? {
-    var line = Data()
-    while !line.contains(UInt8(ascii: "\n")) {
-        let chunk = output.fileHandleForReading.availableData
-        if chunk.isEmpty { break }
-        line.append(chunk)
+    /// The port of the first line, "PORT <n>"; nil when the script exits first.
+    private static func announcedPort(_ output: Pipe) -> Int? {
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first ?? ""
+        guard first.hasPrefix("PORT ") else { return nil }
+        return Int(first.dropFirst(5).trimmingCharacters(in: .whitespaces))
     }
-    let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first ?? ""
-    guard first.hasPrefix("PORT ") else { return nil }
-    return Int(first.dropFirst(5).trimmingCharacters(in: .whitespaces))
+}
+
+struct ScriptServerFailed: Error, CustomStringConvertible {
+    var script: String
+    var description: String { "\(script) did not start (no PORT line)" }
+}
+
+/// `scripts/fake-ldap.py`: a scripted LDAP server for protocol misbehaviour that real servers
+/// will not produce.
+final class FakeLDAPServer {
+    private let server: ScriptServer
+
+    var port: Int { server.port }
+    var url: String { "ldap://127.0.0.1:\(port)" }
+    var ldapsURL: String { "ldaps://127.0.0.1:\(port)" }
+
+    /// `arguments`: the script's options (`--scenario`, ...).
+    init(_ arguments: [String]) throws {
+        server = try ScriptServer(script: LDAPFault.root.appendingPathComponent("scripts/fake-ldap.py").path, arguments)
+    }
 }
 
 /// An OpenLDAP slapd of the test's own, provisioned as `scripts/test-directory.sh` provisions
