@@ -34,11 +34,22 @@ public struct ConfigFile {
         public var arguments: [String]
     }
 
+    /// One entry of the file's `domains:` list: a domain read in the same run as the others,
+    /// with the directory options that reach it (its own, over the file's top-level ones).
+    public struct DomainSection: Equatable, Sendable {
+        public var name: String
+        public var line: Int
+        /// `--key=value` arguments of the directory options (`DomainSection.keys`).
+        public var arguments: [String]
+    }
+
     /// The arguments to parse, and the file they came from.
     public struct Expansion {
         public var arguments: [String]
         public var path: String?
         public var applied: [Setting] = []
+        /// The file's `domains:`, in order; empty when it has none.
+        public var domains: [DomainSection] = []
 
         /// `message` with a line per option it names that came from the file, so that an error
         /// about `--grace 2x` says where `2x` was written. argument-parser's usage lines, which
@@ -115,15 +126,82 @@ public struct ConfigFile {
         guard let path else { return Expansion(arguments: arguments) }
         guard !path.isEmpty else { throw ConfigError("--config: name a YAML file, e.g. --config /etc/phs-check.yaml") }
 
-        let settings = try read(path: path, catalog: catalog, command: command)
-        let applied = settings.filter { !given.contains($0.key) }
+        let (settings, domainNode) = try read(path: path, catalog: catalog, command: command)
+        var applied = settings.filter { !given.contains($0.key) }
+        var domains: [DomainSection] = []
+        if let domainNode {
+            let onCommandLine = given.filter { DomainSection.keys.contains($0) }.sorted()
+            if let key = onCommandLine.first {
+                throw ConfigError("--\(key) is given on the command line, but \(path) line \(domainNode.line) lists domains, each with its own DCs and bind: set \(key) in the file (at the top level for every domain, or in a domain's entry), or run without --config")
+            }
+            // The file's top-level directory options are every domain's, unless it sets its own.
+            let shared = applied.filter { DomainSection.keys.contains($0.key) }
+            if let single = shared.first(where: { DomainSection.ownKeys.contains($0.key) }) {
+                throw ConfigError("\(path):\(single.line): \(single.key) names one domain's place, but the file lists domains (line \(domainNode.line)): move it into the domain entries")
+            }
+            applied.removeAll { DomainSection.keys.contains($0.key) }
+            domains = try domainSections(domainNode.node, path: path, catalog: catalog, command: command, shared: shared)
+        }
         let merged = Array(arguments[..<start]) + applied.flatMap(\.arguments) + Array(arguments[start...])
-        return Expansion(arguments: merged, path: path, applied: applied)
+        return Expansion(arguments: merged, path: path, applied: applied, domains: domains)
+    }
+
+    /// The `domains:` list: each entry a mapping with a unique `name` and directory options.
+    static func domainSections(_ node: Node, path: String, catalog: OptionCatalog, command: OptionCatalog.Command,
+                               shared: [Setting]) throws(ConfigError) -> [DomainSection] {
+        let listLine = node.mark?.line ?? 1
+        guard case .sequence(let items) = node, !items.isEmpty else {
+            throw ConfigError("\(path):\(listLine): domains is a list of domains, each with a name and its directory options, e.g.\n  domains:\n    - name: corp\n      ldap-url: ldaps://dc1.corp.example.com")
+        }
+        var sections: [DomainSection] = []
+        var names: [String: Int] = [:]
+        for item in items {
+            let line = item.mark?.line ?? listLine
+            guard let mapping = item.mapping else {
+                throw ConfigError("\(path):\(line): each item of domains is a domain: `- name: corp` followed by its options (ldap-url, bind-dn, ...), indented")
+            }
+            var name: String?
+            var own: [Setting] = []
+            var seen: [String: Int] = [:]
+            for (keyNode, valueNode) in mapping {
+                let keyLine = keyNode.mark?.line ?? line
+                guard let key = keyNode.scalar?.string, !isNull(keyNode) else {
+                    throw ConfigError("\(path):\(keyLine): a key must be an option name such as ldap-url")
+                }
+                if let first = seen[key] { throw ConfigError("\(path):\(keyLine): \(key) is set twice in this domain (also on line \(first)); keep one") }
+                seen[key] = keyLine
+                if key == "name" {
+                    guard let text = valueNode.scalar?.string, !isNull(valueNode), DomainSection.isValidName(text) else {
+                        throw ConfigError("\(path):\(keyLine): name: a domain's name is 1 to 63 letters, digits, dots, hyphens or underscores, starting with a letter or digit (reports and metrics show it), e.g. corp or emea.example.com")
+                    }
+                    name = text
+                    continue
+                }
+                guard DomainSection.keys.contains(key), let entry = command.entry(long: key) ?? catalog.entry(key: key) else {
+                    if isPasswordLike(normalize(key)) { throw unknownKey(key, path: path, line: keyLine, catalog: catalog) }
+                    throw ConfigError("\(path):\(keyLine): \(key) is not a domain's option: a domain entry takes name, \(DomainSection.keys.sorted().joined(separator: ", ")); other options go at the top level")
+                }
+                guard let arguments = try arguments(for: valueNode, key: key, entry: entry, command: command,
+                                                    path: path, line: keyLine)
+                else { continue }
+                own.append(Setting(key: entry.key, line: keyLine, arguments: arguments))
+            }
+            guard let name else {
+                throw ConfigError("\(path):\(line): this domain has no name: add `name: corp` (reports and metrics show it)")
+            }
+            if let first = names[name.lowercased()] {
+                throw ConfigError("\(path):\(line): the domain name \(name) is used twice (also on line \(first)); give each domain its own name")
+            }
+            names[name.lowercased()] = line
+            let inherited = shared.filter { setting in !own.contains { $0.key == setting.key } }
+            sections.append(DomainSection(name: name, line: line, arguments: (inherited + own).flatMap(\.arguments)))
+        }
+        return sections
     }
 
     /// Every setting of the file that `command` takes; every key is checked against every
     /// command, so a mistake shows whichever command runs.
-    static func read(path: String, catalog: OptionCatalog, command: OptionCatalog.Command) throws(ConfigError) -> [Setting] {
+    static func read(path: String, catalog: OptionCatalog, command: OptionCatalog.Command) throws(ConfigError) -> ([Setting], (node: Node, line: Int)?) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ConfigError("--config \(path) is a directory: name the YAML file")
@@ -144,7 +222,7 @@ public struct ConfigFile {
     }
 
     static func settings(yaml text: String, path: String, catalog: OptionCatalog,
-                         command: OptionCatalog.Command) throws(ConfigError) -> [Setting] {
+                         command: OptionCatalog.Command) throws(ConfigError) -> ([Setting], (node: Node, line: Int)?) {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -153,18 +231,24 @@ public struct ConfigFile {
         } catch {
             throw ConfigError("\(path): not valid YAML: \(error)")
         }
-        guard let root else { return [] }  // empty, or nothing but comments
-        if isNull(root) { return [] }
+        guard let root else { return ([], nil) }  // empty, or nothing but comments
+        if isNull(root) { return ([], nil) }
         guard let mapping = root.mapping else {
             throw ConfigError("\(path):\(root.mark?.line ?? 1): expected option names and values, one per line, such as `grace: 2h`")
         }
 
         var settings: [Setting] = []
+        var domains: (node: Node, line: Int)?
         var firstLine: [String: Int] = [:]
         for (keyNode, valueNode) in mapping {
             let line = keyNode.mark?.line ?? 1
             guard let key = keyNode.scalar?.string, !isNull(keyNode) else {
                 throw ConfigError("\(path):\(line): a key must be an option name such as ldap-url")
+            }
+            if key == "domains" {
+                // Only for the commands that read a directory; the others skip it like any key they do not take.
+                if command.entry(long: "ldap-url") != nil { domains = (valueNode, line) }
+                continue
             }
             if key == "config" {
                 throw ConfigError("\(path):\(line): config: a config file cannot name another; give one file with --config on the command line")
@@ -185,7 +269,7 @@ public struct ConfigFile {
                 settings.append(Setting(key: entry.key, line: line, arguments: arguments))
             }
         }
-        return settings
+        return (settings, domains)
     }
 
     /// Whether a value is one this command's option does not list but another command's
@@ -354,6 +438,29 @@ public struct ConfigFile {
         default:
             return ConfigError("\(path): not valid YAML")
         }
+    }
+}
+
+extension ConfigFile.DomainSection {
+    /// The options a `domains:` entry takes: how to reach and bind to that domain's DCs and what
+    /// to read there (the single-domain options of the same names).
+    public static let keys: Set<String> = [
+        "ldap-url", "starttls", "bind-dn", "bind-password-file", "sasl-mech", "ca-file",
+        "insecure-skip-tls-verify", "allow-cleartext-bind", "base-dn", "search-base", "filter",
+        "page-size", "timeout",
+    ]
+    /// Of those, the ones that name one domain's place: never shared from the top level.
+    static let ownKeys: Set<String> = ["ldap-url", "base-dn", "search-base", "filter"]
+
+    /// 1 to 63 of `A-Z a-z 0-9 . - _`, starting with a letter or digit.
+    static func isValidName(_ text: String) -> Bool {
+        func isAlphanumeric(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        let bytes = Array(text.utf8)
+        guard let first = bytes.first, bytes.count <= 63, isAlphanumeric(first) else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
     }
 }
 

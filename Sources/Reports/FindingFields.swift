@@ -5,6 +5,7 @@ struct FindingFields {
     var code: String
     var severity: String
     var scope: String
+    var domain: String?
     var samAccountName: String?
     var userPrincipalName: String?
     var distinguishedName: String?
@@ -25,6 +26,7 @@ struct FindingFields {
         code = finding.code.rawValue
         severity = finding.severity.rawValue
         scope = finding.scope.rawValue
+        domain = finding.domain
         samAccountName = finding.samAccountName
         userPrincipalName = finding.userPrincipalName
         distinguishedName = finding.distinguishedName
@@ -43,7 +45,7 @@ struct FindingFields {
 
     /// Name, value pairs in the report's column order.
     var columns: [(String, String?)] {
-        [("severity", severity), ("code", code), ("scope", scope), ("samAccountName", samAccountName),
+        [("severity", severity), ("code", code), ("scope", scope), ("domain", domain), ("samAccountName", samAccountName),
          ("userPrincipalName", userPrincipalName), ("distinguishedName", distinguishedName),
          ("objectGUID", objectGUID), ("immutableId", immutableId), ("cloudId", cloudId),
          ("matchedBy", matchedBy), ("onPremPasswordLastSet", onPremPasswordLastSet),
@@ -54,6 +56,7 @@ struct FindingFields {
     /// Every text field passed through `transform` (e.g. to make it safe for a terminal).
     func mapped(_ transform: (String) -> String) -> FindingFields {
         var f = self
+        f.domain = domain.map(transform)
         f.samAccountName = samAccountName.map(transform)
         f.userPrincipalName = userPrincipalName.map(transform)
         f.distinguishedName = distinguishedName.map(transform)

@@ -34,14 +34,15 @@ public enum HTMLReport {
 
         h += warningsSection(report.warnings)
 
-        // Tenant findings: the whole tenant is affected, so they come before anything else.
-        let tenant = report.findings.filter { $0.scope == .tenant }
+        // Tenant and domain findings: a whole tenant or domain is affected, so they come before anything else.
+        let tenant = report.findings.filter { $0.scope != .user }
         if !tenant.isEmpty {
-            h += "<section class=\"tenant\" aria-label=\"Tenant findings\">\n"
+            h += "<section class=\"tenant\" aria-label=\"Tenant and domain findings\">\n"
             for finding in tenant {
                 let sev = finding.severity.rawValue
+                let affects = finding.scope == .domain ? "affects the domain \(esc(finding.domain ?? ""))" : "affects the whole tenant"
                 h += "<article class=\"alert sev-\(sev)\">\n<h2><span class=\"badge sev-\(sev)\">\(sev)</span> "
-                h += "<a class=\"code\" href=\"#code-\(finding.code.rawValue)\">\(finding.code.rawValue)</a> <span class=\"scope\">affects the whole tenant</span>"
+                h += "<a class=\"code\" href=\"#code-\(finding.code.rawValue)\">\(finding.code.rawValue)</a> <span class=\"scope\">\(affects)</span>"
                 if let status = finding.status { h += " <span class=\"status status-\(status.rawValue)\">\(status.rawValue)</span>" }
                 h += "</h2>\n<p>\(esc(finding.message))</p>\n<p><strong>Next step:</strong> \(esc(finding.nextStep))</p>\n</article>\n"
             }
@@ -81,6 +82,7 @@ public enum HTMLReport {
         h += "</section>\n"
         h += chart(report)
         h += "</div>\n"
+        h += domainsPanel(report)
 
         h += findingsTable(report)
         h += guide(report)
@@ -169,7 +171,17 @@ public enum HTMLReport {
         for (code, n) in byCode {
             h += "<li><button type=\"button\" class=\"chip sev-\(code.severity.rawValue)\" data-filter=\"\(code.rawValue)\" title=\"Show only \(code.rawValue)\"><span class=\"dot\"></span>\(code.rawValue) <b>\(n)</b></button></li>\n"
         }
-        h += "</ul>\n<div class=\"scroll\">\n<table id=\"findings\">\n"
+        h += "</ul>\n"
+        let domains = report.result.domains.filter { $0.status != .notRead }.map(\.name)
+        if domains.count > 1 {
+            h += "<ul class=\"bycode\" aria-label=\"Show one domain\">\n"
+            for domain in domains {
+                let n = report.findings.reduce(0) { $0 + ($1.domain == domain ? 1 : 0) }
+                h += "<li><button type=\"button\" class=\"chip\" data-filter=\"\(esc(domain))\" title=\"Show only the domain \(esc(domain))\">\(esc(domain)) <b>\(n)</b></button></li>\n"
+            }
+            h += "</ul>\n"
+        }
+        h += "<div class=\"scroll\">\n<table id=\"findings\">\n"
         var headers: [(String, String)] = [("Severity", "sev"), ("Code", "code"), ("User \u{00B7} UPN", "user"),
                                            ("On-prem pwdLastSet", "time"), ("Cloud last change", "time"), ("Matched by", "key")]
         if withStatus { headers.append(("Status", "status")) }
@@ -182,17 +194,21 @@ public enum HTMLReport {
         for finding in report.findings {
             let f = FindingFields(finding)
             let sev = finding.severity.rawValue
-            let subject = finding.scope == .tenant ? "tenant" : (f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "")
+            let subject = finding.scope == .tenant ? "tenant" : finding.scope == .domain ? (f.domain ?? "")
+                : (f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "")
             h += "<tr class=\"sev-\(sev)\" data-severity=\"\(sev)\" data-subject=\"\(esc(subject))\">"
             h += "<td data-sort=\"\(rank(finding.severity))\"><span class=\"badge sev-\(sev)\">\(sev)</span></td>"
             h += "<td><a class=\"code\" href=\"#code-\(f.code)\">\(f.code)</a></td>"
             if finding.scope == .tenant {
                 h += "<td data-sort=\"\"><em>whole tenant</em></td>"
+            } else if finding.scope == .domain {
+                h += "<td data-sort=\"\"><em>whole domain</em><div class=\"domain\">\(esc(f.domain ?? ""))</div></td>"
             } else {
                 h += "<td data-sort=\"\(esc((f.samAccountName ?? "").lowercased()))\">"
                 h += f.samAccountName.map { "<strong class=\"sam\">\(esc($0))</strong>" } ?? "<em>no directory user</em>"
                 if let upn = f.userPrincipalName { h += "<div class=\"upn\">\(esc(upn))</div>" }
                 if let dn = f.distinguishedName { h += "<div class=\"dn\">\(breakable(dn))</div>" }
+                if domains.count > 1, let domain = f.domain { h += "<div class=\"domain\">\(esc(domain))</div>" }
                 h += "</td>"
             }
             // On-prem time, with how long it has waited for the missing and pending changes.
@@ -221,6 +237,29 @@ public enum HTMLReport {
         }
         h += "</tbody>\n</table>\n</div>\n<p class=\"nomatch\" id=\"nomatch\" hidden>No finding matches the filter.</p>\n</section>\n"
         return h
+    }
+
+    /// One row per domain when the run covers several, or left one out: what was read and
+    /// found there, or why it was not judged.
+    static func domainsPanel(_ report: AuditReport) -> String {
+        let domains = report.result.domains
+        guard domains.count > 1 || domains.contains(where: { $0.status != .read }) else { return "" }
+        var h = "<section class=\"panel domains\" aria-labelledby=\"domains-h\">\n<h2 id=\"domains-h\">Domains</h2>\n"
+        h += "<table>\n<thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">Read from</th><th scope=\"col\">Directory users</th><th scope=\"col\">Matched</th><th scope=\"col\">Errors</th><th scope=\"col\">Warnings</th><th scope=\"col\">Info</th><th scope=\"col\">Cloud users not judged</th></tr></thead>\n<tbody>\n"
+        for summary in domains {
+            h += "<tr class=\"domain-\(summary.status.rawValue)\"><th scope=\"row\">\(esc(summary.name))</th>"
+            switch summary.status {
+            case .read:
+                h += "<td>\(esc(summary.domain?.source ?? ""))</td><td>\(summary.directoryUsers)</td><td>\(summary.matched)</td>"
+                h += "<td>\(summary.errors)</td><td>\(summary.warnings)</td><td>\(summary.infos)</td>"
+            case .unreachable:
+                h += "<td colspan=\"6\"><span class=\"badge sev-error\">not read</span> \(esc(summary.domain?.failure ?? ""))</td>"
+            case .notRead:
+                h += "<td colspan=\"6\"><span class=\"muted\">not in this run: its cloud users are out of scope, not orphans</span></td>"
+            }
+            h += "<td>\(summary.cloudUsersOutOfScope)</td></tr>\n"
+        }
+        return h + "</tbody>\n</table>\n</section>\n"
     }
 
     /// The codes that occur, the most severe first, then the most frequent.
@@ -504,6 +543,9 @@ tbody tr.sev-info td:first-child{box-shadow:inset 4px 0 var(--info)}
 a.code{font-family:ui-monospace,"SFMono-Regular","Cascadia Mono",Consolas,"DejaVu Sans Mono",monospace;font-size:12px;text-decoration:none;border-bottom:1px dotted var(--muted);white-space:nowrap}
 .dn{color:var(--muted);overflow-wrap:anywhere;font-size:11.5px;margin-top:2px}
 .upn{overflow-wrap:anywhere;margin-top:1px}
+.domain{color:var(--muted);font-size:11.5px;margin-top:2px}
+.domains table{border-collapse:collapse;width:100%}
+.domains th,.domains td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line)}
 .sam{overflow-wrap:anywhere}
 td.time{font-variant-numeric:tabular-nums}
 .waited{font-size:11.5px;font-weight:600;margin-top:2px;white-space:nowrap}

@@ -72,8 +72,9 @@ public enum HistoryReport {
         guard !findings.isEmpty else { return "" }
         var out = "\n\(title) (\(findings.count))\n"
         for finding in findings {
-            var who = [finding.samAccountName ?? finding.userPrincipalName ?? finding.distinguishedName ?? "tenant"]
+            var who = [finding.samAccountName ?? finding.userPrincipalName ?? finding.distinguishedName ?? finding.domain ?? "tenant"]
             if let upn = finding.userPrincipalName, upn != who[0] { who.append(upn) }
+            if let domain = finding.domain, domain != who[0] { who.append("(\(domain))") }
             out += "  \(finding.code)  \(finding.severity)  \(who.joined(separator: "  "))\n"
             out += "    \(oneLine(finding.message))\n"
         }
@@ -150,6 +151,7 @@ public enum HistoryReport {
             var w = JSONObjectWriter()
             w.add("code", finding.code)
             w.add("severity", finding.severity)
+            w.add("domain", finding.domain)
             w.add("samAccountName", finding.samAccountName)
             w.add("userPrincipalName", finding.userPrincipalName)
             w.add("distinguishedName", finding.distinguishedName)

@@ -23,6 +23,7 @@ public enum JSONReport {
         cloud.add("format", report.cloud.format)
         cloud.add("users", report.cloud.users)
         top.add("cloud", json: cloud.finish())
+        top.add("domains", json: MultilineJSONObject.array(report.result.domains.map(domain), indent: 4))
 
         var bySeverity = JSONObjectWriter()
         for severity in [Severity.error, .warning, .info] { bySeverity.add(severity.rawValue, report.count(severity)) }
@@ -49,6 +50,27 @@ public enum JSONReport {
         }.joined(separator: ",") + "]"
     }
 
+    /// One domain's counts as a compact JSON object (docs/FORMATS.md "Domains").
+    static func domain(_ summary: DomainSummary) -> String {
+        var w = JSONObjectWriter()
+        w.add("name", summary.name)
+        w.add("status", summary.status.rawValue)
+        w.add("source", summary.domain?.source)
+        w.add("baseDN", summary.domain?.namingContext)
+        w.add("readAt", summary.domain?.readAt.map(Timestamp.format))
+        w.add("failure", summary.domain?.failure)
+        w.add("directoryUsers", summary.directoryUsers)
+        w.add("matched", summary.matched)
+        w.add("inSync", summary.inSync)
+        var findings = JSONObjectWriter()
+        findings.add("error", summary.errors)
+        findings.add("warning", summary.warnings)
+        findings.add("info", summary.infos)
+        w.add("bySeverity", json: findings.finish())
+        w.add("cloudUsersOutOfScope", summary.cloudUsersOutOfScope)
+        return w.finish()
+    }
+
     /// One finding as a compact JSON object, keys in the contract's order.
     static func finding(_ finding: Finding) -> String {
         var w = JSONObjectWriter()
@@ -56,6 +78,7 @@ public enum JSONReport {
         w.add("code", f.code)
         w.add("severity", f.severity)
         w.add("scope", f.scope)
+        w.add("domain", f.domain)
         if finding.scope == .user {
             w.add("samAccountName", f.samAccountName)
             w.add("userPrincipalName", f.userPrincipalName)

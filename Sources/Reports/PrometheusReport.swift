@@ -27,12 +27,26 @@ public enum PrometheusReport {
                   "How long the oldest password-not-synced change has waited (asOf - pwdLastSet); 0 when there is none.",
                   result.oldestNotSyncedAge ?? 0)
         out.gauge("phs_check_grace_seconds", "How long a change may take to sync before it is an error (--grace).", settings.grace)
-        let counts = Dictionary(grouping: report.findings, by: \.code).mapValues(\.count)
-        out.gauge("phs_check_findings", "Findings of the last run by code, severity and scope (0 for codes that did not occur).",
-                  FindingCode.allCases.map { code in
-                      (["code": code.rawValue, "severity": code.severity.rawValue, "scope": code.scope.rawValue],
-                       Double(counts[code] ?? 0))
+        // By domain too: every user and domain code for each domain of the run, tenant codes
+        // with domain "" (and every code with domain "" in a run that names no domains).
+        struct Key: Hashable { var code: FindingCode; var domain: String }
+        let counts = Dictionary(grouping: report.findings) { Key(code: $0.code, domain: $0.domain ?? "") }.mapValues(\.count)
+        let covered = result.domains.filter { $0.status != .notRead }.map(\.name)
+        out.gauge("phs_check_findings", "Findings of the last run by code, severity, scope and domain (0 for codes that did not occur).",
+                  FindingCode.allCases.flatMap { code in
+                      (code.scope == .tenant || covered.isEmpty ? [""] : covered).map { domain in
+                          (["code": code.rawValue, "severity": code.severity.rawValue, "scope": code.scope.rawValue, "domain": domain],
+                           Double(counts[Key(code: code, domain: domain)] ?? 0))
+                      }
                   })
+        if !result.domains.isEmpty {
+            out.gauge("phs_check_domain_read", "1 for each domain of the run that was read, 0 for one that could not be (--allow-partial).",
+                      result.domains.filter { $0.status != .notRead }.map { (["domain": $0.name], $0.status == .read ? 1 : 0) })
+            out.gauge("phs_check_domain_directory_users", "Directory users compared, by domain.",
+                      result.domains.filter { $0.status != .notRead }.map { (["domain": $0.name], Double($0.directoryUsers)) })
+            out.gauge("phs_check_domain_cloud_users_out_of_scope", "Synced cloud users of a domain that was not read (not in the run, or unreachable): not judged.",
+                      result.domains.map { (["domain": $0.name], Double($0.cloudUsersOutOfScope)) })
+        }
         let warned = Dictionary(grouping: report.warnings, by: \.code).mapValues(\.count)
         out.gauge("phs_check_warnings", "Warnings that make the last run's result less than certain (see the report); 0 when it is certain.",
                   Double(report.warnings.count))

@@ -22,6 +22,13 @@ public enum TableReport {
             ("Matched", "\(report.result.matched) users, \(report.result.inSync) with their latest password in the cloud"),
         ]
         for (label, value) in rows { out += "  " + pad(label, 10) + terminalSafe(value) + "\n" }
+        let domains = report.result.domains
+        let byDomain = domains.count > 1 || domains.contains { $0.status != .read }
+        if byDomain {
+            for (n, line) in domainLines(domains, paint: paint).enumerated() {
+                out += "  " + pad(n == 0 ? "Domains" : "", 10) + line + "\n"
+            }
+        }
         if let resolved = report.resolved { out += "  " + pad("Resolved", 10) + "\(resolved) findings since the previous run\n" }
         out += "\n"
 
@@ -54,6 +61,7 @@ public enum TableReport {
                 if let onPrem = f.onPremPasswordLastSet { facts.append("on-prem \(onPrem)") }
                 if finding.scope == .user, finding.cloudUser != nil { facts.append("cloud \(f.cloudLastPasswordChange ?? "never")") }
                 if let matchedBy = f.matchedBy { facts.append("matched by \(matchedBy)") }
+                if byDomain, finding.scope == .user, let domain = f.domain { facts.append("domain \(domain)") }
                 if !facts.isEmpty { out += "    " + paint.dim(facts.joined(separator: ", ")) + "\n" }
                 out += "    " + f.message + "\n"
                 if let command = f.command { out += "    Run: " + command + "\n" }
@@ -65,6 +73,26 @@ public enum TableReport {
             out += "  " + paint.bold(code.rawValue) + "  " + code.entry.nextStep + "\n"
         }
         return out
+    }
+
+    /// One line per domain: what was read and found there, or why it was not judged.
+    static func domainLines(_ domains: [DomainSummary], paint: Paint) -> [String] {
+        let width = min(domains.map(\.name.count).max() ?? 0, 40) + 2
+        return domains.map { summary in
+            let name = pad(terminalSafe(summary.name), width)
+            switch summary.status {
+            case .read:
+                let counts = [(Severity.error, summary.errors), (.warning, summary.warnings), (.info, summary.infos)]
+                    .filter { $0.1 > 0 }.map { "\($0.1) \(plural($0.0, $0.1))" }
+                let found = counts.isEmpty ? "no findings" : counts.joined(separator: ", ")
+                return name + terminalSafe(summary.domain?.source ?? "") + "  \(summary.directoryUsers) users, \(summary.matched) matched, " + found
+            case .unreachable:
+                return name + paint.severity(.error, "NOT READ") + "  " + terminalSafe(summary.domain?.failure ?? "")
+                    + "  (\(summary.cloudUsersOutOfScope) cloud users not judged)"
+            case .notRead:
+                return name + "not in this run: \(summary.cloudUsersOutOfScope) synced cloud users out of scope"
+            }
+        }
     }
 
     static func plural(_ severity: Severity, _ n: Int) -> String {

@@ -51,9 +51,11 @@ public struct RecordedFinding: Sendable, Hashable {
     public var userPrincipalName: String?
     public var distinguishedName: String?
     public var message: String
+    /// The domain it was about (runs before several domains were read have none).
+    public var domain: String?
 
     public init(identity: String, code: String, severity: String, status: FindingStatus, samAccountName: String?,
-                userPrincipalName: String?, distinguishedName: String?, message: String) {
+                userPrincipalName: String?, distinguishedName: String?, message: String, domain: String? = nil) {
         self.identity = identity
         self.code = code
         self.severity = severity
@@ -62,6 +64,7 @@ public struct RecordedFinding: Sendable, Hashable {
         self.userPrincipalName = userPrincipalName
         self.distinguishedName = distinguishedName
         self.message = message
+        self.domain = domain
     }
 }
 

@@ -132,6 +132,26 @@ public final class RunHistoryStore: Sendable {
                 CREATE INDEX run_succeeded ON run(succeeded, id);
                 """)
         }
+        // Several domains a run (issue 11): each finding's domain, and each run's domains.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE finding ADD COLUMN domain TEXT;
+                CREATE TABLE runDomain (
+                    runId INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('read', 'unreachable', 'not-read')),
+                    source TEXT,
+                    failure TEXT,
+                    directoryUsers INTEGER NOT NULL,
+                    matched INTEGER NOT NULL,
+                    errors INTEGER NOT NULL,
+                    warnings INTEGER NOT NULL,
+                    infos INTEGER NOT NULL,
+                    cloudUsersOutOfScope INTEGER NOT NULL
+                );
+                CREATE INDEX runDomain_run ON runDomain(runId);
+                """)
+        }
         return migrator
     }
 
@@ -211,15 +231,27 @@ public final class RunHistoryStore: Sendable {
                 let id = try Self.insertRun(db, annotated, startedAt: startedAt, finishedAt: finishedAt, previous: previous)
                 let insert = try db.makeStatement(sql: """
                     INSERT INTO finding (runId, identity, code, severity, status, samAccountName,
-                                         userPrincipalName, distinguishedName, message)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         userPrincipalName, distinguishedName, message, domain)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for finding in annotated.findings {
                     try insert.execute(arguments: [
                         id, finding.identity, finding.code.rawValue, finding.severity.rawValue,
                         (finding.status ?? .new).rawValue,
                         finding.samAccountName, finding.userPrincipalName, finding.distinguishedName,
-                        finding.message,
+                        finding.message, finding.domain,
+                    ])
+                }
+                let insertDomain = try db.makeStatement(sql: """
+                    INSERT INTO runDomain (runId, name, status, source, failure, directoryUsers, matched,
+                                           errors, warnings, infos, cloudUsersOutOfScope)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for domain in annotated.result.domains {
+                    try insertDomain.execute(arguments: [
+                        id, domain.name, domain.status.rawValue, domain.domain?.source, domain.domain?.failure,
+                        domain.directoryUsers, domain.matched, domain.errors, domain.warnings, domain.infos,
+                        domain.cloudUsersOutOfScope,
                     ])
                 }
                 let run = RecordedRun(id: id, previousRunId: previous, report: annotated)
@@ -398,7 +430,7 @@ public final class RunHistoryStore: Sendable {
                 identity: row["identity"], code: row["code"], severity: row["severity"],
                 status: FindingStatus(rawValue: row["status"]) ?? .new, samAccountName: row["samAccountName"],
                 userPrincipalName: row["userPrincipalName"], distinguishedName: row["distinguishedName"],
-                message: row["message"])
+                message: row["message"], domain: row["domain"])
         }
     }
 

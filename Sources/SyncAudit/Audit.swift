@@ -81,6 +81,9 @@ public struct AuditResult: Sendable, Hashable {
     public var warnings: [RunWarning]
     /// The whole rule trace of each directory user asked for (`explaining`), by index.
     public var traces: [Int: RuleTrace] = [:]
+    /// Per domain: each domain the run covers, in the order given, then each domain the cloud
+    /// export names that the run did not cover; empty in a run that names no domains.
+    public var domains: [DomainSummary] = []
     /// Age of the oldest change that is `password-not-synced` (asOf − pwdLastSet), if any.
     public var oldestNotSyncedAge: TimeInterval? {
         findings.filter { $0.code == .passwordNotSynced }
@@ -119,13 +122,14 @@ public enum Audit {
     /// look cleaner than the truth (an export known to be too old, nothing to compare),
     /// otherwise `run`.
     public static func judge(directory: [DirectoryUser], cloud: [CloudUser], tenant: TenantFacts? = nil,
-                             settings: AuditSettings, explaining: Set<Int> = []) throws(AuditRefusal) -> AuditResult {
+                             domains: [DirectoryDomain] = [], settings: AuditSettings,
+                             explaining: Set<Int> = []) throws(AuditRefusal) -> AuditResult {
         if settings.asOfSource.isKnown, let age = settings.exportAge, age > settings.maxExportAge {
             throw .exportTooOld(age: age, settings: settings)
         }
         if directory.isEmpty { throw .noDirectoryUsers }
         if cloud.isEmpty { throw .noCloudUsers }
-        let result = run(directory: directory, cloud: cloud, tenant: tenant, settings: settings, explaining: explaining)
+        let result = run(directory: directory, cloud: cloud, tenant: tenant, domains: domains, settings: settings, explaining: explaining)
         if result.matched == 0, !result.findings.contains(where: { $0.code == .ambiguousMatch }) {
             throw .nothingMatched(directoryUsers: directory.count, cloudUsers: cloud.count)
         }
@@ -134,11 +138,18 @@ public enum Audit {
 
     /// Every rule over every user. `explaining` names the directory users whose whole trace,
     /// with its facts, is kept in the result (`explain`); the findings are the same either way.
+    ///
+    /// `domains` are the domains the run covers, each directory user naming its own
+    /// (`DirectoryUser.domain`): cloud users are judged as orphans only against the domains
+    /// that were read (docs/FINDINGS.md "Domains"). Without domains every unclaimed synced
+    /// cloud user is judged.
     public static func run(directory: [DirectoryUser], cloud: [CloudUser], tenant: TenantFacts? = nil,
-                           settings: AuditSettings, explaining: Set<Int> = []) -> AuditResult {
+                           domains: [DirectoryDomain] = [], settings: AuditSettings,
+                           explaining: Set<Int> = []) -> AuditResult {
         var settings = settings
         if tenant?.userForcePasswordChangeOnLogonEnabled == true { settings.forcePasswordChangeOnLogon = true }
         let rules = Rules(settings: settings, syncStateKnown: cloud.contains { $0.onPremisesSyncEnabled == true })
+        var scope = DomainScope(domains)
         let join = Join(directory: directory, cloud: cloud)
         var findings: [Finding] = []
         var traces: [Int: RuleTrace] = [:]
@@ -149,6 +160,7 @@ public enum Audit {
         for (index, outcome) in join.outcomes.enumerated() {
             let user = directory[index]
             let pairing: Pairing
+            var userMatched = false
             switch outcome {
             case .unmatched:
                 pairing = .unmatched
@@ -156,25 +168,34 @@ public enum Audit {
                 pairing = .ambiguous(by: key, cloud: cloudIndices.map { cloud[$0] }, rivals: rivals.map { directory[$0] })
             case .matched(let cloudIndex, let key):
                 matched += 1
+                userMatched = true
                 pairing = .matched(cloud[cloudIndex], by: key)
             }
             let trace = rules.trace(user, pairing, withFacts: explaining.contains(index))
             findings += trace.findings
             // In sync: the password step passed for a password that was set (not absent, not 0).
-            if trace.inSync, user.pwdLastSet.date != nil {
+            let userInSync = trace.inSync && user.pwdLastSet.date != nil
+            if userInSync {
                 inSync += 1
                 if let date = user.pwdLastSet.date, date > (newestArrived ?? .distantPast) { newestArrived = date }
             }
+            scope.tally(user, matched: userMatched, inSync: userInSync)
             if explaining.contains(index) { traces[index] = trace }
         }
         for index in join.unmatchedCloudIndices {
-            if let finding = rules.orphan(cloud[index]) { findings.append(finding) }
+            guard case .judge(let domain) = scope.judges(cloud[index], syncStateKnown: rules.syncStateKnown) else { continue }
+            if var finding = rules.orphan(cloud[index]) {
+                finding.domain = domain
+                findings.append(finding)
+            }
         }
+        findings += scope.unreachableFindings()
         findings += rules.tenant(tenant, userFindings: findings, newestArrived: newestArrived)
         findings.sort(by: Self.reportOrder)
         var result = AuditResult(findings: findings, directoryUsers: directory.count, cloudUsers: cloud.count,
-                                 matched: matched, settings: settings, inSync: inSync, warnings: [], traces: traces)
-        result.warnings = warnings(result, syncStateKnown: rules.syncStateKnown)
+                                 matched: matched, settings: settings, inSync: inSync, warnings: [], traces: traces,
+                                 domains: scope.summaries(findings))
+        result.warnings = warnings(result, syncStateKnown: rules.syncStateKnown) + scope.warnings()
         return result
     }
 
@@ -203,10 +224,11 @@ public enum Audit {
         return warnings
     }
 
-    /// Errors first, then warnings, then info; tenant findings before user findings; then by code and name.
+    /// Errors first, then warnings, then info; tenant findings, then domain findings, then user
+    /// findings; then by code and name.
     static func reportOrder(_ a: Finding, _ b: Finding) -> Bool {
         if a.severity != b.severity { return a.severity > b.severity }
-        if a.scope != b.scope { return a.scope == .tenant }
+        if a.scope != b.scope { return a.scope.reportRank < b.scope.reportRank }
         if a.code != b.code { return a.code.rawValue < b.code.rawValue }
         return a.sortName < b.sortName
     }
@@ -223,6 +245,16 @@ public enum Audit {
 
 extension Finding {
     var sortName: String {
-        (directoryUser?.samAccountName ?? cloudUser?.userPrincipalName ?? cloudUser?.id ?? "").lowercased()
+        (directoryUser?.samAccountName ?? cloudUser?.userPrincipalName ?? cloudUser?.id ?? domain ?? "").lowercased()
+    }
+}
+
+extension FindingScope {
+    var reportRank: Int {
+        switch self {
+        case .tenant: 0
+        case .domain: 1
+        case .user: 2
+        }
     }
 }

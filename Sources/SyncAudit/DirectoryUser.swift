@@ -29,6 +29,9 @@ public struct DirectoryUser: Sendable, Hashable {
     public var unicodePwdLastChanged: Date?
     /// One sentence per attribute that was missing or could not be decoded.
     public var notes: [String]
+    /// The name of the domain it was read from (`DirectoryDomain.name`); nil in a run that
+    /// names no domains.
+    public var domain: String?
 
     public init(
         distinguishedName: String,
@@ -46,7 +49,8 @@ public struct DirectoryUser: Sendable, Hashable {
         uSNChanged: Int64? = nil,
         adminDescription: String? = nil,
         unicodePwdLastChanged: Date? = nil,
-        notes: [String] = []
+        notes: [String] = [],
+        domain: String? = nil
     ) {
         self.distinguishedName = distinguishedName
         self.samAccountName = samAccountName
@@ -64,6 +68,7 @@ public struct DirectoryUser: Sendable, Hashable {
         self.adminDescription = adminDescription
         self.unicodePwdLastChanged = unicodePwdLastChanged
         self.notes = notes
+        self.domain = domain
     }
 
     /// Enabled in AD: the ACCOUNTDISABLE bit (0x2) is clear.

@@ -15,7 +15,12 @@ public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable, Coda
 }
 
 public enum FindingScope: String, Sendable, Hashable, Codable {
-    case user, tenant
+    /// About one user.
+    case user
+    /// About one domain of the run as a whole (`domain-unreachable`).
+    case domain
+    /// About the tenant.
+    case tenant
 }
 
 /// Which join key matched a directory user to a cloud user (docs/FINDINGS.md "Joining").
@@ -50,6 +55,7 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable, Codable {
     case cloudSyncPHSPaused = "cloud-sync-phs-paused"
     case cloudSyncPHSFailing = "cloud-sync-phs-failing"
     case cloudSyncPHSStale = "cloud-sync-phs-stale"
+    case domainUnreachable = "domain-unreachable"
 }
 
 /// Whether a finding was already there in the previous recorded run (`--history`).
@@ -77,10 +83,13 @@ public struct Finding: Sendable, Hashable {
     /// What a tenant finding is about when the tenant has several of it (a Cloud Sync job:
     /// `cloud-sync:<service principal id>/<job id>`); part of `identity`.
     public var tenantSubject: String?
+    /// The domain it is about: the directory user's, the domain an orphan came from, or the
+    /// domain that could not be read; nil for tenant findings and runs that name no domains.
+    public var domain: String?
 
     public init(code: FindingCode, directoryUser: DirectoryUser? = nil, cloudUser: CloudUser? = nil,
                 matchedBy: MatchKey? = nil, message: String, command: String? = nil, status: FindingStatus? = nil,
-                tenantSubject: String? = nil) {
+                tenantSubject: String? = nil, domain: String? = nil) {
         self.code = code
         self.directoryUser = directoryUser
         self.cloudUser = cloudUser
@@ -89,6 +98,7 @@ public struct Finding: Sendable, Hashable {
         self.command = command
         self.status = status
         self.tenantSubject = tenantSubject
+        self.domain = domain ?? directoryUser?.domain
     }
 
     /// What to do next, from the catalogue.
@@ -100,10 +110,13 @@ public struct Finding: Sendable, Hashable {
     public var distinguishedName: String? { directoryUser?.distinguishedName ?? cloudUser?.onPremisesDistinguishedName }
 
     /// A stable identity across runs: the code plus the anchor (objectGUID), else the DN, else
-    /// the cloud id. Tenant findings are identified by their code and `tenantSubject`.
+    /// the cloud id. Tenant findings are identified by their code and `tenantSubject`, domain
+    /// findings by their domain.
     public var identity: String {
         let subject: String
-        if scope == .tenant {
+        if scope == .domain {
+            subject = "domain:" + (domain?.lowercased() ?? "?")
+        } else if scope == .tenant {
             subject = "tenant" + (tenantSubject.map { ":" + $0 } ?? "")
         } else if let guid = directoryUser?.objectGUID {
             subject = "guid:" + guid.uuidString

@@ -119,6 +119,11 @@ extension FindingCode {
                 severity: .error, scope: .tenant, title: "No recent Cloud Sync password hash sync",
                 meaning: "The configuration's password hash sync job has not completed a successful run for longer than --max-cloud-sync-age (Cloud Sync runs every few minutes).",
                 nextStep: "Check the provisioning agents (Microsoft Entra Provisioning Agent service) and the configuration's provisioning logs in the Entra admin center.")
+        case .domainUnreachable:
+            CatalogueEntry(
+                severity: .error, scope: .domain, title: "Domain not read",
+                meaning: "A domain of the run could not be read and --allow-partial went on without it: its users were not compared, and its cloud users were not judged as orphans. Nothing is known about its passwords.",
+                nextStep: "Fix what the message names (the DC, the network, the bind) and run again; until then, check that domain's users by other means.")
         }
     }
 

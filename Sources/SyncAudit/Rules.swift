@@ -206,20 +206,12 @@ struct Rules {
 
     // MARK: Commands
 
-    /// The official single-user troubleshooter for this user, quoted for PowerShell.
+    /// The official single-user troubleshooter for this user, quoted for PowerShell. The
+    /// connector is `--connector-name`, else the user's domain's DNS name (the default AD
+    /// connector name is the forest's).
     func troubleshooter(_ user: DirectoryUser) -> String {
-        let connector = settings.connectorName ?? Self.domainName(of: user.distinguishedName) ?? "<AD connector name>"
+        let connector = settings.connectorName ?? DomainNames.dnsName(ofDN: user.distinguishedName) ?? "<AD connector name>"
         return PowerShell.passwordSyncDiagnostics(connector: connector, distinguishedName: user.distinguishedName)
-    }
-
-    /// `CN=a,OU=b,DC=corp,DC=example` → `corp.example`: the default AD connector name is the forest's.
-    static func domainName(of dn: String) -> String? {
-        let parts = dn.split(separator: ",").compactMap { part -> String? in
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            guard trimmed.lowercased().hasPrefix("dc=") else { return nil }
-            return String(trimmed.dropFirst(3))
-        }
-        return parts.isEmpty ? nil : parts.joined(separator: ".")
     }
 }
 

@@ -34,4 +34,6 @@ public enum WarningCode: String, Sendable, Hashable, CaseIterable, Codable {
     /// Graph did not serve a part of the tenant's state (say, `onPremisesSynchronization` to an
     /// app-only caller): the tenant rules that need it were not judged.
     case tenantStatePartial = "tenant-state-partial"
+    /// A domain was not read and some synced cloud users name no domain: not judged as orphans.
+    case cloudDomainUnknown = "cloud-domain-unknown"
 }

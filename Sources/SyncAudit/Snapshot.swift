@@ -24,14 +24,34 @@ public enum Snapshot {
         public var collectedAt: String
         public var server: String
         public var baseDN: String
+        /// The domain's name in a run of several domains (its `domains:` entry); absent in a
+        /// snapshot of one domain taken without a config, which is named by its DNS name.
+        public var domain: String?
+        /// Why the domain could not be read (`collect --allow-partial`): its section holds no
+        /// users, and `compare` reports it as `domain-unreachable`.
+        public var unreachable: String?
 
-        public init(collectedAt: Date, server: String, baseDN: String) {
+        public init(collectedAt: Date, server: String, baseDN: String, domain: String? = nil, unreachable: String? = nil) {
             self.kind = Snapshot.kind
             self.version = Snapshot.version
             self.collectedAt = Timestamp.format(collectedAt)
             self.server = server
             self.baseDN = baseDN
+            self.domain = domain
+            self.unreachable = unreachable
         }
+
+        /// How reports name the domain: `domain`, else the DNS name of `baseDN`.
+        public var domainName: String {
+            domain ?? DomainNames.dnsName(ofDN: baseDN) ?? baseDN
+        }
+    }
+
+    /// One domain's part of a snapshot: its header, and how many users followed it. A file
+    /// holds one section per domain (`collect` of several domains, or files joined with `cat`).
+    public struct Section: Sendable, Hashable {
+        public var header: Header
+        public var users: Int
     }
 
     /// One user line, field for field as docs/FORMATS.md names them.
@@ -220,18 +240,18 @@ public enum Snapshot {
     }
 }
 
-/// Reads a snapshot from a stream of byte chunks (any size, as the caller reads them): the
-/// header, then each user handed over as its line is complete. Any bad line is an error with
-/// its number.
+/// Reads a snapshot from a stream of byte chunks (any size, as the caller reads them): each
+/// section's header, then each user handed over as its line is complete, with `domain` set to
+/// its section's domain. Any bad line is an error with its number.
 public struct SnapshotReader {
     public enum ReadError: Error, Sendable {
         /// A line that is not what a snapshot holds.
         case line(Snapshot.LineError)
         /// No header: the input is empty.
         case empty
-        /// No closing line after this many users: the snapshot was cut short.
+        /// No closing line after this many users of a section: the snapshot was cut short.
         case incomplete(users: Int)
-        /// The closing line counts other than the users read.
+        /// A section's closing line counts other than the users read.
         case countMismatch(trailer: Int, read: Int)
         /// A line longer than the limit without ending: not a snapshot (or `--max-record-size`).
         case lineTooLong(line: Int, limit: Int)
@@ -240,9 +260,10 @@ public struct SnapshotReader {
     }
 
     private var lines: LineSplitter
-    public private(set) var header: Snapshot.Header?
-    public private(set) var trailer: Snapshot.Trailer?
-    public private(set) var users = 0
+    /// The sections read so far; the last one is open until its closing line.
+    public private(set) var sections: [Snapshot.Section] = []
+    private var open = false
+    private var domains: Set<String> = []
 
     /// `limits.maxRecordSize` bounds a line: no input makes the reader hold more.
     public init(limits: InputLimits = InputLimits()) {
@@ -250,9 +271,9 @@ public struct SnapshotReader {
     }
 
     /// Reads every chunk `next` returns until it returns nil (or an empty chunk), handing over
-    /// each user; returns the header.
+    /// each user; returns the sections, each one complete.
     public static func read(chunks next: () throws -> Data?, limits: InputLimits = InputLimits(),
-                            onUser: (DirectoryUser) throws -> Void) throws(ReadError) -> Snapshot.Header {
+                            onUser: (DirectoryUser) throws -> Void) throws(ReadError) -> [Snapshot.Section] {
         var reader = SnapshotReader(limits: limits)
         while true {
             let chunk: Data
@@ -260,33 +281,44 @@ public struct SnapshotReader {
             try reader.feed(chunk, atEnd: chunk.isEmpty, onUser: onUser)
             if chunk.isEmpty { break }
         }
-        guard let header = reader.header else { throw .empty }
-        guard let trailer = reader.trailer else { throw .incomplete(users: reader.users) }
-        guard trailer.users == reader.users else { throw .countMismatch(trailer: trailer.users, read: reader.users) }
-        return header
+        guard let last = reader.sections.last else { throw .empty }
+        if reader.open { throw .incomplete(users: last.users) }
+        return reader.sections
     }
 
     /// Feeds one chunk; `atEnd` says no more will come (a last line without a newline counts).
     public mutating func feed(_ chunk: Data, atEnd: Bool, onUser: (DirectoryUser) throws -> Void) throws(ReadError) {
         do {
             try lines.feed(chunk, atEnd: atEnd) { line, number in
-                if header == nil {
-                    header = try Snapshot.decodeHeader(line, line: number)
-                } else if trailer != nil {
-                    throw Snapshot.LineError(line: number, reason: "more lines after the snapshot's closing line: the file was joined or edited; take the snapshot again")
-                } else {
-                    let user: DirectoryUser
-                    do {
-                        user = try Snapshot.decodeUser(line, line: number)
-                    } catch {
-                        // Not a user: the closing line (tried only then: it comes once), or bad.
-                        guard let end = Snapshot.decodeTrailer(line) else { throw error }
-                        trailer = end
-                        return
+                if !open {
+                    let header = try Self.sectionHeader(line, number: number, first: sections.isEmpty)
+                    guard domains.insert(header.domainName.lowercased()).inserted else {
+                        throw Snapshot.LineError(line: number, reason: "a second section for the domain \(header.domainName): a snapshot holds each domain once; collect again, or give each domain once")
                     }
-                    users += 1
-                    do { try onUser(user) } catch { throw ReadError.source(error) }
+                    sections.append(Snapshot.Section(header: header, users: 0))
+                    open = true
+                    return
                 }
+                let current = sections.count - 1
+                var user: DirectoryUser
+                do {
+                    user = try Snapshot.decodeUser(line, line: number)
+                } catch {
+                    // Not a user: the closing line (tried only then: it comes once), or bad.
+                    guard let end = Snapshot.decodeTrailer(line) else { throw error }
+                    guard end.users == sections[current].users else {
+                        throw ReadError.countMismatch(trailer: end.users, read: sections[current].users)
+                    }
+                    open = false
+                    return
+                }
+                let header = sections[current].header
+                if header.unreachable != nil {
+                    throw Snapshot.LineError(line: number, reason: "a user in the section of \(header.domainName), which says the domain was not read: the file was edited; take the snapshot again")
+                }
+                user.domain = header.domainName
+                sections[current].users += 1
+                do { try onUser(user) } catch { throw ReadError.source(error) }
             }
         } catch let error as ReadError {
             throw error
@@ -296,6 +328,16 @@ public struct SnapshotReader {
             throw .lineTooLong(line: error.line, limit: error.limit)
         } catch {
             throw .source(error)
+        }
+    }
+
+    /// The first line, or the line after a section's closing line: a header.
+    private static func sectionHeader(_ line: Data, number: Int, first: Bool) throws(Snapshot.LineError) -> Snapshot.Header {
+        do {
+            return try Snapshot.decodeHeader(line, line: number)
+        } catch {
+            guard !first else { throw error }
+            throw Snapshot.LineError(line: number, reason: "more lines after the snapshot's closing line that do not start a new section (a header line): the file was joined or edited; take the snapshot again")
         }
     }
 }

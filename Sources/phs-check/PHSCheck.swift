@@ -45,6 +45,8 @@ struct PHSCheck: ParsableCommand {
             }
             exit(withError: error)
         }
+        ConfigDomains.path = expansion.path
+        ConfigDomains.sections = expansion.domains
         do {
             var command = command
             try command.run()

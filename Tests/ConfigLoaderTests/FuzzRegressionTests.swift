@@ -29,7 +29,10 @@ struct ConfigFuzzRegressionTests {
             if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
             let command = commands[Int(input.first ?? 0) % commands.count]
             do {
-                let settings = try ConfigFile.settings(yaml: text, path: path, catalog: catalog, command: command)
+                let (settings, domains) = try ConfigFile.settings(yaml: text, path: path, catalog: catalog, command: command)
+                if let domains {
+                    _ = try ConfigFile.domainSections(domains.node, path: path, catalog: catalog, command: command, shared: [])
+                }
                 #expect(Set(settings.map(\.key)).count == settings.count, "\(name): a key set twice")
             } catch {
                 #expect(error.message.hasPrefix(path), "\(name): \(error.message)")

@@ -53,7 +53,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
     let command = commands[Int(selector) % commands.count]
     do {
-        let settings = try ConfigFile.settings(yaml: text, path: path, catalog: catalog, command: command)
+        let (settings, domains) = try ConfigFile.settings(yaml: text, path: path, catalog: catalog, command: command)
+        if let domains {
+            // Each domain is named once, whatever case.
+            let sections = try ConfigFile.domainSections(domains.node, path: path, catalog: catalog, command: command, shared: [])
+            invariant(Set(sections.map { $0.name.lowercased() }).count == sections.count, "a domain named twice")
+        }
         var keys: Set<String> = []
         for setting in settings {
             invariant(keys.insert(setting.key).inserted, "\(setting.key) set twice")

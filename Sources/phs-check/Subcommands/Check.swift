@@ -9,6 +9,7 @@ struct Check: ParsableCommand {
     )
 
     @OptionGroup(title: "Directory") var directory: DirectoryOptions
+    @OptionGroup(title: "Several domains (the config file's domains:)") var domains: DomainOptions
     @OptionGroup(title: "Cloud") var cloud: CloudOptions
     @OptionGroup(title: "Microsoft Graph (--cloud graph)") var graph: GraphOptions
     @OptionGroup(title: "Comparison") var comparison: ComparisonOptions
@@ -26,7 +27,7 @@ struct Check: ParsableCommand {
             // file fails fast, before any network traffic.
             let graphRead = try cloud.startGraph(graph, timeout: directory.timeoutSeconds, warnings: warnings, logger: logger)
             let file = graphRead == nil ? try cloud.load() : nil
-            let side = try Comparison.Directory.live(directory, global: global, warnings: warnings, logger: logger)
+            let side = try Comparison.Directory.live(directory, domains: domains, global: global, warnings: warnings, logger: logger)
             let loaded = try file ?? cloud.finish(graphRead!)
             let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder)
             if status != .clean { throw ExitCode(status.rawValue) }

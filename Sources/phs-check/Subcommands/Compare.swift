@@ -9,13 +9,16 @@ struct Compare: ParsableCommand {
     )
 
     @OptionGroup(title: "Snapshot") var snapshot: SnapshotOption
+    @Flag(name: .customLong("allow-partial"), help: ArgumentHelp(
+        "Compare a snapshot that holds a domain collect could not read (collect --allow-partial): it is reported as a domain-unreachable finding."))
+    var allowPartial = false
     @OptionGroup(title: "Cloud") var cloud: CloudOptions
     @OptionGroup(title: "Comparison") var comparison: ComparisonOptions
     @OptionGroup(title: "Report") var report: ReportOptions
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if snapshot.path == nil { throw ValidationError("name the snapshot with --snapshot FILE (take one with phs-check collect --output FILE)") }
+        if snapshot.paths.isEmpty { throw ValidationError("name the snapshot with --snapshot FILE (take one with phs-check collect --output FILE)") }
         if cloud.isGraph {
             throw ValidationError("compare works offline, on files: take the cloud side with phs-check export-cloud --output FILE and give that file, or read Graph live with check --cloud graph")
         }
@@ -23,13 +26,13 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         _ = global.makeLogger()
-        try Output.refuseOverwriting(report.output, inputs: [("--snapshot", snapshot.path), ("--cloud", cloud.cloud),
+        try Output.refuseOverwriting(report.output, inputs: snapshot.paths.map { ("--snapshot", $0) } + [("--cloud", cloud.cloud),
                                                              ("--tenant", cloud.tenant), ("--history", report.history)])
         // With --history: opened first, and a run that fails from here on is recorded as failed.
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
             let warnings = Warnings(global: global)
-            let side = try Comparison.Directory.snapshot(snapshot.path ?? "", limits: cloud.limits)
+            let side = try Comparison.Directory.snapshots(snapshot.paths, limits: cloud.limits, allowPartial: allowPartial)
             let loaded = try cloud.load()
             let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder)
             if status != .clean { throw ExitCode(status.rawValue) }
@@ -37,17 +40,15 @@ struct Compare: ParsableCommand {
     }
 }
 
-/// `--snapshot FILE`: one snapshot per run. The option is declared repeatable only so that a
-/// second one is refused instead of silently replacing the first.
+/// `--snapshot FILE`, repeatable: one snapshot per domain, or one file with a section per domain.
 struct SnapshotOption: ParsableArguments {
-    @Option(name: .customLong("snapshot"), help: ArgumentHelp("A snapshot written by phs-check collect.", valueName: "file"))
+    @Option(name: .customLong("snapshot"), help: ArgumentHelp(
+        "A snapshot written by phs-check collect. Repeat for the snapshots of several domains.", valueName: "file"))
     var paths: [String] = []
 
-    var path: String? { paths.first }
-
     func validate() throws {
-        if paths.count > 1 {
-            throw ValidationError("--snapshot is given \(paths.count) times: a run reads one snapshot (one domain); give it once")
+        if let twice = paths.first(where: { path in paths.filter { $0 == path }.count > 1 }) {
+            throw ValidationError("--snapshot \(twice) is given twice: give each snapshot once")
         }
     }
 }

@@ -25,6 +25,7 @@ struct Explain: ParsableCommand {
     var user: String
 
     @OptionGroup(title: "Directory") var directory: DirectoryOptions
+    @OptionGroup(title: "Several domains (the config file's domains:)") var domains: DomainOptions
     @OptionGroup(title: "Snapshot (offline, instead of the DC)") var snapshot: SnapshotOption
     @OptionGroup(title: "Cloud") var cloud: CloudOptions
     @OptionGroup(title: "Microsoft Graph (--cloud graph)") var graph: GraphOptions
@@ -39,7 +40,7 @@ struct Explain: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if snapshot.path != nil, !directory.ldapURLs.isEmpty {
+        if !snapshot.paths.isEmpty, !directory.ldapURLs.isEmpty {
             throw ValidationError("--snapshot and --ldap-url are two sources of directory users: explain reads one; drop one")
         }
     }
@@ -49,8 +50,9 @@ struct Explain: ParsableCommand {
         let warnings = Warnings(global: global)
         let graphRead = try cloud.startGraph(graph, timeout: directory.timeoutSeconds, warnings: warnings, logger: logger)
         let file = graphRead == nil ? try cloud.load() : nil
-        let side = try snapshot.path.map { path throws(Failure) in try Comparison.Directory.snapshot(path, limits: cloud.limits) }
-            ?? Comparison.Directory.live(directory, global: global, warnings: warnings, logger: logger)
+        let side = snapshot.paths.isEmpty
+            ? try Comparison.Directory.live(directory, domains: domains, global: global, warnings: warnings, logger: logger)
+            : try Comparison.Directory.snapshots(snapshot.paths, limits: cloud.limits, allowPartial: domains.allowPartial)
         let loaded = try file ?? cloud.finish(graphRead!)
         let identity = UserIdentity(user)
         let found = side.users.indices.filter { identity.matches(side.users[$0]) }

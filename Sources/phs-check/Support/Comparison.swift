@@ -5,10 +5,22 @@ import SyncAudit
 /// The comparison `check`, `compare` and `explain` share: the settings, the judgement (refused
 /// when it could only look cleaner than the truth), and the warnings for the report.
 enum Comparison {
-    /// The directory side as read: its users, and where and when they were read.
+    /// The directory side as read: the users of every domain, and each domain.
     struct Directory {
         var users: [DirectoryUser]
-        var source: AuditReport.DirectorySource
+        var domains: [DirectoryDomain]
+
+        /// The whole directory side as the report's summary names it: the one domain's place,
+        /// or all of them; read at the earliest domain's time (an export is judged against it).
+        var source: AuditReport.DirectorySource {
+            let read = domains.filter(\.wasRead)
+            if read.count == 1, domains.count == 1, let domain = read.first {
+                return .init(source: domain.source, baseDN: domain.namingContext, users: users.count, readAt: domain.readAt)
+            }
+            let names = domains.map { $0.name + ($0.wasRead ? "" : " (not read)") }.joined(separator: ", ")
+            return .init(source: "\(domains.count) domains: \(names)", baseDN: nil, users: users.count,
+                         readAt: read.compactMap(\.readAt).min())
+        }
     }
 
     /// Judges both sides; `explaining` keeps those users' traces. Warnings are printed and kept
@@ -19,7 +31,7 @@ enum Comparison {
         let settings = try comparison.settings(cloud: cloud, directoryReadAt: directory.source.readAt)
         do {
             let result = try Audit.judge(directory: directory.users, cloud: cloud.users, tenant: cloud.tenant,
-                                         settings: settings, explaining: explaining)
+                                         domains: directory.domains, settings: settings, explaining: explaining)
             result.warnings.forEach(warnings.add)
             return result
         } catch {

@@ -4,46 +4,47 @@ import Logging
 import SyncAudit
 
 extension Comparison.Directory {
-    /// Every user in scope, read live from the DC.
-    static func live(_ options: DirectoryOptions, global: GlobalOptions, warnings: Warnings,
-                     logger: Logger) throws(Failure) -> Self {
-        let session = try DirectorySession.open(options, global: global, warnings: warnings, logger: logger)
-        let readAt = Date()
-        let progress = Progress(quiet: global.quiet)
+    /// Every user of the snapshots written by `collect`: one file per domain, or a file with
+    /// a section per domain. A domain that `collect --allow-partial` could not read is compared
+    /// only with `--allow-partial` (a `domain-unreachable` finding), as it would be live.
+    static func snapshots(_ paths: [String], limits: InputLimits, allowPartial: Bool) throws(Failure) -> Self {
         var users: [DirectoryUser] = []
-        let summary = try session.readUsers(onProgress: progress.update) { users.append($0) }
-        progress.finish("\(users.count) directory users read")
-        if summary.usersWithNotes > 0 {
-            warnings.add(.undecodableAttributes, "\(summary.usersWithNotes) users had attributes that could not be decoded; phs-check collect --output FILE shows their \"notes\"")
+        var domains: [DirectoryDomain] = []
+        var seen: [String: String] = [:]
+        for path in paths {
+            let sections = try SnapshotFile.read(path, limits: limits) { users.append($0) }
+            for section in sections {
+                let header = section.header
+                let name = header.domainName
+                if let other = seen[name.lowercased()] {
+                    throw .usage("\(path) and \(other) both hold the domain \(name): give each domain's snapshot once")
+                }
+                seen[name.lowercased()] = path
+                guard let readAt = Timestamp.parse(header.collectedAt) else {
+                    throw .usage("\(path): collectedAt \"\(header.collectedAt)\" of \(name) is not an ISO 8601 UTC time; take the snapshot again with phs-check collect")
+                }
+                if let failure = header.unreachable, !allowPartial {
+                    throw .directory("\(path): the domain \(name) could not be read when the snapshot was taken (\(failure)). Compare with --allow-partial to report it as a finding and judge the other domains, or collect again")
+                }
+                domains.append(DirectoryDomain(
+                    name: name, namingContext: header.baseDN.isEmpty ? nil : header.baseDN,
+                    source: "snapshot \(path) (\(header.server), collected \(header.collectedAt))",
+                    readAt: header.unreachable == nil ? readAt : nil, failure: header.unreachable))
+            }
         }
-        return Self(users: users,
-                    source: .init(source: session.server, baseDN: session.baseDN, users: users.count, readAt: readAt))
-    }
-
-    /// Every user of a snapshot written by `collect`.
-    static func snapshot(_ path: String, limits: InputLimits) throws(Failure) -> Self {
-        let (header, users) = try SnapshotFile.read(path, limits: limits)
-        let readAt = Timestamp.parse(header.collectedAt)
-        guard let readAt else {
-            throw .usage("\(path) line 1: collectedAt \"\(header.collectedAt)\" is not an ISO 8601 UTC time; take the snapshot again with phs-check collect")
-        }
-        return Self(users: users,
-                    source: .init(source: "snapshot \(path) (\(header.server), collected \(header.collectedAt))",
-                                  baseDN: header.baseDN, users: users.count, readAt: readAt))
+        return Self(users: users, domains: domains)
     }
 }
 
 /// Opens a snapshot file and reads it with `SnapshotReader`; errors name the file and line.
 enum SnapshotFile {
-    static func read(_ path: String, limits: InputLimits) throws(Failure) -> (Snapshot.Header, [DirectoryUser]) {
+    static func read(_ path: String, limits: InputLimits, onUser: (DirectoryUser) -> Void) throws(Failure) -> [Snapshot.Section] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw .usage("--snapshot \(path): cannot open it; check the path (take one with phs-check collect --output FILE)")
         }
         defer { try? handle.close() }
-        var users: [DirectoryUser] = []
         do {
-            let header = try SnapshotReader.read(chunks: { try handle.read(upToCount: 1 << 20) }, limits: limits) { users.append($0) }
-            return (header, users)
+            return try SnapshotReader.read(chunks: { try handle.read(upToCount: 1 << 20) }, limits: limits, onUser: onUser)
         } catch {
             switch error {
             case .line(let line): throw .usage("\(path) \(line.description)")

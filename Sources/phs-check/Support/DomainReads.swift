@@ -1,0 +1,173 @@
+import ActiveDirectory
+import ArgumentParser
+import ConfigLoader
+import Foundation
+import Logging
+import SyncAudit
+
+/// The config file's `domains:`, set once by `PHSCheck.main` before the command runs
+/// (argument-parser builds the command from arguments only).
+enum ConfigDomains {
+    nonisolated(unsafe) static var path: String?
+    nonisolated(unsafe) static var sections: [ConfigFile.DomainSection] = []
+}
+
+/// How a run of several domains reads them (docs/COMMANDS.md "Several domains").
+struct DomainOptions: ParsableArguments {
+    @Flag(name: .customLong("allow-partial"), help: ArgumentHelp(
+        "When a domain cannot be read (its DCs unreachable, the bind refused), go on with the others: the missing domain is reported as a domain-unreachable finding and its cloud users are not judged. Without it such a run fails (exit 3)."))
+    var allowPartial = false
+
+    @Option(name: .customLong("parallel-domains"), help: ArgumentHelp(
+        "Read at most this many domains at the same time (the config file's domains:).", valueName: "n"))
+    var parallel = 4
+
+    func validate() throws {
+        guard (1...64).contains(parallel) else {
+            throw ValidationError("--parallel-domains \(parallel): choose 1 to 64")
+        }
+    }
+}
+
+/// One domain to read: its name, and how to reach it. The command line names one domain
+/// (its name is its DNS name, known once the DC told its naming context); the config file's
+/// `domains:` name several.
+struct DomainPlan {
+    var name: String?
+    var options: DirectoryOptions
+    /// Where it was configured, for messages: `FILE line N`.
+    var origin: String?
+
+    /// The domains of this run: the config file's `domains:`, else the command line's one.
+    static func all(_ directory: DirectoryOptions) throws(Failure) -> [DomainPlan] {
+        guard !ConfigDomains.sections.isEmpty else { return [DomainPlan(name: nil, options: directory)] }
+        let path = ConfigDomains.path ?? "the config file"
+        return try ConfigDomains.sections.map { section throws(Failure) in
+            let origin = "\(path) line \(section.line)"
+            do {
+                return DomainPlan(name: section.name, options: try DirectoryOptions.parse(section.arguments), origin: origin)
+            } catch {
+                let message = DirectoryOptions.message(for: error)
+                throw Failure.usage("domain \(section.name) (\(origin)): \(message)")
+            }
+        }
+    }
+
+    /// A failure of this domain, named by it when there are several.
+    func naming(_ failure: Failure) -> Failure {
+        guard let name else { return failure }
+        return Failure(status: failure.status, message: "domain \(name) (\(origin ?? "")): \(failure.message)")
+    }
+
+    /// The URLs tried, as the report names a domain that could not be read.
+    var source: String { options.ldapURLs.joined(separator: ", ") }
+
+    /// Throws the first domain that failed, unless `allowPartial` lets the run go on without
+    /// it: only for a domain that could not be reached (exit 3), never for a mistake in the
+    /// options, and never when no domain was read.
+    static func requireRead(_ failures: [Failure?], plans: [DomainPlan], allowPartial: Bool) throws(Failure) {
+        for (failure, plan) in zip(failures, plans) {
+            guard let failure else { continue }
+            if allowPartial, failure.status == .directoryUnavailable, failures.contains(where: { $0 == nil }) { continue }
+            var named = plan.naming(failure)
+            if failure.status == .directoryUnavailable, plans.count > 1, !allowPartial {
+                named.message += ". To report it as a finding and compare the other domains, add --allow-partial"
+            }
+            throw named
+        }
+    }
+}
+
+/// Runs `body` for each item, at most `limit` at a time, each on its own thread; the results
+/// come back in the items' order.
+func boundedParallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], limit: Int,
+                                                          _ body: @escaping @Sendable (Item) -> Result) -> [Result] {
+    if items.count == 1 { return [body(items[0])] }
+    let slots = ParallelSlots<Result>(items.count)
+    let gate = DispatchSemaphore(value: limit)
+    let group = DispatchGroup()
+    for (index, item) in items.enumerated() {
+        gate.wait()
+        group.enter()
+        Thread.detachNewThread {
+            let result = body(item)
+            slots.lock.withLock { slots.results[index] = result }
+            gate.signal()
+            group.leave()
+        }
+    }
+    group.wait()
+    return slots.results.map { $0! }
+}
+
+/// The results of `boundedParallelMap`, each written once by its own thread.
+private final class ParallelSlots<Result>: @unchecked Sendable {
+    let lock = NSLock()
+    var results: [Result?]
+    init(_ count: Int) { results = Array(repeating: nil, count: count) }
+}
+
+extension DomainPlan: @unchecked Sendable {}
+
+/// One domain as read: its users (each naming it), or why it could not be read.
+struct DomainRead: Sendable {
+    var domain: DirectoryDomain
+    var users: [DirectoryUser]
+    var failure: Failure?
+}
+
+extension Failure: @unchecked Sendable {}
+
+extension Comparison.Directory {
+    /// Every user in scope of every domain of the run, read live, the domains in parallel
+    /// (`--parallel-domains`). A domain that cannot be read fails the run, naming it; with
+    /// `--allow-partial` a domain whose DCs could not be reached (exit 3) is reported instead.
+    static func live(_ directory: DirectoryOptions, domains: DomainOptions, global: GlobalOptions,
+                     warnings: Warnings, logger: Logger) throws(Failure) -> Self {
+        let plans = try DomainPlan.all(directory)
+        let progress = Progress(quiet: global.quiet)
+        let several = plans.count > 1
+        let reads = boundedParallelMap(plans, limit: domains.parallel) { plan in
+            read(plan, progress: several ? nil : progress, global: global, warnings: warnings, logger: logger)
+        }
+        for read in reads where read.failure == nil && several {
+            progress.finish("\(read.domain.name): \(read.users.count) users from \(read.domain.source)")
+        }
+        return try combine(reads, plans: plans, allowPartial: domains.allowPartial)
+    }
+
+    /// The read domains joined; a failed one is thrown unless `allowPartial` lets the run go on.
+    static func combine(_ reads: [DomainRead], plans: [DomainPlan], allowPartial: Bool) throws(Failure) -> Self {
+        try DomainPlan.requireRead(reads.map(\.failure), plans: plans, allowPartial: allowPartial)
+        return Self(users: reads.flatMap(\.users), domains: reads.map(\.domain))
+    }
+
+    /// One domain, on the calling thread.
+    private static func read(_ plan: DomainPlan, progress: Progress?, global: GlobalOptions,
+                             warnings: Warnings, logger: Logger) -> DomainRead {
+        let unread = DirectoryDomain(name: plan.name ?? plan.options.baseDN.flatMap(DomainNames.dnsName(ofDN:)) ?? plan.source,
+                                     namingContext: plan.options.baseDN, source: plan.source)
+        do throws(Failure) {
+            let session = try DirectorySession.open(plan.options, global: global, warnings: warnings, logger: logger)
+            let name = plan.name ?? DomainNames.dnsName(ofDN: session.baseDN) ?? session.baseDN
+            let readAt = Date()
+            var users: [DirectoryUser] = []
+            let summary = try session.readUsers(onProgress: progress?.update ?? { _, _ in }) { user in
+                var user = user
+                user.domain = name
+                users.append(user)
+            }
+            progress?.finish("\(users.count) directory users read")
+            if summary.usersWithNotes > 0 {
+                let place = plan.name.map { "domain \($0): " } ?? ""
+                warnings.add(.undecodableAttributes, "\(place)\(summary.usersWithNotes) users had attributes that could not be decoded; phs-check collect --output FILE shows their \"notes\"")
+            }
+            let domain = DirectoryDomain(name: name, namingContext: session.baseDN, source: session.server, readAt: readAt)
+            return DomainRead(domain: domain, users: users, failure: nil)
+        } catch {
+            var domain = unread
+            domain.failure = error.message.split(whereSeparator: \.isNewline).joined(separator: " ")
+            return DomainRead(domain: domain, users: [], failure: error)
+        }
+    }
+}
