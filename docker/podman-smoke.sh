@@ -6,13 +6,16 @@
 #   2. makes the base image localhost/debian:bookworm with debootstrap --variant=minbase from the
 #      Debian mirror in /etc/apt/sources.list.d (reused if present; --rebuild-base remakes it);
 #   3. builds docker/testdc.Dockerfile into localhost/phs-check-testdc:smoke;
-#   4. runs it as docker/compose.yaml does (host network, state folder bind-mounted at the same
-#      path) but inside a private network namespace, so that the container's loopback ports
-#      389/636/88/3268 do not collide with a test directory already running on this host;
-#   5. waits for LDAPS, then checks inside the container (podman exec ldapsearch, simple bind as
-#      Administrator@phs.test with the state folder's password file and CA: 7 Staff users, 1100
-#      Bulk users through a paged search) and from the "host" side (the variables of
-#      `scripts/test-directory.sh env`, LDAPS and a GSSAPI bind with the container's ticket cache);
+#   4. runs it as docker/compose.yaml does (host network, NET_ADMIN for 127.0.0.2, state folder
+#      bind-mounted at the same path) but inside a private network namespace, so that the
+#      container's loopback ports 389/636/88/3268 (on 127.0.0.1 and 127.0.0.2) do not collide
+#      with a test directory already running on this host;
+#   5. waits for LDAPS on both DCs, then checks inside the container (podman exec ldapsearch,
+#      simple binds as Administrator@phs.test and Administrator@emea.test with the state folder's
+#      password file and each DC's CA: 7 Staff and 1100 Bulk users (paged) on dc1.phs.test, 5
+#      Staff and 50 Bulk users on dc2.emea.test, slapd's 2000) and from the "host" side (the
+#      variables of `scripts/test-directory.sh env`: LDAPS and a GSSAPI bind with the container's
+#      ticket caches, on both DCs);
 #   6. stops it with SIGTERM (must exit 0), starts it again on the kept state (no new
 #      provisioning), checks again, stops and removes it.
 #
@@ -37,6 +40,7 @@ NAME=phs-check-testdc-smoke
 NETNS=phs-check-testdc-smoke
 SUITE=bookworm
 BASE_DN=DC=phs,DC=test
+BASE_DN2=DC=emea,DC=test
 REBUILD_BASE=false
 REMOVE_IMAGES=false
 COMPOSE_MODE=false
@@ -46,7 +50,7 @@ for arg in "$@"; do
         --compose) COMPOSE_MODE=true ;;
         --rebuild-base) REBUILD_BASE=true ;;
         --remove-images) REMOVE_IMAGES=true ;;
-        *) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 
@@ -192,28 +196,33 @@ if $COMPOSE_MODE; then
     [ -n "$NAME" ] || die "podman-compose made no container"
 else
     say "running $NAME (host network of namespace $NETNS, state $STATE)"
-    in_ns "${PODMAN[@]}" run -d --name "$NAME" --network=host \
-        --add-host dc1.phs.test:127.0.0.1 \
+    in_ns "${PODMAN[@]}" run -d --name "$NAME" --network=host --cap-add NET_ADMIN \
+        --add-host dc1.phs.test:127.0.0.1 --add-host dc2.emea.test:127.0.0.2 \
         -e PHS_TEST_DIR="$STATE" -v "$STATE:$STATE" \
         "$IMAGE" > /dev/null
 fi
 
 # LDAPS as Administrator with the state folder's CA and password file; prints the DNs found.
+# DC 1 (dc1.phs.test) unless DC=2 (dc2.emea.test, its own CA in samba2/).
 # (ldapsearch -y takes the whole file, newline included: strip it.)
 ldaps_in_container() { # base, filter
-    in_ns "${PODMAN[@]}" exec -e BASE="$1" -e FILTER="$2" "$NAME" bash -c '
-        LDAPTLS_CACERT="$PHS_TEST_DIR/samba/private/tls/ca.pem" ldapsearch -x -LLL -o nettimeout=5 \
-            -H ldaps://dc1.phs.test -D Administrator@phs.test \
+    local host=dc1.phs.test bind=Administrator@phs.test dir=samba
+    if [ "${DC:-1}" = 2 ]; then host=dc2.emea.test bind=Administrator@emea.test dir=samba2; fi
+    in_ns "${PODMAN[@]}" exec -e BASE="$1" -e FILTER="$2" -e HOST="$host" -e BIND="$bind" -e DIR="$dir" "$NAME" bash -c '
+        LDAPTLS_CACERT="$PHS_TEST_DIR/$DIR/private/tls/ca.pem" ldapsearch -x -LLL -o nettimeout=5 \
+            -H "ldaps://$HOST" -D "$BIND" \
             -y <(tr -d "\n" < "$PHS_TEST_DIR/admin-password") \
             -b "$BASE" -E pr=500/noprompt "$FILTER" dn' 2>/dev/null
 }
 ready() {
     if $COMPOSE_MODE; then # compose.yaml's healthcheck itself
         in_ns "${PODMAN[@]}" healthcheck run "$NAME" >/dev/null 2>&1
-    else # the same test: the ticket cache the script makes once the users are in (they are
-        # made after Samba first starts), and LDAPS as Administrator finding the last one
-        [ -f "$STATE/krb5cc" ] &&
-            ldaps_in_container "OU=Bulk,$BASE_DN" '(sAMAccountName=bulk1100)' | grep '^dn: CN=bulk1100,' >/dev/null
+    else # the same test: the ticket caches the script makes once the users are in (they are
+        # made after Samba first starts), and LDAPS as Administrator finding the last one, on
+        # each DC
+        [ -f "$STATE/krb5cc" ] && [ -f "$STATE/krb5cc-emea" ] &&
+            ldaps_in_container "OU=Bulk,$BASE_DN" '(sAMAccountName=bulk1100)' | grep '^dn: CN=bulk1100,' >/dev/null &&
+            DC=2 ldaps_in_container "OU=Bulk,$BASE_DN2" '(sAMAccountName=emea050)' | grep '^dn: CN=emea050,' >/dev/null
     fi
 }
 wait_ready() { # seconds
@@ -226,10 +235,12 @@ wait_ready() { # seconds
     done
     die "LDAPS with the test users did not come up in $1 s"
 }
-wait_ready 300
+wait_ready 420
 container_log() { "${PODMAN[@]}" logs "$NAME" 2>&1; }
-grep -q 'provisioning Samba AD DC' <<< "$(container_log)" || die "no provisioning in the log"
-lap "first start: provision + users, LDAPS ready"
+provisionings() { grep -c "provisioning Samba AD DC $1" <<< "$(container_log)" || true; } # FQDN
+[ "$(provisionings dc1.phs.test)" -eq 1 ] && [ "$(provisionings dc2.emea.test)" -eq 1 ] ||
+    die "expected one provisioning of each DC in the log"
+lap "first start: provision both DCs + users, LDAPS ready"
 
 check_users() {
     local bulk staff
@@ -246,14 +257,23 @@ check_users() {
     local flags
     flags=$(ldaps_in_container "OU=Staff,$BASE_DN" '(|(&(sAMAccountName=bob.disabled)(userAccountControl=514))(&(sAMAccountName=carol.mustchange)(pwdLastSet=0)))' | grep -c '^dn:' || true)
     [ "$flags" -eq 2 ] || die "bob.disabled (userAccountControl 514) or carol.mustchange (pwdLastSet 0) not as provisioned"
+    # DC 2, the other forest, on 127.0.0.2
+    bulk=$(DC=2 ldaps_in_container "OU=Bulk,$BASE_DN2" '(objectClass=user)' | grep -c '^dn: CN=emea' || true)
+    staff=$(DC=2 ldaps_in_container "OU=Staff,$BASE_DN2" '(objectClass=user)' | grep -c '^dn: CN=' || true)
+    [ "$bulk" -eq 50 ] || die "expected 50 users under OU=Bulk,$BASE_DN2, got $bulk"
+    [ "$staff" -eq 5 ] || die "expected 5 users under OU=Staff,$BASE_DN2, got $staff"
+    flags=$(DC=2 ldaps_in_container "OU=Staff,$BASE_DN2" '(|(&(sAMAccountName=ben.disabled)(userAccountControl=514))(&(sAMAccountName=cora.mustchange)(pwdLastSet=0))(&(sAMAccountName=dirk.phsfiltered)(adminDescription=PHSFiltered)))' | grep -c '^dn:' || true)
+    [ "$flags" -eq 3 ] || die "ben.disabled, cora.mustchange or dirk.phsfiltered not as provisioned on dc2.emea.test"
+    say "inside the container: dc2.emea.test (LDAPS, its own CA) serves $staff Staff users, $bulk Bulk users"
 }
 check_users
 
 # The "host" side, as tests on the host see a compose-run DC: the variables of
 # `scripts/test-directory.sh env` for this state folder, used from the container's network.
 check_host_side() {
-    if ! grep -q '^127\.0\.0\.1' <<< "$(getent hosts dc1.phs.test)"; then
-        say "skipping the host-side checks: dc1.phs.test does not resolve to 127.0.0.1 on this machine"
+    if ! grep -q '^127\.0\.0\.1 ' <<< "$(getent hosts dc1.phs.test)" ||
+        ! grep -q '^127\.0\.0\.2 ' <<< "$(getent hosts dc2.emea.test)"; then
+        say "skipping the host-side checks: dc1.phs.test (127.0.0.1) or dc2.emea.test (127.0.0.2) does not resolve on this machine"
         return 0
     fi
     (
@@ -264,13 +284,25 @@ check_host_side() {
                 -b "OU=Bulk,$PHS_TEST_DC_BASE_DN" -E pr=500/noprompt '(objectClass=user)' dn |
             grep -c '^dn: CN=bulk' || true)
         [ "$n" -eq 1100 ] || die "host side: expected 1100 Bulk users over $PHS_TEST_DC_URL, got $n"
-        msg="host side (scripts/test-directory.sh env): $n Bulk users over $PHS_TEST_DC_URL"
+        n2=$(in_ns env LDAPTLS_CACERT="$PHS_TEST_DC2_CA_FILE" ldapsearch -x -LLL -o nettimeout=5 \
+                -H "$PHS_TEST_DC2_URL" -D "$PHS_TEST_DC2_BIND_DN" \
+                -y <(tr -d '\n' < "$PHS_TEST_DC2_PASSWORD_FILE") \
+                -b "OU=Bulk,$PHS_TEST_DC2_BASE_DN" '(objectClass=user)' dn |
+            grep -c '^dn: CN=emea' || true)
+        [ "$n2" -eq 50 ] || die "host side: expected 50 Bulk users over $PHS_TEST_DC2_URL, got $n2"
+        msg="host side (scripts/test-directory.sh env): $n Bulk users over $PHS_TEST_DC_URL, $n2 over $PHS_TEST_DC2_URL"
         if ls /usr/lib/*/sasl2/libgssapiv2.so >/dev/null 2>&1; then # libsasl2-modules-gssapi-mit
             out=$(in_ns env KRB5_CONFIG="$PHS_TEST_DC_KRB5_CONFIG" KRB5CCNAME="$PHS_TEST_DC_KRB5CCNAME" \
                 ldapsearch -N -Y GSSAPI -o nettimeout=5 -H "$PHS_TEST_DC_LDAP_URL" -b '' -s base defaultNamingContext 2>&1) ||
                 die "host side: GSSAPI bind with the container's ticket cache failed: $out"
             grep -q 'SASL SSF: 256' <<< "$out" || die "host side: GSSAPI bind without a sealed session: $out"
-            msg="$msg; GSSAPI bind with the container's ticket cache, SSF 256"
+            out=$(in_ns env KRB5_CONFIG="$PHS_TEST_DC2_KRB5_CONFIG" KRB5CCNAME="$PHS_TEST_DC2_KRB5CCNAME" \
+                ldapsearch -N -Y GSSAPI -o nettimeout=5 -H "$PHS_TEST_DC2_LDAP_URL" -b "$PHS_TEST_DC2_BASE_DN" \
+                '(sAMAccountName=anna.synced)' dn 2>&1) ||
+                die "host side: GSSAPI bind to dc2.emea.test with the container's ticket cache failed: $out"
+            grep -q 'SASL SSF: 256' <<< "$out" && grep -q '^dn: CN=anna.synced,' <<< "$out" ||
+                die "host side: GSSAPI search on dc2.emea.test without a sealed session or anna.synced: $out"
+            msg="$msg; GSSAPI binds with the container's ticket caches (both realms), SSF 256"
         fi
         say "$msg"
     )
@@ -299,7 +331,7 @@ else
     in_ns "${PODMAN[@]}" start "$NAME" > /dev/null
 fi
 wait_ready 120
-[ "$(grep -c 'provisioning Samba AD DC' <<< "$(container_log)")" -eq 1 ] ||
+[ "$(provisionings dc1.phs.test)" -eq 1 ] && [ "$(provisionings dc2.emea.test)" -eq 1 ] ||
     die "the restart provisioned again instead of reusing the state folder"
 lap "restart on the kept state, LDAPS ready"
 check_users

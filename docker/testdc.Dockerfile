@@ -1,10 +1,13 @@
-# The test directory's Samba AD DC in a container: scripts/test-directory.sh, unchanged, provisions
-# the domain PHS.TEST (dc1.phs.test, the Staff and Bulk test users) into $PHS_TEST_DIR on first
-# start and then serves it in the foreground; SIGTERM stops Samba cleanly.
+# The test directory's two Samba AD DCs in a container: scripts/test-directory.sh, unchanged,
+# provisions the domains PHS.TEST (dc1.phs.test on 127.0.0.1) and EMEA.TEST (dc2.emea.test on
+# 127.0.0.2), each with its Staff and Bulk test users, and slapd into $PHS_TEST_DIR on first
+# start and then serves them in the foreground; SIGTERM stops them cleanly.
 #
-# Samba binds to loopback only (the script provisions with interfaces=lo), so run it with the
-# host's network (compose.yaml: network_mode host) to reach it from the host as ldaps://dc1.phs.test,
-# exactly where CI's directory is. See docker/README.md.
+# Each DC binds to its own loopback address only (interfaces=127.0.0.1, interfaces=127.0.0.2), so
+# run it with the host's network (compose.yaml: network_mode host) to reach it from the host as
+# ldaps://dc1.phs.test and ldaps://dc2.emea.test, exactly where CI's directory is. The script
+# adds 127.0.0.2 to lo when it is missing, which needs the capability NET_ADMIN (compose.yaml:
+# cap_add) unless the host has added it. See docker/README.md.
 #
 #   docker build -f docker/testdc.Dockerfile -t phs-check-testdc .
 #   podman --runtime runc build --network=host --build-arg BASE_IMAGE=localhost/debian:bookworm \
@@ -12,13 +15,14 @@
 ARG BASE_IMAGE=debian:bookworm-slim
 FROM ${BASE_IMAGE}
 
-# The Debian packages of scripts/install-deps.sh's test-directory line, plus procps (pkill, used
-# by `stop`). slapd is installed too, for scale tests, though `run` serves Samba only.
+# The Debian packages of scripts/install-deps.sh's test-directory lines (iproute2: `ip`, which
+# puts DC 2's 127.0.0.2 on lo), plus procps (pkill, used by `stop`). `run all` serves both DCs
+# and slapd (the scale tests' directory).
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
         samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba winbind \
-        krb5-user ldap-utils slapd procps \
+        krb5-user ldap-utils slapd procps iproute2 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 
@@ -30,7 +34,7 @@ COPY scripts/ scripts/
 # prints paths valid on both sides (compose.yaml does).
 ENV PHS_TEST_DIR=/var/lib/phs-testdir
 
-# LDAP, LDAPS, Kerberos, global catalog (Samba); 3389 is slapd's.
+# LDAP, LDAPS, Kerberos, global catalog (Samba, on 127.0.0.1 and 127.0.0.2); 3389 is slapd's.
 EXPOSE 389 636 88 3268 3389
 STOPSIGNAL SIGTERM
 CMD ["scripts/test-directory.sh", "run", "all"]

@@ -8,8 +8,9 @@ PACKAGES=(
     libldap-dev libsasl2-dev pkg-config
     # run: GSSAPI binds from a Kerberos ticket cache
     libsasl2-modules-gssapi-mit krb5-user
-    # the test directory: a real Samba AD DC and OpenLDAP slapd
+    # the test directory: two real Samba AD DCs and OpenLDAP slapd; ip puts DC 2's 127.0.0.2 on lo
     samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba winbind slapd ldap-utils
+    iproute2
     # tests and benchmarks: JSON Schema validation, GNU time for peak memory, jq as a baseline
     python3-jsonschema time jq
     # RunHistory: SQLite for GRDB

@@ -247,7 +247,7 @@ public enum HTMLReport {
         var h = "<section class=\"panel domains\" aria-labelledby=\"domains-h\">\n<h2 id=\"domains-h\">Domains</h2>\n"
         h += "<table>\n<thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">Read from</th><th scope=\"col\">Directory users</th><th scope=\"col\">Matched</th><th scope=\"col\">Errors</th><th scope=\"col\">Warnings</th><th scope=\"col\">Info</th><th scope=\"col\">Cloud users not judged</th></tr></thead>\n<tbody>\n"
         for summary in domains {
-            h += "<tr class=\"domain-\(summary.status.rawValue)\"><th scope=\"row\">\(esc(summary.name))</th>"
+            h += "<tr data-status=\"\(summary.status.rawValue)\"><th scope=\"row\">\(esc(summary.name))</th>"
             switch summary.status {
             case .read:
                 h += "<td>\(esc(summary.domain?.source ?? ""))</td><td>\(summary.directoryUsers)</td><td>\(summary.matched)</td>"

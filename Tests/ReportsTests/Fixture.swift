@@ -30,23 +30,25 @@ enum ReportFixture {
             userPrincipalName: upn ?? "\(name)@corp.example", objectGUID: guid(n),
             objectSid: "S-1-5-21-3623811015-3361044348-30300820-\(1100 + n)", pwdLastSet: pwdLastSet,
             userAccountControl: enabled ? .normalAccount : [.normalAccount, .accountDisable],
-            adminDescription: adminDescription, unicodePwdLastChanged: unicodePwd)
+            adminDescription: adminDescription, unicodePwdLastChanged: unicodePwd, domain: "corp.example")
     }
 
     static func cloud(_ n: Int, _ name: String, lastChange: TimeInterval? = 20 * day - 60, upn: String? = nil,
                       immutableId: String? = nil, sid: Bool = false, enabled: Bool = true, syncEnabled: Bool? = true,
-                      dn: String? = nil, errors: [String] = []) -> CloudUser {
+                      dn: String? = nil, domainName: String? = nil, errors: [String] = []) -> CloudUser {
         CloudUser(
             id: "0000\(n)-c10d-4e5f-8a9b-\(String(repeating: "0", count: 12 - String(n).count))\(n)",
             userPrincipalName: upn ?? "\(name)@corp.example", accountEnabled: enabled,
             lastPasswordChangeDateTime: lastChange.map { asOf.addingTimeInterval(-$0) },
             onPremisesImmutableId: immutableId ?? guid(n).base64, onPremisesSyncEnabled: syncEnabled,
             onPremisesSecurityIdentifier: sid ? "S-1-5-21-3623811015-3361044348-30300820-\(1100 + n)" : nil,
-            onPremisesSamAccountName: name, onPremisesDistinguishedName: dn,
+            onPremisesSamAccountName: name, onPremisesDistinguishedName: dn, onPremisesDomainName: domainName,
             onPremisesProvisioningErrors: errors)
     }
 
     /// Every finding code but phs-disabled, tenant findings (a heartbeat, Cloud Sync jobs), a hostile name, and statuses as `--history` fills them.
+    /// Two domains: corp.example read, emea.corp.example not (--allow-partial); cloud users of
+    /// emea and of fabrikam.example (not in the run) are out of scope, not orphans.
     static let full: AuditReport = {
         let stale = 30 * day
         let obrienDN = #"CN=O'Brien\, Pat "PJ",OU=Staff,DC=corp,DC=example"#
@@ -96,6 +98,15 @@ enum ReportFixture {
             cloud(20, "peggy"),
             cloud(21, "quinn"),
             cloud(22, "rupert"),
+            cloud(30, "sven", dn: "CN=sven,OU=Staff,DC=emea,DC=corp,DC=example"),
+            cloud(31, "tove", domainName: "emea.corp.example"),
+            cloud(32, "ulla", dn: "CN=ulla,OU=Users,DC=fabrikam,DC=example"),
+        ]
+        let domains = [
+            DirectoryDomain(name: "corp.example", namingContext: "DC=corp,DC=example", source: "ldaps://dc01.corp.example:636",
+                            readAt: asOf.addingTimeInterval(600)),
+            DirectoryDomain(name: "emea.corp.example", namingContext: "DC=emea,DC=corp,DC=example", source: "ldaps://dc01.emea.corp.example",
+                            failure: "cannot reach ldaps://dc01.emea.corp.example: connection refused"),
         ]
         func job(_ domain: String, schedule: String = "Active", code: String = "Active", failures: Int = 0,
                  lastSuccessAgo: TimeInterval = 120) -> CloudSyncJob {
@@ -111,12 +122,12 @@ enum ReportFixture {
                                                  job("amer.corp.example", failures: 3), job("lab.corp.example", lastSuccessAgo: 7 * hour),
                                                  job("ok.corp.example")])
         let settings = AuditSettings(asOf: asOf, asOfSource: .option, connectorName: "corp.example")
-        var result = Audit.run(directory: directory, cloud: cloudUsers, tenant: tenant, settings: settings)
+        var result = Audit.run(directory: directory, cloud: cloudUsers, tenant: tenant, domains: domains, settings: settings)
         // As --history fills it: the oldest problems were already there in the previous run.
         let persisting: Set<String> = [hostileName, "obrien", "ivan"]
         for index in result.findings.indices {
             let finding = result.findings[index]
-            let old = finding.scope == .tenant || persisting.contains(finding.directoryUser?.samAccountName ?? "")
+            let old = finding.scope != .user || persisting.contains(finding.directoryUser?.samAccountName ?? "")
             result.findings[index].status = old ? .persisting : .new
         }
         return AuditReport(

@@ -10,7 +10,9 @@ struct HTMLReportTests {
 
     /// The `<tr>` start tags of the findings table's body.
     static func bodyRows(_ html: String) -> [Substring] {
-        guard let start = html.range(of: "<tbody>"), let end = html.range(of: "</tbody>") else { return [] }
+        guard let table = html.range(of: "<table id=\"findings\">"),
+              let start = html.range(of: "<tbody>", range: table.upperBound..<html.endIndex),
+              let end = html.range(of: "</tbody>", range: start.upperBound..<html.endIndex) else { return [] }
         return html[start.upperBound..<end.lowerBound].split(separator: "\n").filter { $0.hasPrefix("<tr ") }
     }
 
@@ -20,7 +22,7 @@ struct HTMLReportTests {
         let findings = ReportFixture.full.findings
         #expect(rows.count == findings.count)
         for (row, finding) in zip(rows, findings) {
-            let subject = finding.scope == .tenant ? "tenant"
+            let subject = finding.scope == .tenant ? "tenant" : finding.scope == .domain ? finding.domain ?? "?"
                 : finding.directoryUser?.samAccountName ?? finding.cloudUser?.onPremisesSamAccountName ?? "?"
             #expect(row.contains("data-severity=\"\(finding.severity.rawValue)\""))
             #expect(row.contains("data-subject=\"\(HTMLReport.esc(subject))\""), "\(row)")
@@ -46,11 +48,16 @@ struct HTMLReportTests {
     @Test("Summary cards, sources and asOf")
     func summary() {
         let html = Self.full
-        for (label, value) in [("Errors", 16), ("Warnings", 4), ("Info", 4), ("Matched", 18), ("In sync", 4),
-                               ("Directory users", 20), ("Cloud users", 21), ("Resolved", 2)] {
+        for (label, value) in [("Errors", 17), ("Warnings", 4), ("Info", 4), ("Matched", 18), ("In sync", 4),
+                               ("Directory users", 20), ("Cloud users", 24), ("Resolved", 2)] {
             #expect(html.contains("<div class=\"label\">\(label)</div><div class=\"value\">\(value)</div>"), "\(label)")
         }
         #expect(html.contains("ldaps://dc01.corp.example:636"))
+        // By domain: a row each, the one not read with its reason, the one not in the run.
+        #expect(html.contains("<tr data-status=\"read\"><th scope=\"row\">corp.example</th><td>ldaps://dc01.corp.example:636</td><td>20</td><td>18</td><td>10</td><td>4</td><td>4</td><td>0</td></tr>"))
+        #expect(html.contains("<tr data-status=\"unreachable\"><th scope=\"row\">emea.corp.example</th><td colspan=\"6\"><span class=\"badge sev-error\">not read</span> cannot reach ldaps://dc01.emea.corp.example: connection refused</td><td>2</td></tr>"))
+        #expect(html.contains("<tr data-status=\"not-read\"><th scope=\"row\">fabrikam.example</th>"))
+        #expect(html.contains("data-filter=\"emea.corp.example\""))
         #expect(html.contains("exports/users-2024-03-04.json"))
         #expect(html.contains("graph-json"))
         #expect(html.contains("<time datetime=\"2024-03-04T12:00:00Z\">2024-03-04 12:00:00 UTC</time><br><span class=\"muted\">from --as-of</span>"))
@@ -243,8 +250,11 @@ struct HTMLChromiumTests {
         return withoutCSP.replacingOccurrences(of: "</body>", with: "<script>\(driver)</script>\n</body>")
     }
 
-    /// One "tenant" per tenant finding: those rows have no user and sort last.
-    static var tenantRows: [String] { ReportFixture.full.findings.filter { $0.scope == .tenant }.map { _ in "tenant" } }
+    /// One "tenant" per tenant finding and the domain's name per domain finding: those rows have
+    /// no user and sort last.
+    static var tenantRows: [String] {
+        ReportFixture.full.findings.filter { $0.scope != .user }.map { $0.scope == .tenant ? "tenant" : $0.domain ?? "" }
+    }
 
     static func order(_ dom: String) -> [String] {
         HTMLReportTests.bodyRows(dom.replacingOccurrences(of: "<tr ", with: "\n<tr ")).compactMap { row in
@@ -276,7 +286,7 @@ struct HTMLChromiumTests {
             case (nil, .some): return false
             case (nil, nil): return a < b
             }
-        }.map { findings[$0].scope == .tenant ? "tenant"
+        }.map { findings[$0].scope == .tenant ? "tenant" : findings[$0].scope == .domain ? findings[$0].domain ?? ""
             : HTMLReport.esc(findings[$0].directoryUser?.samAccountName ?? findings[$0].cloudUser?.onPremisesSamAccountName ?? "") }
         #expect(byTime == expected)
     }

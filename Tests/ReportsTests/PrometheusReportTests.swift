@@ -56,7 +56,7 @@ struct PrometheusReportTests {
         #expect(families["phs_check_run_timestamp_seconds"]?.value == ReportFixture.generatedAt.timeIntervalSince1970)
         #expect(families["phs_check_as_of_timestamp_seconds"]?.value == ReportFixture.asOf.timeIntervalSince1970)
         #expect(families["phs_check_directory_users"]?.value == 20)
-        #expect(families["phs_check_cloud_users"]?.value == 21)
+        #expect(families["phs_check_cloud_users"]?.value == 24)
         #expect(families["phs_check_matched_users"]?.value == Double(report.result.matched))
         #expect(families["phs_check_in_sync_users"]?.value == Double(report.result.inSync))
         let oldest = try #require(families["phs_check_oldest_not_synced_age_seconds"]?.value)
@@ -76,13 +76,19 @@ struct PrometheusReportTests {
         let report = ReportFixture.full
         let families = try ParsedFamily.parse(PrometheusReport.render(report))
         let samples = try #require(families["phs_check_findings"]).samples
-        #expect(samples.count == FindingCode.allCases.count)
+        // A series per code and domain of the run (tenant codes once, with domain "").
+        let domains = ["corp.example", "emea.corp.example"]
+        #expect(samples.count == FindingCode.allCases.reduce(0) { $0 + ($1.scope == .tenant ? 1 : domains.count) })
         for code in FindingCode.allCases {
-            let sample = samples.first { $0.labels["code"] == code.rawValue }
-            #expect(sample?.labels == ["code": code.rawValue, "severity": code.severity.rawValue, "scope": code.scope.rawValue])
-            #expect(sample?.value == Double(report.findings.filter { $0.code == code }.count), "\(code)")
+            for domain in code.scope == .tenant ? [""] : domains {
+                let sample = samples.first { $0.labels["code"] == code.rawValue && $0.labels["domain"] == domain }
+                #expect(sample?.labels == ["code": code.rawValue, "severity": code.severity.rawValue, "scope": code.scope.rawValue, "domain": domain])
+                #expect(sample?.value == Double(report.findings.filter { $0.code == code && ($0.domain ?? "") == domain }.count), "\(code) \(domain)")
+            }
         }
-        #expect(samples.first { $0.labels["code"] == "password-not-synced" }?.value == 6)
+        #expect(families["phs_check_domain_read"]?.samples.map(\.value) == [1, 0])
+        #expect(families["phs_check_domain_cloud_users_out_of_scope"]?.samples.map(\.value) == [0, 2, 1])
+        #expect(samples.first { $0.labels["code"] == "password-not-synced" && $0.labels["domain"] == "corp.example" }?.value == 6)
         #expect(samples.first { $0.labels["code"] == "phs-disabled" }?.value == 0, "absent codes stay as 0")
         #expect(samples.reduce(0) { $0 + $1.value } == Double(report.findings.count))
     }

@@ -269,11 +269,11 @@ struct SnapshotReaderTests {
     static func read(_ data: Data, chunk: Int, limits: InputLimits = InputLimits()) throws(SnapshotReader.ReadError) -> (Snapshot.Header, [DirectoryUser]) {
         var offset = 0
         var users: [DirectoryUser] = []
-        let header = try SnapshotReader.read(chunks: {
+        let sections = try SnapshotReader.read(chunks: {
             defer { offset = min(offset + chunk, data.count) }
             return data.subdata(in: offset..<min(offset + chunk, data.count))
         }, limits: limits) { users.append($0) }
-        return (header, users)
+        return (sections[0].header, users)
     }
 
     @Test("Any chunk size gives the same header and users, a UTF-8 sequence and a CRLF split across reads included",
