@@ -88,12 +88,14 @@ public enum TableReport {
                 return name + terminalSafe(summary.domain?.source ?? "") + "  \(summary.directoryUsers) users, \(summary.matched) matched, " + found
             case .unreachable:
                 return name + paint.severity(.error, "NOT READ") + "  " + terminalSafe(summary.domain?.failure ?? "")
-                    + "  (\(summary.cloudUsersOutOfScope) cloud users not judged)"
+                    + "  (\(cloudUsers(summary.cloudUsersOutOfScope)) not judged)"
             case .notRead:
-                return name + "not in this run: \(summary.cloudUsersOutOfScope) synced cloud users out of scope"
+                return name + "not in this run: \(cloudUsers(summary.cloudUsersOutOfScope)) out of scope"
             }
         }
     }
+
+    static func cloudUsers(_ n: Int) -> String { "\(n) synced cloud \(n == 1 ? "user" : "users")" }
 
     static func plural(_ severity: Severity, _ n: Int) -> String {
         switch severity {

@@ -98,6 +98,9 @@ public enum AuditRefusal: Error, Sendable, Hashable {
     case exportTooOld(age: TimeInterval, settings: AuditSettings)
     case noDirectoryUsers
     case noCloudUsers
+    /// Two of the run's domains are one domain (the same naming context): its users would be
+    /// compared twice, each the other's rival.
+    case sameDomainTwice(first: String, second: String, namingContext: String)
     case nothingMatched(directoryUsers: Int, cloudUsers: Int)
 
     /// The sentence an admin reads, naming the two sides as the report does.
@@ -110,6 +113,8 @@ public enum AuditRefusal: Error, Sendable, Hashable {
             return "no directory users in scope at \(directory): check --search-base and --filter; nothing was compared"
         case .noCloudUsers:
             return "\(cloud) holds no users: check the export file; nothing was compared"
+        case .sameDomainTwice(let first, let second, let namingContext):
+            return "\(first) and \(second) are the same domain (\(namingContext)): read each domain once (one domains: entry, one snapshot); nothing was compared"
         case .nothingMatched(let directoryUsers, let cloudUsers):
             return "none of the \(directoryUsers) directory users matched any of the \(cloudUsers) users in \(cloud) by immutable ID, SID or UPN: is the export from the tenant this forest syncs to, and does --search-base cover the synced OUs? Nothing was compared"
         }
@@ -126,6 +131,12 @@ public enum Audit {
                              explaining: Set<Int> = []) throws(AuditRefusal) -> AuditResult {
         if settings.asOfSource.isKnown, let age = settings.exportAge, age > settings.maxExportAge {
             throw .exportTooOld(age: age, settings: settings)
+        }
+        var seen: [String: String] = [:]
+        for domain in domains {
+            guard let nc = domain.namingContext.flatMap(DomainNames.namingContext(ofDN:)) else { continue }
+            if let first = seen[nc] { throw .sameDomainTwice(first: first, second: domain.name, namingContext: domain.namingContext ?? nc) }
+            seen[nc] = domain.name
         }
         if directory.isEmpty { throw .noDirectoryUsers }
         if cloud.isEmpty { throw .noCloudUsers }

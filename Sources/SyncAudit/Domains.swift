@@ -190,7 +190,10 @@ struct DomainScope {
         zip(domains, summaries).compactMap { domain, summary in
             guard let failure = domain.failure else { return nil }
             let cloud = summary.cloudUsersOutOfScope
-            return Finding(code: .domainUnreachable, message: "The domain \(domain.name) was not read (\(failure)): none of its users were compared, and its \(cloud) synced cloud \(cloud == 1 ? "user was" : "users were") not judged.", domain: domain.name)
+            let judged = domain.namingContext == nil
+                ? "its naming context is not known (no base-dn in its entry), so its cloud users are counted under their own domain's name, and none is judged"
+                : "its \(cloud) synced cloud \(cloud == 1 ? "user was" : "users were") not judged"
+            return Finding(code: .domainUnreachable, message: "The domain \(domain.name) was not read (\(failure)): none of its users were compared, and \(judged).", domain: domain.name)
         }
     }
 

@@ -73,6 +73,36 @@ struct TestDirectory: Sendable {
             slapdLargeBaseDN: large, slapdLargeUsers: largeUsers, graph: graph)
     }()
 
+    /// The second Samba AD DC, another forest (realm EMEA.TEST on 127.0.0.2), as a directory of
+    /// its own: same slapd and Graph as `current`. `script` stops and starts it (`samba2`).
+    static let second: (dc: TestDirectory, script: String)? = {
+        let env = ProcessInfo.processInfo.environment
+        func v(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let first = current, let url = v("PHS_TEST_DC2_URL"), let ldapURL = v("PHS_TEST_DC2_LDAP_URL"),
+              let caFile = v("PHS_TEST_DC2_CA_FILE"), let baseDN = v("PHS_TEST_DC2_BASE_DN"),
+              let bindDN = v("PHS_TEST_DC2_BIND_DN"), let passwordFile = v("PHS_TEST_DC2_PASSWORD_FILE"),
+              let realm = v("PHS_TEST_DC2_REALM"), let krb5Config = v("PHS_TEST_DC2_KRB5_CONFIG"),
+              let krb5CCName = v("PHS_TEST_DC2_KRB5CCNAME"), let script = v("PHS_TEST_SCRIPT")
+        else { return nil }
+        let dc = TestDirectory(
+            url: url, ldapURL: ldapURL, caFile: caFile, baseDN: baseDN, bindDN: bindDN,
+            passwordFile: passwordFile, userPasswordFile: first.userPasswordFile, realm: realm,
+            krb5Config: krb5Config, krb5CCName: krb5CCName, slapdURL: first.slapdURL,
+            slapdPasswordFile: first.slapdPasswordFile, slapdSmallBaseDN: first.slapdSmallBaseDN,
+            slapdSmallUsers: first.slapdSmallUsers, slapdLargeBaseDN: first.slapdLargeBaseDN,
+            slapdLargeUsers: first.slapdLargeUsers, graph: first.graph)
+        return (dc, script)
+    }()
+
+    /// The second DC, or a recorded failure explaining how to start it.
+    static func requireSecond(sourceLocation: SourceLocation = #_sourceLocation) throws -> (dc: TestDirectory, script: String) {
+        guard let second else {
+            Issue.record("the second test DC (PHS_TEST_DC2_*) is not running: start it with scripts/test-directory.sh start and export the variables of scripts/test-directory.sh env", sourceLocation: sourceLocation)
+            throw TestDirectoryMissing()
+        }
+        return second
+    }
+
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
     /// True when the tests that need the directory can run. Use as
