@@ -271,7 +271,8 @@ if $COMPOSE_MODE; then
     DC_NAME=$(project_containers | grep testdc | head -1)
     [ -n "$DC_NAME" ] || die "podman-compose made no testdc container"
 else
-    in_ns "${PODMAN[@]}" run -d --name "$DC_NAME" --network=host --add-host dc1.phs.test:127.0.0.1 \
+    in_ns "${PODMAN[@]}" run -d --name "$DC_NAME" --network=host --cap-add NET_ADMIN \
+        --add-host dc1.phs.test:127.0.0.1 --add-host dc2.emea.test:127.0.0.2 \
         -e PHS_TEST_DIR="$STATE" -v "$STATE:$STATE" "$DC_IMAGE" > /dev/null
 fi
 dc_ready() {
@@ -284,10 +285,10 @@ dc_ready() {
                 -b OU=Staff,DC=phs,DC=test "(sAMAccountName=erin.newpw)" dn' 2>/dev/null | grep '^dn: ' >/dev/null
     fi
 }
-deadline=$(($(date +%s) + 300))
+deadline=$(($(date +%s) + 420))
 until dc_ready; do
     [ "$("${PODMAN[@]}" inspect --format '{{.State.Running}}' "$DC_NAME")" = true ] || die "the test DC exited"
-    [ "$(date +%s)" -lt $deadline ] || die "the test DC was not ready in 300 s"
+    [ "$(date +%s)" -lt $deadline ] || die "the test DC was not ready in 420 s"
     sleep 1
 done
 lap "test DC: first start (provision + users), ready"
