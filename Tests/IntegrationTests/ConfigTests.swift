@@ -322,7 +322,8 @@ import Testing
     @Test func exampleDocumentsEveryOptionAndNothingElse() throws {
         let byCommand = try Self.optionsByCommand()
         #expect(Set(byCommand.keys).isSuperset(of: ["check", "collect", "compare", "explain"]))
-        let options = byCommand.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        // `domains` is the file's own key: a list of domains, each with directory options.
+        let options = byCommand.values.reduce(into: Set<String>()) { $0.formUnion($1) }.union(["domains"])
         let documented = try Self.exampleKeys()
         for key in options.subtracting(documented).sorted() {
             let commands = byCommand.filter { $0.value.contains(key) }.keys.sorted().joined(separator: ", ")
@@ -335,17 +336,33 @@ import Testing
         #expect(repeated.isEmpty, "documented twice: \(repeated)")
     }
 
-    @Test func uncommentedExampleIsAValidConfigForEveryCommand() throws {
-        let ws = try Workspace()
-        defer { ws.remove() }
+    /// The example with its settings uncommented: "#key: value" and the "#  - item" lines of a
+    /// commented-out list. `domains` chooses between the one domain of the directory options and
+    /// the `domains:` block (whose entries name their own `ldap-url`, `base-dn`, `search-base`
+    /// and `filter`).
+    static func uncommentedExample(domains: Bool) throws -> String {
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
-        // Uncomment "#key: value" and the "#  - item" lines of a commented-out list.
-        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+        let ownKeys: Set<Substring> = ["ldap-url", "base-dn", "search-base", "filter"]
+        var inBlock = false
+        var key: Substring = ""
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            if line.hasPrefix("#domains:") { inBlock = true }
+            if line.isEmpty { inBlock = false }
             let body = line.dropFirst()
-            let isSetting = line.hasPrefix("#") && (body.first.map { $0.isLetter } ?? false || body.hasPrefix("  - "))
+            if inBlock { return domains ? body : line }
+            let isItem = body.hasPrefix("  - ")
+            let isSetting = line.hasPrefix("#") && (body.first.map { $0.isLetter } ?? false || isItem)
+            if isSetting, !isItem { key = body.prefix { $0 != ":" } }
+            if domains, isSetting, ownKeys.contains(key) { return line }
             return isSetting ? body : line
         }.joined(separator: "\n")
-        let config = try ws.write("example.yaml", uncommented)
+    }
+
+    @Test(arguments: [false, true])
+    func uncommentedExampleIsAValidConfigForEveryCommand(domains: Bool) throws {
+        let ws = try Workspace()
+        defer { ws.remove() }
+        let config = try ws.write("example.yaml", Self.uncommentedExample(domains: domains))
         for command in try Self.optionsByCommand().keys.sorted() {
             let result = try CommandRunner.phsCheck([command, "--config", config, "--help"])
             #expect(result.status == 0, "\(command): \(result.stderr)")

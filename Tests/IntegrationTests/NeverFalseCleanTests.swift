@@ -136,16 +136,18 @@ extension DirectoryWriters.CheckEndToEndTests {
         #expect(allowed.status == 1, "\(allowed.stderr)")
     }
 
-    @Test("A repeated --cloud or --snapshot is refused instead of the last one silently winning")
+    @Test("A repeated --cloud, or the same --snapshot twice, is refused instead of the last one silently winning")
     func repeatedInputs() throws {
         let s = try Self.scenario.get()
         let clouds = try CommandRunner.phsCheck(["compare", "--snapshot", s.snapshot, "--cloud", s.graphJSON, "--cloud", s.mgCSV] + s.common)
         #expect(clouds.status == 2)
         #expect(clouds.stderr.contains("--cloud is given 2 times"))
         #expect(clouds.stdout.isEmpty)
+        // Several snapshots are several domains; the same one twice would count its users twice.
         let snapshots = try CommandRunner.phsCheck(["compare", "--snapshot", s.snapshot, "--snapshot", s.snapshot, "--cloud", s.graphJSON] + s.common)
         #expect(snapshots.status == 2)
-        #expect(snapshots.stderr.contains("--snapshot is given 2 times"))
+        #expect(snapshots.stderr.contains("--snapshot \(s.snapshot) is given twice"), "\(snapshots.stderr)")
+        #expect(snapshots.stdout.isEmpty)
     }
 
     @Test("A failed run replaces the published HTML page with a failure page naming the last good run")
