@@ -20,6 +20,8 @@ scenario changes one thing:
     constant-cookie    the cookie of every page but the last is "same", and the pages advance
                        (as Samba's do: the cookie names the search, not the position)
     empty-pages        every page has no entry and a new cookie, forever
+    cycle              the pages go round three of --page-entries entries each (user1.., then the
+                       next, then the next, then user1.. again), each with a new cookie, forever
     huge-reply         the answer to the first --huge-at request (bind, extended, search) is the
                        header of an LDAPMessage of --huge-length bytes, then --flood-mib MiB of
                        zeros, then the connection closes
@@ -230,6 +232,8 @@ class Connection:
             count, next_cookie = args.page_entries, b"same"
         elif scenario == "empty-pages":
             count, next_cookie = 0, b"page-%d" % self.pages
+        elif scenario == "cycle":
+            count, next_cookie = args.page_entries, b"page-%d" % self.pages
         elif scenario == "constant-cookie":
             start = self.sent_entries
             count = max(0, min(page_size or args.entries, args.entries - start))
@@ -243,7 +247,8 @@ class Connection:
             if scenario == "close-mid-search" and self.sent_entries >= args.close_after:
                 self.close(rst=args.rst)
             self.sent_entries += 1
-            n = i + 1 if scenario == "same-cookie" else self.sent_entries
+            n = i + 1 if scenario == "same-cookie" else \
+                ((self.pages - 1) % 3) * args.page_entries + i + 1 if scenario == "cycle" else self.sent_entries
             attributes = [("cn", ["user%d" % n]), ("sAMAccountName", ["user%d" % n])]
             if args.big_value:
                 attributes.append(("description", [b"x" * args.big_value]))
@@ -288,7 +293,7 @@ def handle(sock, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenario", default="ok",
-                        choices=["ok", "same-cookie", "constant-cookie", "empty-pages", "huge-reply", "close-mid-search",
+                        choices=["ok", "same-cookie", "constant-cookie", "cycle", "empty-pages", "huge-reply", "close-mid-search",
                                  "close-between-pages", "result-code"])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--entries", type=int, default=10)

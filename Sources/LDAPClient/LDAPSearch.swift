@@ -74,7 +74,9 @@ extension LDAPConnection {
         var delivered = 0
         var references = 0
         var emptyPagesInARow = 0
-        var previousPage: Int?
+        // Each page's fingerprint and number: a page seen before, next or many pages later, means
+        // the server goes round in circles (one integer per page, a few thousand for a million users).
+        var seenPages: [Int: Int] = [:]
         repeat {
             page += 1
             let sentCookie = cookie
@@ -97,23 +99,28 @@ extension LDAPConnection {
             // A paged search must advance, or it would be followed forever (each page is within
             // the operation timeout, the whole search has no limit). The cookie alone cannot
             // say: Samba returns the same cookie for every page of a search (RFC 2696 makes it
-            // opaque). The entries can: a page that repeats the previous one, or page after page
-            // without an entry.
+            // opaque). The entries can: a page that repeats one handed out before (the previous
+            // one, or pages going round in a cycle), or page after page without an entry.
             let pageEntries = delivered + references - before
             fingerprint.combine(pageEntries)
             let thisPage = fingerprint.finalize()
-            let repeated = pageEntries > 0 && thisPage == previousPage
-            previousPage = pageEntries > 0 ? thisPage : nil
+            let earlier = pageEntries > 0 ? seenPages[thisPage] : nil
+            if pageEntries > 0, earlier == nil { seenPages[thisPage] = page }
             emptyPagesInARow = pageEntries == 0 ? emptyPagesInARow + 1 : 0
-            if repeated || emptyPagesInARow > Self.maxEmptyPagesInARow {
+            if let earlier {
                 stop(messageID, request: request, cookie: cookie)
                 let sameCookie = cookie == sentCookie ? " and the cookie it was sent" : ""
                 throw LDAPError(
                     kind: .pagedSearchStalled, code: .protocolError, operation: "search",
-                    message: repeated
-                        ? "The server answered page \(page) with the same \(pageEntries) entries as page \(page - 1)"
-                            + "\(sameCookie): it hands out the same page again (after \(delivered) entries)"
-                        : "The server returned \(emptyPagesInARow) pages in a row without an entry, up to "
+                    message: "The server answered page \(page) with the same \(pageEntries) entries as page \(earlier)"
+                        + "\(sameCookie): it hands out \(earlier == page - 1 ? "the same page again" : "pages it handed out before, in a cycle") (after \(delivered) entries)",
+                    url: url, entriesRead: delivered)
+            }
+            if emptyPagesInARow > Self.maxEmptyPagesInARow {
+                stop(messageID, request: request, cookie: cookie)
+                throw LDAPError(
+                    kind: .pagedSearchStalled, code: .protocolError, operation: "search",
+                    message: "The server returned \(emptyPagesInARow) pages in a row without an entry, up to "
                             + "page \(page), each asking for another (after \(delivered) entries)",
                     url: url, entriesRead: delivered)
             }

@@ -67,6 +67,21 @@ struct LDAPFaultScriptedServerTests {
         #expect(elapsed < .seconds(5))
     }
 
+    /// The server goes round three pages, each with a new cookie: a cycle the previous page
+    /// alone would not show. Refused at the first page handed out again.
+    @Test(.timeLimit(.minutes(1)))
+    func pagesInACycleAreRefused() throws {
+        let server = try FakeLDAPServer(["--scenario", "cycle", "--page-entries", "2"])
+        let connection = try LDAPConnection.connect(bound(server.url), logger: logger)
+        let (error, entries, elapsed) = searchError(connection)
+        let failure = try #require(error)
+        #expect(failure.kind == .pagedSearchStalled)
+        #expect(failure.message.contains("page 4 with the same 2 entries as page 1: it hands out pages it handed out before, in a cycle"), "\(failure.message)")
+        #expect(failure.entriesRead == 8)
+        #expect(entries == 8)
+        #expect(elapsed < .seconds(5))
+    }
+
     /// The same cookie on every page is no fault when the pages advance: Samba does that
     /// (LDAPClientTests.pagedSearchStreamsMoreThanAThousandEntries reads it).
     @Test func constantCookieWithAdvancingPages() throws {

@@ -122,6 +122,27 @@ extension DirectoryWriters.CheckEndToEndTests {
         #expect(!Self.warningCodes(try Self.json(given)).contains("as-of-inferred"))
     }
 
+    @Test("An inferred asOf three days old, with every change after it: both warnings in the report, but no refusal (a quiet tenant can be that old)")
+    func inferredAsOfOldWithManyLater() throws {
+        let s = try Self.scenario.get()
+        let shifted = try Self.export(s, "three-days-old.json") { user in
+            if let text = user["lastPasswordChangeDateTime"] as? String, let date = DirectoryWriters.CollectTests.parseISO(text) {
+                user["lastPasswordChangeDateTime"] = Self.iso(date.addingTimeInterval(-3 * 86_400))
+            }
+        }
+        let result = try CommandRunner.phsCheck(["compare", "--format", "json", "--snapshot", s.snapshot, "--cloud", shifted,
+                                                 "--grace", "5s", "--max-skew", "1s"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let report = try Self.json(result)
+        #expect(report["asOfSource"] as? String == "inferred")
+        let warnings = (report["warnings"] as? [[String: Any]]) ?? []
+        let inferred = warnings.first { $0["code"] as? String == "as-of-inferred" }?["message"] as? String ?? ""
+        #expect(inferred.contains("users changed their password after it"), "\(inferred)")
+        #expect(inferred.contains("before the directory was read"), "\(inferred)")
+        #expect(Self.warningCodes(report).contains("export-age"))
+        #expect(result.stderr.contains("older than the directory read, beyond --max-export-age"), "\(result.stderr)")
+    }
+
     @Test("An export known to be older than --max-export-age fails the run with exit 2 and how old it is")
     func exportTooOld() throws {
         let s = try Self.scenario.get()

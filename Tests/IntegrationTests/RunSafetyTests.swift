@@ -119,6 +119,41 @@ struct RunSafetyTests {
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
+    /// SIGTERM while collect is writing its snapshot (the temporary file beside --output already
+    /// holds users): exit 143, and neither the snapshot nor the temporary file is left.
+    @Test(.timeLimit(.minutes(1)))
+    func sigtermWhileWriting() throws {
+        let dc = try TestDirectory.require()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("term-collect-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let output = folder + "/snapshot.jsonl"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandRunner.phsCheck)
+        // Small pages of the large directory: the read takes long enough to be interrupted.
+        process.arguments = ["collect", "--quiet", "--ldap-url", dc.slapdURL, "--allow-cleartext-bind",
+                             "--bind-dn", "CN=admin,\(dc.slapdLargeBaseDN)", "--bind-password-file", dc.slapdPasswordFile,
+                             "--base-dn", dc.slapdLargeBaseDN, "--page-size", "20", "--output", output]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let temporary = folder + "/.snapshot.jsonl.tmp-\(process.processIdentifier)"
+        let deadline = Date().addingTimeInterval(20)
+        var size = 0
+        while size < 64 * 1024, Date() < deadline, process.isRunning {
+            size = ((try? FileManager.default.attributesOfItem(atPath: temporary))?[.size] as? Int) ?? 0
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        try #require(size >= 64 * 1024, "the temporary snapshot never held users while collect ran")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 143, "\(stderr)")
+        #expect(stderr.contains("interrupted by SIGTERM"), "\(stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty, "no snapshot and no temporary file")
+    }
+
     @Test("The connection lost in the middle of check --history --format prometheus --output: exit 3, a failed run, run_success 0")
     func connectionLostMidRun() throws {
         // The fake server closes the connection after 1,200 of 5,000 entries, without a result.

@@ -3,8 +3,8 @@
 //
 // Input: a selector byte (bits 0–5: the chunk size, 1–64 bytes), then the snapshot. The
 // snapshot is read whole and in chunks; both must hand over the same users and end the same
-// way. Every user handed over must survive `encode` → `decodeUser`, and the header
-// `encode` → `decodeHeader`.
+// way. Every user handed over must survive `encode` → `decodeUser`, and each section's header
+// `encode` → `decodeHeader`; each user names its section's domain.
 // Tests/SyncAuditTests/FuzzRegressionTests.swift replays Fuzz/Regressions/FuzzSnapshot the same way.
 import Foundation
 import FuzzSupport
@@ -18,23 +18,28 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     invariant(whole.users == chunked.users, "\(chunked.users.count) users in chunks, \(whole.users.count) whole")
     invariant(whole.end == chunked.end, "read in chunks: \(chunked.end); whole: \(whole.end)")
 
-    if case .header(let header) = whole.end {
-        let line = try! Snapshot.encode(header)
-        let back = try? Snapshot.decodeHeader(line)
-        invariant(back == header, "the header does not survive encode → decodeHeader: \(String(decoding: line, as: UTF8.self))")
+    if case .sections(let sections) = whole.end {
+        for section in sections {
+            let line = try! Snapshot.encode(section.header)
+            let back = try? Snapshot.decodeHeader(line)
+            invariant(back == section.header, "the header does not survive encode → decodeHeader: \(String(decoding: line, as: UTF8.self))")
+        }
+        invariant(sections.reduce(0) { $0 + $1.users } == whole.users.count, "the sections count other than the users handed over")
+        let names = Set(sections.map(\.header.domainName))
+        invariant(whole.users.allSatisfy { $0.domain.map(names.contains) == true }, "a user without its section's domain")
     }
     for user in whole.users { roundTrip(user) }
     return 0
 }
 
-/// How a read ended: the header, or the error as text (a `ReadError` is not `Equatable`).
+/// How a read ended: the sections, or the error as text (a `ReadError` is not `Equatable`).
 enum End: Equatable, CustomStringConvertible {
-    case header(Snapshot.Header)
+    case sections([Snapshot.Section])
     case failed(String)
 
     var description: String {
         switch self {
-        case .header(let h): "header \(h)"
+        case .sections(let s): "sections \(s)"
         case .failed(let text): text
         }
     }
@@ -44,13 +49,13 @@ func read(_ text: [UInt8], chunk: Int) -> (users: [DirectoryUser], end: End) {
     var users: [DirectoryUser] = []
     var offset = 0
     do {
-        let header = try SnapshotReader.read(chunks: {
+        let sections = try SnapshotReader.read(chunks: {
             guard offset < text.count else { return nil }
             let n = min(chunk, text.count - offset)
             defer { offset += n }
             return Data(text[offset..<(offset + n)])
         }, onUser: { users.append($0) })
-        return (users, .header(header))
+        return (users, .sections(sections))
     } catch {
         switch error {
         case .line(let e):
