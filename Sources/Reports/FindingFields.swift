@@ -1,5 +1,12 @@
 import SyncAudit
 
+extension AuditReport {
+    /// Whether the reports show the run's domains one by one: several, or one not read.
+    var showsDomains: Bool {
+        result.domains.count > 1 || result.domains.contains { $0.status != .read }
+    }
+}
+
 /// The per-finding facts every report shows, flattened once so the renderers agree.
 struct FindingFields {
     var code: String

@@ -242,8 +242,8 @@ public enum HTMLReport {
     /// One row per domain when the run covers several, or left one out: what was read and
     /// found there, or why it was not judged.
     static func domainsPanel(_ report: AuditReport) -> String {
+        guard report.showsDomains else { return "" }
         let domains = report.result.domains
-        guard domains.count > 1 || domains.contains(where: { $0.status != .read }) else { return "" }
         var h = "<section class=\"panel domains\" aria-labelledby=\"domains-h\">\n<h2 id=\"domains-h\">Domains</h2>\n"
         h += "<table>\n<thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">Read from</th><th scope=\"col\">Directory users</th><th scope=\"col\">Matched</th><th scope=\"col\">Errors</th><th scope=\"col\">Warnings</th><th scope=\"col\">Info</th><th scope=\"col\">Cloud users not judged</th></tr></thead>\n<tbody>\n"
         for summary in domains {

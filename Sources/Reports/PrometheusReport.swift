@@ -31,7 +31,8 @@ public enum PrometheusReport {
         // with domain "" (and every code with domain "" in a run that names no domains).
         struct Key: Hashable { var code: FindingCode; var domain: String }
         let counts = Dictionary(grouping: report.findings) { Key(code: $0.code, domain: $0.domain ?? "") }.mapValues(\.count)
-        let covered = result.domains.filter { $0.status != .notRead }.map(\.name)
+        let ofRun = result.domains.filter { $0.status != .notRead }
+        let covered = ofRun.map(\.name)
         out.gauge("phs_check_findings", "Findings of the last run by code, severity, scope and domain (0 for codes that did not occur).",
                   FindingCode.allCases.flatMap { code in
                       (code.scope == .tenant || covered.isEmpty ? [""] : covered).map { domain in
@@ -41,9 +42,9 @@ public enum PrometheusReport {
                   })
         if !result.domains.isEmpty {
             out.gauge("phs_check_domain_read", "1 for each domain of the run that was read, 0 for one that could not be (--allow-partial).",
-                      result.domains.filter { $0.status != .notRead }.map { (["domain": $0.name], $0.status == .read ? 1 : 0) })
+                      ofRun.map { (["domain": $0.name], $0.status == .read ? 1 : 0) })
             out.gauge("phs_check_domain_directory_users", "Directory users compared, by domain.",
-                      result.domains.filter { $0.status != .notRead }.map { (["domain": $0.name], Double($0.directoryUsers)) })
+                      ofRun.map { (["domain": $0.name], Double($0.directoryUsers)) })
             out.gauge("phs_check_domain_cloud_users_out_of_scope", "Synced cloud users of a domain that was not read (not in the run, or unreachable): not judged.",
                       result.domains.map { (["domain": $0.name], Double($0.cloudUsersOutOfScope)) })
         }

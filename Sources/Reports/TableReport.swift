@@ -22,10 +22,9 @@ public enum TableReport {
             ("Matched", "\(report.result.matched) users, \(report.result.inSync) with their latest password in the cloud"),
         ]
         for (label, value) in rows { out += "  " + pad(label, 10) + terminalSafe(value) + "\n" }
-        let domains = report.result.domains
-        let byDomain = domains.count > 1 || domains.contains { $0.status != .read }
+        let byDomain = report.showsDomains
         if byDomain {
-            for (n, line) in domainLines(domains, paint: paint).enumerated() {
+            for (n, line) in domainLines(report.result.domains, paint: paint).enumerated() {
                 out += "  " + pad(n == 0 ? "Domains" : "", 10) + line + "\n"
             }
         }

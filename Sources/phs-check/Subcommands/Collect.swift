@@ -45,7 +45,7 @@ struct Collect: ParsableCommand {
             try out.write("\n")
             try out.commit()
             progress.finish("\(summary.users) users in \(summary.pages) pages, \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-            warnUndecodable(summary.usersWithNotes, plan: plan, warnings: warnings)
+            plan.warnUndecodable(summary.usersWithNotes, hint: Self.notesHint, warnings: warnings)
             return
         }
         try collectSeveral(plans, warnings: warnings, logger: logger)
@@ -83,7 +83,7 @@ struct Collect: ParsableCommand {
             try out.write("\n")
             if section.failure == nil {
                 progress.finish("\(section.header.domainName): \(section.users) users from \(section.header.server)")
-                warnUndecodable(section.usersWithNotes, plan: plan, warnings: warnings)
+                plan.warnUndecodable(section.usersWithNotes, hint: Self.notesHint, warnings: warnings)
             }
         }
         try out.commit()
@@ -123,16 +123,11 @@ struct Collect: ParsableCommand {
             let header = Snapshot.Header(collectedAt: started, server: session.server, baseDN: session.baseDN, domain: plan.name)
             return Section(header: header, users: summary.users, usersWithNotes: summary.usersWithNotes, file: file)
         } catch {
-            let reason = error.message.split(whereSeparator: \.isNewline).joined(separator: " ")
             let header = Snapshot.Header(collectedAt: started, server: plan.source, baseDN: plan.options.baseDN ?? "",
-                                         domain: plan.name, unreachable: reason)
+                                         domain: plan.name, unreachable: error.oneLine)
             return Section(header: header, failure: error)
         }
     }
 
-    private func warnUndecodable(_ users: Int, plan: DomainPlan, warnings: Warnings) {
-        guard users > 0 else { return }
-        let place = plan.name.map { "domain \($0): " } ?? ""
-        warnings.add(.undecodableAttributes, "\(place)\(users) users had attributes that could not be decoded; see their \"notes\" in the snapshot")
-    }
+    private static let notesHint = "see their \"notes\" in the snapshot"
 }

@@ -45,6 +45,14 @@ struct DomainPlan {
     /// The URLs tried, as the report names a domain that could not be read.
     var source: String { options.ldapURLs.joined(separator: ", ") }
 
+    /// The `undecodable-attributes` warning for this domain's users, when there are any;
+    /// `hint` says where their notes are.
+    func warnUndecodable(_ users: Int, hint: String, warnings: Warnings) {
+        guard users > 0 else { return }
+        let place = name.map { "domain \($0): " } ?? ""
+        warnings.add(.undecodableAttributes, "\(place)\(users) users had attributes that could not be decoded; \(hint)")
+    }
+
     /// Throws the first domain that failed, unless `allowPartial` lets the run go on without
     /// it: only for a domain that could not be reached (exit 3), never for a mistake in the
     /// options, and never when no domain was read.
@@ -99,8 +107,6 @@ struct DomainRead: Sendable {
     var failure: Failure?
 }
 
-extension Failure: @unchecked Sendable {}
-
 extension Comparison.Directory {
     /// Every user in scope of every domain of the run, read live, the domains in parallel
     /// (`--parallel-domains`). A domain that cannot be read fails the run, naming it; with
@@ -116,12 +122,7 @@ extension Comparison.Directory {
         for read in reads where read.failure == nil && several {
             progress.finish("\(read.domain.name): \(read.users.count) users from \(read.domain.source)")
         }
-        return try combine(reads, plans: plans, allowPartial: domains.allowPartial)
-    }
-
-    /// The read domains joined; a failed one is thrown unless `allowPartial` lets the run go on.
-    static func combine(_ reads: [DomainRead], plans: [DomainPlan], allowPartial: Bool) throws(Failure) -> Self {
-        try DomainPlan.requireRead(reads.map(\.failure), plans: plans, allowPartial: allowPartial)
+        try DomainPlan.requireRead(reads.map(\.failure), plans: plans, allowPartial: domains.allowPartial)
         return Self(users: reads.flatMap(\.users), domains: reads.map(\.domain))
     }
 
@@ -141,15 +142,12 @@ extension Comparison.Directory {
                 users.append(user)
             }
             progress?.finish("\(users.count) directory users read")
-            if summary.usersWithNotes > 0 {
-                let place = plan.name.map { "domain \($0): " } ?? ""
-                warnings.add(.undecodableAttributes, "\(place)\(summary.usersWithNotes) users had attributes that could not be decoded; phs-check collect --output FILE shows their \"notes\"")
-            }
+            plan.warnUndecodable(summary.usersWithNotes, hint: "phs-check collect --output FILE shows their \"notes\"", warnings: warnings)
             let domain = DirectoryDomain(name: name, namingContext: session.baseDN, source: session.server, readAt: readAt)
             return DomainRead(domain: domain, users: users, failure: nil)
         } catch {
             var domain = unread
-            domain.failure = error.message.split(whereSeparator: \.isNewline).joined(separator: " ")
+            domain.failure = error.oneLine
             return DomainRead(domain: domain, users: [], failure: error)
         }
     }
