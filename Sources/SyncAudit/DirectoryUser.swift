@@ -110,31 +110,114 @@ public enum PasswordLastSet: Sendable, Hashable {
     }
 }
 
-/// The 16 raw bytes of an `objectGUID` (or any AD GUID).
+/// The 16 raw bytes of an `objectGUID` (or any AD GUID), held inline (two words, no heap
+/// array): a million users' GUIDs are keys of the join.
 ///
 /// In the text form Data1..Data3 are little-endian, so the bytes are not in text order.
 public struct ObjectGUID: Sendable, Hashable {
-    public let bytes: [UInt8]
+    /// Bytes 0–7 and 8–15, each loaded little-endian.
+    private let low: UInt64
+    private let high: UInt64
+
+    /// The bytes in the directory's order.
+    public var bytes: [UInt8] {
+        (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? low : high) >> (8 * UInt64(i % 8))) }
+    }
 
     /// `nil` unless exactly 16 bytes.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
-        self.bytes = Array(bytes)
+        var low: UInt64 = 0, high: UInt64 = 0
+        for (i, byte) in bytes.enumerated() {
+            if i < 8 { low |= UInt64(byte) << (8 * UInt64(i)) } else { high |= UInt64(byte) << (8 * UInt64(i - 8)) }
+        }
+        self.low = low
+        self.high = high
     }
 
     /// Parses the text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (case-insensitive).
     public init?(uuidString: String) {
-        guard let uuid = UUID(uuidString: uuidString) else { return nil }
-        let u = uuid.uuid
-        let textOrder = [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
-        self.bytes = [textOrder[3], textOrder[2], textOrder[1], textOrder[0], textOrder[5], textOrder[4],
-                      textOrder[7], textOrder[6]] + textOrder[8...]
+        var text = uuidString
+        guard let guid = text.withUTF8({ Self.parseUUID($0) }) else { return nil }
+        self = guid
+    }
+
+    /// The text form read from bytes in place (the snapshot reader's path).
+    static func parseUUID(_ u: UnsafeBufferPointer<UInt8>) -> ObjectGUID? {
+        guard u.count == 36, u[8] == 0x2D, u[13] == 0x2D, u[18] == 0x2D, u[23] == 0x2D else { return nil }
+        var textOrder = [UInt8](repeating: 0, count: 16)
+        var n = 0, i = 0
+        while i < 36 {
+            if i == 8 || i == 13 || i == 18 || i == 23 { i += 1; continue }
+            guard let hi = hexValue(u[i]), let lo = hexValue(u[i + 1]) else { return nil }
+            textOrder[n] = hi << 4 | lo
+            n += 1
+            i += 2
+        }
+        let t = textOrder
+        return ObjectGUID(bytes: [t[3], t[2], t[1], t[0], t[5], t[4], t[7], t[6]] + t[8...])
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x41...0x46: c - 0x41 + 10
+        case 0x61...0x66: c - 0x61 + 10
+        default: nil
+        }
     }
 
     /// Parses the base64 of the raw bytes (the form of Entra's `onPremisesImmutableId`).
     public init?(base64: String) {
         guard let data = Data(base64Encoded: base64) else { return nil }
         self.init(bytes: data)
+    }
+
+    /// The GUID whose `base64` is exactly `text`: 24 characters of canonical base64 (padding
+    /// `==`, unused bits zero), else nil. The join keys immutable IDs by it, so a text that is
+    /// not the canonical form of 16 bytes keeps being compared as text.
+    public init?(canonicalBase64 text: String) {
+        var text = text
+        guard let guid = text.withUTF8({ u -> ObjectGUID? in
+            guard u.count == 24, u[22] == 0x3D, u[23] == 0x3D else { return nil }
+            var bytes = [UInt8](repeating: 0, count: 18)
+            var out = 0
+            var i = 0
+            while i < 24 {
+                var quad: UInt32 = 0
+                for j in 0..<4 {
+                    let c = u[i + j]
+                    let v: UInt32
+                    if c == 0x3D, i + j >= 22 { v = 0 } else {
+                        guard let d = Self.base64Value(c) else { return nil }
+                        v = UInt32(d)
+                    }
+                    quad = quad << 6 | v
+                }
+                bytes[out] = UInt8(truncatingIfNeeded: quad >> 16)
+                bytes[out + 1] = UInt8(truncatingIfNeeded: quad >> 8)
+                bytes[out + 2] = UInt8(truncatingIfNeeded: quad)
+                out += 3
+                i += 4
+            }
+            // Canonical: the last character before the padding carries no bits beyond byte 16.
+            guard bytes[16] == 0, bytes[17] == 0 else { return nil }
+            return ObjectGUID(bytes: bytes[0..<16])
+        }) else { return nil }
+        self = guid
+    }
+
+    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    private static func base64Value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x41...0x5A: c - 0x41
+        case 0x61...0x7A: c - 0x61 + 26
+        case 0x30...0x39: c - 0x30 + 52
+        case 0x2B: 62
+        case 0x2F: 63
+        default: nil
+        }
     }
 
     /// Lower-case text form, as `ldapsearch`-based tools and PowerShell show it.
@@ -155,5 +238,18 @@ public struct ObjectGUID: Sendable, Hashable {
     }
 
     /// Base64 of the raw bytes: what Entra stores as `onPremisesImmutableId`.
-    public var base64: String { Data(bytes).base64EncodedString() }
+    public var base64: String {
+        let b = bytes + [0, 0]
+        let alphabet = Self.base64Alphabet
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var o = 0
+            for i in stride(from: 0, to: 18, by: 3) {
+                let v = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
+                for shift in [18, 12, 6, 0] { out[o] = alphabet[Int(v >> UInt32(shift) & 63)]; o += 1 }
+            }
+            out[22] = 0x3D
+            out[23] = 0x3D
+            return 24
+        }
+    }
 }

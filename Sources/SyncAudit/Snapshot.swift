@@ -54,32 +54,6 @@ public enum Snapshot {
         public var users: Int
     }
 
-    /// One user line, field for field as docs/FORMATS.md names them.
-    struct UserLine: Decodable {
-        var distinguishedName: String
-        var samAccountName: String
-        var userPrincipalName: String?
-        var objectGUID: String?
-        var objectGUIDBase64: String?
-        var consistencyGuid: String?
-        var objectSid: String?
-        var pwdLastSet: String?
-        var pwdLastSetRaw: String?
-        var mustChangePassword: Bool
-        var userAccountControl: UInt32
-        var flags: [String]
-        var enabled: Bool
-        var accountExpires: String?
-        var lockedOut: Bool?
-        var passwordExpired: Bool?
-        var whenChanged: String?
-        var uSNChanged: Int64?
-        var adminDescription: String?
-        var unicodePwdLastChanged: String?
-        var notes: [String]?
-
-    }
-
     /// A snapshot line that could not be read, with its 1-based line number.
     public struct LineError: Error, Sendable, CustomStringConvertible {
         public var line: Int
@@ -171,71 +145,183 @@ public enum Snapshot {
         return header
     }
 
-    /// Reads one user line back into a `DirectoryUser`.
+    /// Reads one user line back into a `DirectoryUser`, field for field as docs/FORMATS.md
+    /// names them.
     public static func decodeUser(_ data: Data, line: Int) throws(LineError) -> DirectoryUser {
-        let u: UserLine
+        let result = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<DirectoryUser, LineError> in
+            Result { () throws(LineError) in try decodeUser(raw.bindMemory(to: UInt8.self), line: line) }
+        }
+        return try result.get()
+    }
+
+    /// The same, reading the line's bytes in place.
+    static func decodeUser(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) throws(LineError) -> DirectoryUser {
         do {
-            u = try decoder.decode(UserLine.self, from: data)
+            return try UserFields.decode(bytes)
         } catch {
-            throw LineError(line: line, reason: "not a snapshot user line: \(describe(error))")
+            throw LineError(line: line, reason: error.notAUserLine ? "not a snapshot user line: \(error.reason)" : error.reason)
         }
-        func time(_ value: String?, _ field: String) throws(LineError) -> Date? {
-            guard let value else { return nil }
-            guard let date = Timestamp.parse(value), timeRange.contains(date) else {
-                throw LineError(line: line, reason: "\(field) \"\(value)\" is not an ISO 8601 UTC time")
+    }
+}
+
+/// The fields of a user line and their types: each one read from its bytes, a field the
+/// contract does not name skipped, a required one that is missing an error.
+private enum UserFields: Int, CaseIterable {
+    case accountExpires, adminDescription, consistencyGuid, distinguishedName, enabled, flags, lockedOut
+    case mustChangePassword, notes, objectGUID, objectGUIDBase64, objectSid, passwordExpired, pwdLastSet
+    case pwdLastSetRaw, samAccountName, uSNChanged, unicodePwdLastChanged, userAccountControl
+    case userPrincipalName, whenChanged
+
+    /// The names' bytes, in the sorted order `Snapshot.encode` writes them.
+    private static let names: [[UInt8]] = allCases.map { Array("\($0)".utf8) }
+
+    /// The field named by `key`; `hint` (the field after the last one) is tried first, so a
+    /// line in the written order costs one comparison per field.
+    private static func field(_ key: UnsafeBufferPointer<UInt8>, hint: Int) -> UserFields? {
+        func matches(_ index: Int) -> Bool {
+            let name = names[index]
+            return name.count == key.count && name.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+        }
+        if hint < names.count, matches(hint) { return UserFields(rawValue: hint) }
+        return names.indices.first(where: matches).flatMap { UserFields(rawValue: $0) }
+    }
+
+    typealias Failure = SnapshotLineParser.Failure
+    typealias Value = SnapshotLineParser.Value
+
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> DirectoryUser {
+        var distinguishedName: String?, samAccountName: String?, userPrincipalName: String?
+        var objectGUID: ObjectGUID?, consistencyGuid: Data?, objectSid: String?, adminDescription: String?
+        var pwdLastSet: Date?, pwdLastSetRaw: Int64?, mustChangePassword: Bool?, userAccountControl: UInt32?
+        var flags = false, enabled = false, lockedOut: Bool?, passwordExpired: Bool?
+        var accountExpires: Date?, whenChanged: Date?, unicodePwdLastChanged: Date?, uSNChanged: Int64?
+        var notes: [String] = []
+        var hint = 0
+        try SnapshotLineParser.fields(of: bytes) { (key, value) throws(Failure) in
+            guard let field = field(key, hint: hint) else { return }
+            hint = field.rawValue + 1
+            switch field {
+            case .distinguishedName: distinguishedName = try field.text(value)
+            case .samAccountName: samAccountName = try field.text(value)
+            case .userPrincipalName: userPrincipalName = try field.optionalText(value)
+            case .objectSid: objectSid = try field.optionalText(value)
+            case .adminDescription: adminDescription = try field.optionalText(value)
+            case .objectGUIDBase64:
+                // Written for people and scripts; the GUID is read from objectGUID.
+                switch value {
+                case .string, .null: break
+                default: throw field.wrongType
+                }
+            case .objectGUID:
+                switch value {
+                case .null: objectGUID = nil
+                case .string(let raw):
+                    guard let guid = ObjectGUID.parseUUID(raw) else {
+                        throw Failure(reason: "objectGUID \"\(try SnapshotLineParser.text(raw))\" is not a GUID", notAUserLine: false)
+                    }
+                    objectGUID = guid
+                default: throw field.wrongType
+                }
+            case .consistencyGuid:
+                guard let text = try field.optionalText(value) else { consistencyGuid = nil; break }
+                guard let data = Data(base64Encoded: text) else { throw Failure(reason: "consistencyGuid \"\(text)\" is not base64", notAUserLine: false) }
+                consistencyGuid = data
+            case .pwdLastSet: pwdLastSet = try field.time(value)
+            case .accountExpires: accountExpires = try field.time(value)
+            case .whenChanged: whenChanged = try field.time(value)
+            case .unicodePwdLastChanged: unicodePwdLastChanged = try field.time(value)
+            case .pwdLastSetRaw: pwdLastSetRaw = try field.optionalText(value).flatMap { Int64($0) }
+            case .mustChangePassword: mustChangePassword = try field.bool(value)
+            case .enabled: enabled = try field.bool(value) != nil
+            case .lockedOut: lockedOut = try field.bool(value)
+            case .passwordExpired: passwordExpired = try field.bool(value)
+            case .userAccountControl: userAccountControl = try field.integer(value, UInt32.self)
+            case .uSNChanged: uSNChanged = try field.integer(value, Int64.self)
+            case .flags:
+                guard case .strings = value else { throw field.wrongType }
+                flags = true
+            case .notes:
+                switch value {
+                case .null: notes = []
+                case .strings(let array): notes = try SnapshotLineParser.strings(array)
+                default: throw field.wrongType
+                }
             }
-            return date
         }
-        var guid: ObjectGUID?
-        if let text = u.objectGUID {
-            guard let parsed = ObjectGUID(uuidString: text) else {
-                throw LineError(line: line, reason: "objectGUID \"\(text)\" is not a GUID")
-            }
-            guid = parsed
-        }
-        var consistency: Data?
-        if let text = u.consistencyGuid {
-            guard let parsed = Data(base64Encoded: text) else {
-                throw LineError(line: line, reason: "consistencyGuid \"\(text)\" is not base64")
-            }
-            consistency = parsed
-        }
+        guard let distinguishedName else { throw UserFields.distinguishedName.missing }
+        guard let samAccountName else { throw UserFields.samAccountName.missing }
+        guard let mustChangePassword else { throw UserFields.mustChangePassword.missing }
+        guard let userAccountControl else { throw UserFields.userAccountControl.missing }
+        guard flags else { throw UserFields.flags.missing }
+        guard enabled else { throw UserFields.enabled.missing }
         let pwd: PasswordLastSet
-        if u.mustChangePassword {
+        if mustChangePassword {
             pwd = .mustChange
-        } else if let date = try time(u.pwdLastSet, "pwdLastSet") {
-            let raw = u.pwdLastSetRaw.flatMap { Int64($0) } ?? FileTime.ticks(from: date)
-            pwd = .set(date, raw: raw)
+        } else if let pwdLastSet {
+            pwd = .set(pwdLastSet, raw: pwdLastSetRaw ?? FileTime.ticks(from: pwdLastSet))
         } else {
             pwd = .absent
         }
         return DirectoryUser(
-            distinguishedName: u.distinguishedName,
-            samAccountName: u.samAccountName,
-            userPrincipalName: u.userPrincipalName,
-            objectGUID: guid,
-            consistencyGuid: consistency,
-            objectSid: u.objectSid,
+            distinguishedName: distinguishedName,
+            samAccountName: samAccountName,
+            userPrincipalName: userPrincipalName,
+            objectGUID: objectGUID,
+            consistencyGuid: consistencyGuid,
+            objectSid: objectSid,
             pwdLastSet: pwd,
-            userAccountControl: UserAccountControl(rawValue: u.userAccountControl),
-            accountExpires: try time(u.accountExpires, "accountExpires"),
-            lockedOut: u.lockedOut,
-            passwordExpired: u.passwordExpired,
-            whenChanged: try time(u.whenChanged, "whenChanged"),
-            uSNChanged: u.uSNChanged,
-            adminDescription: u.adminDescription,
-            unicodePwdLastChanged: try time(u.unicodePwdLastChanged, "unicodePwdLastChanged"),
-            notes: u.notes ?? []
+            userAccountControl: UserAccountControl(rawValue: userAccountControl),
+            accountExpires: accountExpires,
+            lockedOut: lockedOut,
+            passwordExpired: passwordExpired,
+            whenChanged: whenChanged,
+            uSNChanged: uSNChanged,
+            adminDescription: adminDescription,
+            unicodePwdLastChanged: unicodePwdLastChanged,
+            notes: notes
         )
     }
 
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): "missing field \"\(key.stringValue)\""
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            "field \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type"
-        case DecodingError.dataCorrupted: "not valid JSON"
-        default: "not valid JSON"
+    private var missing: Failure { Failure(reason: "missing field \"\(self)\"") }
+    private var wrongType: Failure { Failure(reason: "field \"\(self)\" has the wrong type") }
+
+    private func text(_ value: Value) throws(Failure) -> String {
+        guard case .string(let raw) = value else { throw wrongType }
+        return try SnapshotLineParser.text(raw)
+    }
+
+    private func optionalText(_ value: Value) throws(Failure) -> String? {
+        if case .null = value { return nil }
+        return try text(value)
+    }
+
+    /// A bool; nil for null (only where the field is optional does the caller accept that).
+    private func bool(_ value: Value) throws(Failure) -> Bool? {
+        switch value {
+        case .bool(let b): return b
+        case .null where self == .lockedOut || self == .passwordExpired: return nil
+        default: throw wrongType
+        }
+    }
+
+    private func integer<T: FixedWidthInteger>(_ value: Value, _: T.Type) throws(Failure) -> T? {
+        switch value {
+        case .null where self == .uSNChanged: return nil
+        case .number(let raw):
+            guard let n = T(String(decoding: raw, as: UTF8.self)) else { throw wrongType }
+            return n
+        default: throw wrongType
+        }
+    }
+
+    /// A time in the snapshot's range, read from its bytes in place; nil for null.
+    private func time(_ value: Value) throws(Failure) -> Date? {
+        switch value {
+        case .null: return nil
+        case .string(let raw):
+            if !raw.contains(0x5C), let date = Timestamp.fields(raw)?.instant, Snapshot.timeRange.contains(date) { return date }
+            throw Failure(reason: "\(self) \"\(try SnapshotLineParser.text(raw))\" is not an ISO 8601 UTC time", notAUserLine: false)
+        default: throw wrongType
         }
     }
 }
@@ -264,6 +350,8 @@ public struct SnapshotReader {
     public private(set) var sections: [Snapshot.Section] = []
     private var open = false
     private var domains: Set<String> = []
+    /// The open section's `header.domainName`, worked out once for all its users.
+    private var domainName = ""
 
     /// `limits.maxRecordSize` bounds a line: no input makes the reader hold more.
     public init(limits: InputLimits = InputLimits()) {
@@ -291,8 +379,9 @@ public struct SnapshotReader {
         do {
             try lines.feed(chunk, atEnd: atEnd) { line, number in
                 if !open {
-                    let header = try Self.sectionHeader(line, number: number, first: sections.isEmpty)
-                    guard domains.insert(header.domainName.lowercased()).inserted else {
+                    let header = try Self.sectionHeader(Data(line), number: number, first: sections.isEmpty)
+                    domainName = header.domainName
+                    guard domains.insert(domainName.lowercased()).inserted else {
                         throw Snapshot.LineError(line: number, reason: "a second section for the domain \(header.domainName): a snapshot holds each domain once; collect again, or give each domain once")
                     }
                     sections.append(Snapshot.Section(header: header, users: 0))
@@ -305,7 +394,7 @@ public struct SnapshotReader {
                     user = try Snapshot.decodeUser(line, line: number)
                 } catch {
                     // Not a user: the closing line (tried only then: it comes once), or bad.
-                    guard let end = Snapshot.decodeTrailer(line) else { throw error }
+                    guard let end = Snapshot.decodeTrailer(Data(line)) else { throw error }
                     guard end.users == sections[current].users else {
                         throw ReadError.countMismatch(trailer: end.users, read: sections[current].users)
                     }
@@ -314,9 +403,9 @@ public struct SnapshotReader {
                 }
                 let header = sections[current].header
                 if header.unreachable != nil {
-                    throw Snapshot.LineError(line: number, reason: "a user in the section of \(header.domainName), which says the domain was not read: the file was edited; take the snapshot again")
+                    throw Snapshot.LineError(line: number, reason: "a user in the section of \(domainName), which says the domain was not read: the file was edited; take the snapshot again")
                 }
-                user.domain = header.domainName
+                user.domain = domainName
                 sections[current].users += 1
                 do { try onUser(user) } catch { throw ReadError.source(error) }
             }
@@ -357,7 +446,8 @@ struct LineSplitter {
 
     init(maxLine: Int) { self.maxLine = maxLine }
 
-    mutating func feed(_ chunk: Data, atEnd: Bool, _ body: (Data, Int) throws -> Void) throws {
+    /// Hands each line to `body` as bytes valid only during the call.
+    mutating func feed(_ chunk: Data, atEnd: Bool, _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
         pending.append(contentsOf: chunk)
         var start = 0
         let count = pending.count
@@ -372,7 +462,9 @@ struct LineSplitter {
             if end - start > maxLine { throw TooLong(line: number, limit: maxLine) }
             var stop = end
             if stop > start, pending[stop - 1] == 0x0D { stop -= 1 }
-            if stop > start { try body(Data(pending[start..<stop]), number) }
+            if stop > start {
+                try pending.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<stop]), number) }
+            }
             start = end + 1
         }
         pending.removeFirst(min(start, count))

@@ -23,11 +23,15 @@ struct Check: ParsableCommand {
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
             let warnings = Warnings(global: global)
-            // Graph is read while the directory is; an export file is read first, so that a bad
-            // file fails fast, before any network traffic.
+            // The cloud side is read while the directory is: Graph on its own task, an export
+            // file here while the directory is read on another thread (a bad file still fails
+            // the run at once).
             let graphRead = try cloud.startGraph(graph, timeout: directory.timeoutSeconds, warnings: warnings, logger: logger)
+            let directoryRead = BackgroundWork { [directory, domains, global] () throws(Failure) in
+                try Comparison.Directory.live(directory, domains: domains, global: global, warnings: warnings, logger: logger)
+            }
             let file = graphRead == nil ? try cloud.load() : nil
-            let side = try Comparison.Directory.live(directory, domains: domains, global: global, warnings: warnings, logger: logger)
+            let side = try directoryRead.value()
             let loaded = try file ?? cloud.finish(graphRead!)
             let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder)
             if status != .clean { throw ExitCode(status.rawValue) }

@@ -32,8 +32,10 @@ struct Compare: ParsableCommand {
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
             let warnings = Warnings(global: global)
+            // The export is read on another core while the snapshot is read here.
+            let export = BackgroundWork { [cloud] () throws(Failure) in try cloud.load() }
             let side = try Comparison.Directory.snapshots(snapshot.paths, limits: cloud.limits, allowPartial: allowPartial)
-            let loaded = try cloud.load()
+            let loaded = try export.value()
             let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder)
             if status != .clean { throw ExitCode(status.rawValue) }
         }

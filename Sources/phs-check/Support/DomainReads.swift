@@ -69,35 +69,6 @@ struct DomainPlan {
     }
 }
 
-/// Runs `body` for each item, at most `limit` at a time, each on its own thread; the results
-/// come back in the items' order.
-func boundedParallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], limit: Int,
-                                                          _ body: @escaping @Sendable (Item) -> Result) -> [Result] {
-    if items.count == 1 { return [body(items[0])] }
-    let slots = ParallelSlots<Result>(items.count)
-    let gate = DispatchSemaphore(value: limit)
-    let group = DispatchGroup()
-    for (index, item) in items.enumerated() {
-        gate.wait()
-        group.enter()
-        Thread.detachNewThread {
-            let result = body(item)
-            slots.lock.withLock { slots.results[index] = result }
-            gate.signal()
-            group.leave()
-        }
-    }
-    group.wait()
-    return slots.results.map { $0! }
-}
-
-/// The results of `boundedParallelMap`, each written once by its own thread.
-private final class ParallelSlots<Result>: @unchecked Sendable {
-    let lock = NSLock()
-    var results: [Result?]
-    init(_ count: Int) { results = Array(repeating: nil, count: count) }
-}
-
 extension DomainPlan: @unchecked Sendable {}
 
 /// One domain as read: its users (each naming it), or why it could not be read.
