@@ -2,12 +2,15 @@
 """Generates the benchmark data: a phs-check snapshot (docs/FORMATS.md "Snapshot") and a
 Microsoft Graph users export (`{"value": [...]}` as Graph pages it) of the same users.
 
-    generate.py OUT_DIR USERS [--cloud-users N] [--out-of-sync PERCENT]
+    generate.py OUT_DIR USERS [--cloud-users N] [--out-of-sync PERCENT] [--unclaimed-synced PERCENT]
 
 USERS directory users; the cloud export holds the same users (their immutable IDs are the
 base64 of their objectGUIDs, their SIDs the same), or, with --cloud-users larger than USERS,
-those plus cloud users no directory user claims (the "wrong search base" case). PERCENT of
-the matched users have a cloud password time a day older than pwdLastSet: password-not-synced.
+those plus cloud users no directory user claims (the "wrong search base" case): each is a
+synced account (onPremisesSyncEnabled true, an orphaned-cloud-user finding), or, past
+--unclaimed-synced PERCENT of them (default 100), a cloud-only one (no finding). --out-of-sync
+PERCENT of the matched users have a cloud password time a day older than pwdLastSet:
+password-not-synced.
 Lines are written as `collect` and Graph write them, so their sizes are real (about 700 bytes).
 """
 import argparse, base64, time, uuid
@@ -17,9 +20,11 @@ ap.add_argument("out")
 ap.add_argument("users", type=int)
 ap.add_argument("--cloud-users", type=int)
 ap.add_argument("--out-of-sync", type=float, default=1.0)
+ap.add_argument("--unclaimed-synced", type=float, default=100.0)
 a = ap.parse_args()
 cloud_users = a.cloud_users if a.cloud_users is not None else a.users
 every = round(100 / a.out_of_sync) if a.out_of_sync > 0 else 0
+every_synced = round(100 / a.unclaimed_synced) if a.unclaimed_synced > 0 else 0
 EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z; the benchmark compares --as-of 2023-11-16
 
 
@@ -51,10 +56,11 @@ with open(f"{a.out}/snapshot.jsonl", "w") as snap, open(f"{a.out}/users.json", "
                 f'"uSNChanged":{20000 + i},"unicodePwdLastChanged":"{iso(t)}","userAccountControl":66048,'
                 f'"userPrincipalName":"{name}@bench.example","whenChanged":"{iso(t)}"}}\n')
         behind = every and i % every == every // 2
+        synced = i < a.users or (every_synced and i % every_synced == 0)
         cloud.write(("," if i else "") +
             f'{{"id":"{uuid.UUID(int=(0xC10D << 112) | i)}","userPrincipalName":"{name}@bench.example","accountEnabled":true,'
             f'"lastPasswordChangeDateTime":"{iso(t - 86400 if behind else t + 30)}","onPremisesImmutableId":"{b64}",'
-            f'"onPremisesSyncEnabled":true,"onPremisesLastSyncDateTime":"2023-11-15T23:40:00Z",'
+            f'"onPremisesSyncEnabled":{"true" if synced else "null"},"onPremisesLastSyncDateTime":"2023-11-15T23:40:00Z",'
             f'"onPremisesSecurityIdentifier":"{sid}","onPremisesSamAccountName":"{name}",'
             f'"onPremisesUserPrincipalName":"{name}@bench.example","onPremisesDistinguishedName":"{dn}",'
             f'"onPremisesDomainName":"bench.example"}}\n')

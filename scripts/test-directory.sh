@@ -22,6 +22,7 @@
 #             after creation), frank.phsfiltered (adminDescription PHSFiltered),
 #             grace.consistency (mS-DS-ConsistencyGuid set)
 #   OU=Bulk:  bulk0001..bulk1100 (more than AD's 1000-entry page limit)
+#             (PHS_TEST_DC_BULK=N, at most 9999, for another count: Benchmarks/run.sh uses 5000)
 # Samba AD DC 2, another forest: realm EMEA.TEST (NetBIOS EMEA), DC dc2.emea.test on 127.0.0.2
 # only (the same ports), base DN DC=emea,DC=test; state in samba2/, ticket cache krb5cc-emea.
 # 127.0.0.2 must be on lo (`ip addr add 127.0.0.2/32 dev lo`: done here as root, else asked for)
@@ -117,7 +118,7 @@ select_dc() { # 1 or 2: the DC that the functions below act on, in the DC_* vari
             DC_DIR=$SAMBA_DIR DC_REALM=$REALM DC_DOMAIN=$DOMAIN DC_DNS_DOMAIN=$DNS_DOMAIN
             DC_HOST=$HOST DC_ADDRESS=$ADDRESS DC_BASE_DN=$BASE_DN DC_CCACHE=$STATE/krb5cc
             DC_STAFF=(alice.synced bob.disabled carol.mustchange dave.zeroneg erin.newpw frank.phsfiltered grace.consistency)
-            DC_BULK_PREFIX=bulk DC_BULK_FORMAT=%04g DC_BULK_COUNT=1100 ;;
+            DC_BULK_PREFIX=bulk DC_BULK_FORMAT=%04g DC_BULK_COUNT=${PHS_TEST_DC_BULK:-1100} ;;
         2)
             DC_DIR=$SAMBA2_DIR DC_REALM=$REALM2 DC_DOMAIN=$DOMAIN2 DC_DNS_DOMAIN=$DNS_DOMAIN2
             DC_HOST=$HOST2 DC_ADDRESS=$ADDRESS2 DC_BASE_DN=$BASE_DN2 DC_CCACHE=$STATE/krb5cc-emea

@@ -78,16 +78,25 @@ public enum DomainNames {
         let parts = dn.split(separator: ",", omittingEmptySubsequences: false)
         var suffix: [String] = []
         for part in parts.reversed() {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            guard trimmed.count > 3, trimmed.lowercased().hasPrefix("dc=") else { break }
+            let trimmed = trimmingSpaces(part)
+            guard trimmed.count > 3, trimmed.prefix(3).lowercased() == "dc=" else { break }
             // A component whose comma was escaped (`x\,DC=y`) is not a component of its own.
-            suffix.append("dc=" + trimmed.dropFirst(3).trimmingCharacters(in: .whitespaces).lowercased())
+            suffix.append("dc=" + trimmingSpaces(trimmed.dropFirst(3)).lowercased())
         }
         if suffix.isEmpty { return nil }
         // The component before the suffix must not end with an escaping backslash.
         let before = parts.count - suffix.count - 1
         if before >= 0, parts[before].hasSuffix("\\") { suffix.removeLast() }
         return suffix.isEmpty ? nil : suffix.reversed().joined(separator: ",")
+    }
+
+    /// `text` without the spaces and tabs (`CharacterSet.whitespaces`) at either end; no copy.
+    private static func trimmingSpaces(_ text: Substring) -> Substring {
+        let spaces = CharacterSet.whitespaces
+        var scalars = text.unicodeScalars[...]
+        while let first = scalars.first, spaces.contains(first) { scalars.removeFirst() }
+        while let last = scalars.last, spaces.contains(last) { scalars.removeLast() }
+        return Substring(scalars)
     }
 
     /// `CN=a,OU=b,DC=corp,DC=example` → `corp.example`.
