@@ -8,11 +8,18 @@ import Foundation
 /// sheet filtered by code still shows them.
 public enum CSVReport {
     public static func render(_ report: AuditReport) -> String {
-        var out = "\u{FEFF}"
+        var text = ""
+        write(report, to: &text)
+        return text
+    }
+
+    /// Writes the report a row at a time.
+    public static func write(_ report: AuditReport, to out: inout some TextOutputStream) {
+        out.write("\u{FEFF}")
         let header = FindingFields(Finding(code: .notInCloud, message: "")).columns.map(\.0)
-        out += header.joined(separator: ",") + "\r\n"
+        out.write(header.joined(separator: ",") + "\r\n")
         for warning in report.warnings {
-            out += header.map { column in
+            out.write(header.map { column in
                 switch column {
                 case "severity": "warning"
                 case "code": "run-warning"
@@ -20,12 +27,11 @@ public enum CSVReport {
                 case "message": cell("\(warning.code.rawValue): \(warning.message)")
                 default: ""
                 }
-            }.joined(separator: ",") + "\r\n"
+            }.joined(separator: ",") + "\r\n")
         }
         for finding in report.findings {
-            out += FindingFields(finding).columns.map { cell($0.1 ?? "") }.joined(separator: ",") + "\r\n"
+            out.write(FindingFields(finding).columns.map { cell($0.1 ?? "") }.joined(separator: ",") + "\r\n")
         }
-        return out
     }
 
     static func cell(_ value: String) -> String {

@@ -4,6 +4,14 @@ public import SyncAudit
 /// Keys in the contract's order; one finding per line so that the file diffs and greps well.
 public enum JSONReport {
     public static func render(_ report: AuditReport) -> String {
+        var text = ""
+        write(report, to: &text)
+        return text
+    }
+
+    /// Writes the report as it is rendered, a finding at a time: a million findings never
+    /// become one string.
+    public static func write(_ report: AuditReport, to out: inout some TextOutputStream) {
         var top = MultilineJSONObject()
         top.add("tool", "phs-check")
         top.add("version", report.version)
@@ -36,8 +44,7 @@ public enum JSONReport {
         if let resolved = report.resolved { summary.add("resolved", resolved) }
         top.add("summary", json: summary.finish())
         top.add("warnings", json: warnings(report.warnings))
-        top.add("findings", json: MultilineJSONObject.array(report.findings.map(finding), indent: 4))
-        return top.finish()
+        top.write(to: &out, endingWith: "findings", report.findings.lazy.map(finding), indent: 4)
     }
 
     /// The run's warnings as a JSON array: `[{"code":...,"message":...}]`.

@@ -33,6 +33,23 @@ public struct MultilineJSONObject {
         "{\n  " + members.joined(separator: ",\n  ") + "\n}\n"
     }
 
+    /// Writes the object with a last member `name`, an array of `elements` (each already JSON)
+    /// laid out as `array` lays it out, each element written as it is made.
+    public func write(to out: inout some TextOutputStream, endingWith name: String, _ elements: some Sequence<String>, indent: Int) {
+        var key = ""
+        JSONObjectWriter.appendString(name, to: &key)
+        out.write("{\n  " + (members + [key + ":"]).joined(separator: ",\n  "))
+        let inside = "\n" + String(repeating: " ", count: indent)
+        var first = true
+        for element in elements {
+            out.write((first ? "[" : ",") + inside)
+            out.write(element)
+            first = false
+        }
+        out.write(first ? "[]" : "\n" + String(repeating: " ", count: indent - 2) + "]")
+        out.write("\n}\n")
+    }
+
     /// A JSON array of `elements` (each already JSON), one element per line, for a member of an
     /// object whose members are indented by `indent - 2` spaces: `[]` when there is none.
     public static func array(_ elements: [String], indent: Int) -> String {

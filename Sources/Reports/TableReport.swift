@@ -5,11 +5,17 @@ public import SyncAudit
 /// caller decides: a TTY and no `NO_COLOR`).
 public enum TableReport {
     public static func render(_ report: AuditReport, color: Bool) -> String {
+        var text = ""
+        write(report, color: color, to: &text)
+        return text
+    }
+
+    /// Writes the report a line at a time.
+    public static func write(_ report: AuditReport, color: Bool, to out: inout some TextOutputStream) {
         let paint = Paint(enabled: color)
         let settings = report.result.settings
-        var out = ""
-        out += paint.bold("phs-check \(report.version)") + "  " + Timestamp.format(report.generatedAt) + "\n\n"
-        out += warningBanner(report.warnings, paint: paint)
+        out.write(paint.bold("phs-check \(report.version)") + "  " + Timestamp.format(report.generatedAt) + "\n\n")
+        out.write(warningBanner(report.warnings, paint: paint))
         let source: String = switch settings.asOfSource {
         case .option: "from --as-of"
         case .graph: "when the Graph read began"
@@ -21,57 +27,56 @@ public enum TableReport {
             ("As of", "\(Timestamp.format(settings.asOf)) (\(source)); grace \(Self.duration(settings.grace)), max skew \(Self.duration(settings.maxSkew))"),
             ("Matched", "\(report.result.matched) users, \(report.result.inSync) with their latest password in the cloud"),
         ]
-        for (label, value) in rows { out += "  " + pad(label, 10) + terminalSafe(value) + "\n" }
+        for (label, value) in rows { out.write("  " + pad(label, 10) + terminalSafe(value) + "\n") }
         let byDomain = report.showsDomains
         if byDomain {
             for (n, line) in domainLines(report.result.domains, paint: paint).enumerated() {
-                out += "  " + pad(n == 0 ? "Domains" : "", 10) + line + "\n"
+                out.write("  " + pad(n == 0 ? "Domains" : "", 10) + line + "\n")
             }
         }
-        if let resolved = report.resolved { out += "  " + pad("Resolved", 10) + "\(resolved) findings since the previous run\n" }
-        out += "\n"
+        if let resolved = report.resolved { out.write("  " + pad("Resolved", 10) + "\(resolved) findings since the previous run\n") }
+        out.write("\n")
 
         if report.findings.isEmpty {
-            out += paint.green("No findings: every password change in scope reached Entra ID.") + "\n"
-            return out
+            out.write(paint.green("No findings: every password change in scope reached Entra ID.") + "\n")
+            return
         }
         // One pass over the findings feeds both the counts line and the sections below it.
         let severities = [Severity.error, .warning, .info]
         let groups = Dictionary(grouping: report.findings, by: \.severity)
-        out += "  " + severities.map { severity in
+        out.write("  " + severities.map { severity in
             let n = groups[severity]?.count ?? 0
             return paint.severity(severity, "\(n) \(Self.plural(severity, n))")
-        }.joined(separator: "   ") + "\n"
+        }.joined(separator: "   ") + "\n")
         for (code, n) in report.countsByCode {
-            out += "    " + pad(code.rawValue, 30) + String(n) + "\n"
+            out.write("    " + pad(code.rawValue, 30) + String(n) + "\n")
         }
 
         for severity in severities {
             guard let group = groups[severity] else { continue }
-            out += "\n" + paint.severity(severity, Self.plural(severity, group.count).uppercased() + " (\(group.count))") + "\n"
+            out.write("\n" + paint.severity(severity, Self.plural(severity, group.count).uppercased() + " (\(group.count))") + "\n")
             for finding in group {
                 let f = FindingFields(finding).mapped { terminalSafe($0) }
                 var who = [f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "tenant"]
                 if let upn = f.userPrincipalName, upn != who[0] { who.append(upn) }
                 var line = "  " + paint.bold(f.code) + "  " + who.joined(separator: "  ")
                 if let status = f.status { line += "  [\(status)]" }
-                out += line + "\n"
+                out.write(line + "\n")
                 var facts: [String] = []
                 if let onPrem = f.onPremPasswordLastSet { facts.append("on-prem \(onPrem)") }
                 if finding.scope == .user, finding.cloudUser != nil { facts.append("cloud \(f.cloudLastPasswordChange ?? "never")") }
                 if let matchedBy = f.matchedBy { facts.append("matched by \(matchedBy)") }
                 if byDomain, finding.scope == .user, let domain = f.domain { facts.append("domain \(domain)") }
-                if !facts.isEmpty { out += "    " + paint.dim(facts.joined(separator: ", ")) + "\n" }
-                out += "    " + f.message + "\n"
-                if let command = f.command { out += "    Run: " + command + "\n" }
+                if !facts.isEmpty { out.write("    " + paint.dim(facts.joined(separator: ", ")) + "\n") }
+                out.write("    " + f.message + "\n")
+                if let command = f.command { out.write("    Run: " + command + "\n") }
             }
         }
         // What each code means for anyone, once per code rather than once per finding.
-        out += "\nNEXT STEPS\n"
+        out.write("\nNEXT STEPS\n")
         for (code, _) in report.countsByCode {
-            out += "  " + paint.bold(code.rawValue) + "  " + code.entry.nextStep + "\n"
+            out.write("  " + paint.bold(code.rawValue) + "  " + code.entry.nextStep + "\n")
         }
-        return out
     }
 
     /// One line per domain: what was read and found there, or why it was not judged.

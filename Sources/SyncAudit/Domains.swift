@@ -75,6 +75,13 @@ public enum DomainNames {
     /// (`CN=a,OU=b,DC=Corp, DC=Example` → `dc=corp,dc=example`); nil when it has none.
     /// Only the trailing run counts: `DC=` inside an escaped value earlier in the DN does not.
     public static func namingContext(ofDN dn: String) -> String? {
+        var text = dn
+        if let fast = text.withUTF8({ asciiNamingContext($0) }) { return fast }
+        return generalNamingContext(ofDN: dn)
+    }
+
+    /// `namingContext(ofDN:)` for any text.
+    static func generalNamingContext(ofDN dn: String) -> String? {
         let parts = dn.split(separator: ",", omittingEmptySubsequences: false)
         var suffix: [String] = []
         for part in parts.reversed() {
@@ -88,6 +95,43 @@ public enum DomainNames {
         let before = parts.count - suffix.count - 1
         if before >= 0, parts[before].hasSuffix("\\") { suffix.removeLast() }
         return suffix.isEmpty ? nil : suffix.reversed().joined(separator: ",")
+    }
+
+    /// `namingContext(ofDN:)` read from the end of a DN in plain ASCII (no CR, whose CRLF
+    /// would be one character), without splitting it: once per cloud user of a large export.
+    /// `.some(nil)`: it has no naming context; nil: not plain ASCII, for the general reader.
+    private static func asciiNamingContext(_ u: UnsafeBufferPointer<UInt8>) -> String?? {
+        for b in u where b >= 0x80 || b == 0x0D { return nil }
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        var components: [(start: Int, end: Int)] = []  // the values after `DC=`, trimmed, last first
+        var end = u.count
+        var before: (start: Int, end: Int)?  // the component before the suffix
+        while true {
+            var start = end
+            while start > 0, u[start - 1] != 0x2C { start -= 1 }
+            var a = start, b = end
+            while a < b, isSpace(u[a]) { a += 1 }
+            while b > a, isSpace(u[b - 1]) { b -= 1 }
+            guard b - a > 3, u[a] | 0x20 == 0x64, u[a + 1] | 0x20 == 0x63, u[a + 2] == 0x3D else {
+                before = (start, end)
+                break
+            }
+            var v = a + 3
+            while v < b, isSpace(u[v]) { v += 1 }
+            components.append((v, b))
+            if start == 0 { break }
+            end = start - 1
+        }
+        // A component whose comma was escaped (`x\,DC=y`) is not a component of its own.
+        if let before, before.end > before.start, u[before.end - 1] == 0x5C, !components.isEmpty { components.removeLast() }
+        if components.isEmpty { return .some(nil) }
+        var out: [UInt8] = []
+        for (n, c) in components.reversed().enumerated() {
+            if n > 0 { out.append(0x2C) }
+            out += [0x64, 0x63, 0x3D]
+            for i in c.start..<c.end { let b = u[i]; out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
+        }
+        return .some(String(decoding: out, as: UTF8.self))
     }
 
     /// `text` without the spaces and tabs (`CharacterSet.whitespaces`) at either end; no copy.

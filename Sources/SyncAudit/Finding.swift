@@ -3,7 +3,7 @@
 public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable, Codable {
     case info, warning, error
 
-    private var rank: Int {
+    var rank: Int {
         switch self {
         case .info: 0
         case .warning: 1

@@ -165,6 +165,21 @@ struct SnapshotLineParser {
         return UnsafeBufferPointer(rebasing: u[start..<i])
     }
 
+    /// No byte has its high bit set; eight bytes at a time.
+    private static func isASCII(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = raw.baseAddress else { return true }
+        var i = 0
+        while i + 8 <= raw.count {
+            if UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < raw.count {
+            if raw[i] & 0x80 != 0 { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// The texts of an array `.strings` handed over.
     static func strings(_ array: UnsafeBufferPointer<UInt8>) throws(Failure) -> [String] {
         var p = SnapshotLineParser(array)
@@ -182,6 +197,8 @@ struct SnapshotLineParser {
     static func text(_ raw: UnsafeBufferPointer<UInt8>) throws(Failure) -> String {
         let invalid = Failure(reason: "not valid JSON")
         guard raw.contains(0x5C) else {
+            // ASCII (nearly every DN, name and SID) is valid UTF-8 as it is.
+            if isASCII(raw) { return String(decoding: raw, as: UTF8.self) }
             guard let text = String(validating: raw, as: UTF8.self) else { throw Failure(reason: "not valid UTF-8") }
             return text
         }

@@ -1,5 +1,5 @@
 import Foundation
-import SyncAudit
+@testable import SyncAudit
 import Testing
 
 @Suite("Domains: naming contexts, where a cloud user comes from, orphans only where the run looked")
@@ -13,6 +13,16 @@ struct DomainTests {
         #expect(DomainNames.namingContext(ofDN: #"CN=x\,DC=evil,DC=corp"#) == "dc=corp")
         #expect(DomainNames.namingContext(ofDN: "CN=a,OU=b") == nil)
         #expect(DomainNames.namingContext(ofDN: "") == nil)
+    }
+
+    @Test("The ASCII reader of naming contexts agrees with the general one on 20,000 made-up DNs")
+    func asciiNamingContextsAgree() {
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["CN=a", "OU=b", "DC=corp", "dc=Example", " DC = x ", "\\", "\\,", ",", " ", "\t", "DC=", "Dc=q\\", "dC=Z", "=", "x"]
+        for _ in 0..<20_000 {
+            let dn = (0..<Int.random(in: 0...8, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined(separator: Bool.random(using: &random) ? "," : "")
+            #expect(DomainNames.namingContext(ofDN: dn) == DomainNames.generalNamingContext(ofDN: dn), "\(dn)")
+        }
     }
 
     static let corp = DirectoryDomain(name: "corp", namingContext: "DC=corp,DC=example", source: "ldaps://dc1.corp.example")

@@ -62,15 +62,17 @@ struct ReportOptions: ParsableArguments {
 
     /// Renders and writes the report; returns the exit status `--fail-on` asks for.
     func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
-        let text: String = switch format {
-        case .table: TableReport.render(report, color: output == nil && Self.colorOnStandardOutput)
-        case .json: JSONReport.render(report)
-        case .csv: CSVReport.render(report)
-        case .html: HTMLReport.render(report)
-        case .prometheus: PrometheusReport.render(report)
-        }
         let out = try Output(path: output)
-        try out.write(text)
+        // Table, JSON and CSV are written as they are rendered: their size grows with the findings.
+        var stream = Output.Stream(out)
+        switch format {
+        case .table: TableReport.write(report, color: output == nil && Self.colorOnStandardOutput, to: &stream)
+        case .json: JSONReport.write(report, to: &stream)
+        case .csv: CSVReport.write(report, to: &stream)
+        case .html: stream.write(HTMLReport.render(report))
+        case .prometheus: stream.write(PrometheusReport.render(report))
+        }
+        try stream.finish()
         try out.commit()
         return failOn.status(worst: report.worstSeverity)
     }

@@ -81,7 +81,29 @@ final class Output {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
-    func write(_ text: String) throws(Failure) { try write(Data(text.utf8)) }
+    func write(_ text: String) throws(Failure) {
+        var text = text
+        text.withUTF8 { bytes in buffer.append(bytes) }
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    /// The output as a `TextOutputStream` for a renderer that writes as it goes; the first
+    /// failure stops the writing and is thrown by `finish()`.
+    struct Stream: TextOutputStream {
+        private let output: Output
+        private var failure: Failure?
+
+        init(_ output: Output) { self.output = output }
+
+        mutating func write(_ text: String) {
+            guard failure == nil else { return }
+            do { try output.write(text) } catch { failure = error }
+        }
+
+        func finish() throws(Failure) {
+            if let failure { throw failure }
+        }
+    }
 
     /// Writes the buffer with write(2), so that a failure says why in the system's words
     /// (with SIGPIPE ignored, a reader that went away is `EPIPE`, "Broken pipe").
