@@ -231,9 +231,48 @@ struct HTMLChromiumTests {
         #expect(dom.contains("id=\"shown\">\(ReportFixture.full.findings.count) findings<"))
     }
 
-    @Test("A filter in the URL (#q=) leaves only the matching rows")
-    func filter() throws {
-        let dom = try Self.renderedDOM(HTMLReport.render(ReportFixture.full), fragment: "#q=password-not-synced")
+    /// Every user finding carried as data, for the script to make into rows.
+    static let allAsData = 0
+
+    @Test("Rows made by the script from data are the rows the page writes")
+    func rowsFromData() throws {
+        let written = HTMLReportTests.bodyRows(try Self.renderedDOM(HTMLReport.render(ReportFixture.full)).replacingOccurrences(of: "<tr ", with: "\n<tr "))
+        let html = HTMLReport.render(ReportFixture.full, renderedRows: Self.allAsData)
+        #expect(html.contains("id=\"findings-data\""))
+        #expect(html.contains("id=\"truncated\""), "without script the page says that rows are missing")
+        let made = HTMLReportTests.bodyRows(try Self.renderedDOM(html).replacingOccurrences(of: "<tr ", with: "\n<tr "))
+        #expect(made.count == written.count)
+        for (a, b) in zip(written, made) { #expect(a == b) }
+    }
+
+    @Test("A page of more findings than it shows at once: 500 rows, then 500 more on a click")
+    func window() throws {
+        var report = ReportFixture.full
+        let user = report.findings.first { $0.code == .passwordNotSynced }!
+        report.result.findings += (0..<1_200).map { n in
+            var finding = user
+            finding.directoryUser?.samAccountName = "many\(n)"
+            return finding
+        }
+        let html = HTMLReport.render(report)
+        let dom = try Self.renderedDOM(html)
+        #expect(HTMLReportTests.bodyRows(dom.replacingOccurrences(of: "<tr ", with: "\n<tr ")).count == 500)
+        #expect(dom.contains("id=\"shown\">\(report.findings.count) findings<"))
+        #expect(dom.contains("Show 500 more (\(report.findings.count - 500) not shown yet)"))
+        let once = try Self.renderedDOM(Self.driven("document.getElementById('more').click();", html: html))
+        #expect(HTMLReportTests.bodyRows(once.replacingOccurrences(of: "<tr ", with: "\n<tr ")).count == 1_000)
+        let clicked = try Self.renderedDOM(Self.driven("document.getElementById('more').click(); document.getElementById('more').click();", html: html))
+        #expect(HTMLReportTests.bodyRows(clicked.replacingOccurrences(of: "<tr ", with: "\n<tr ")).count == report.findings.count)
+        #expect(clicked.contains("id=\"more\" hidden"), "nothing more to show")
+        // A filter reaches the rows carried as data.
+        let filtered = try Self.renderedDOM(html, fragment: "#q=many1199")
+        #expect(filtered.contains("id=\"shown\">1 of \(report.findings.count) findings shown<"))
+        #expect(filtered.contains(">many1199</strong>"))
+    }
+
+    @Test("A filter in the URL (#q=) leaves only the matching rows", arguments: [HTMLReport.renderedRows, allAsData])
+    func filter(renderedRows: Int) throws {
+        let dom = try Self.renderedDOM(HTMLReport.render(ReportFixture.full, renderedRows: renderedRows), fragment: "#q=password-not-synced")
         let rows = HTMLReportTests.bodyRows(dom.replacingOccurrences(of: "<tr ", with: "\n<tr "))
         let visible = rows.filter { !$0.contains("hidden") }
         #expect(visible.count == 6)
@@ -243,8 +282,7 @@ struct HTMLChromiumTests {
 
     /// The report with a driver script appended that clicks like a person would (the page's CSP is
     /// dropped for this copy only: it allows no script but the report's own).
-    static func driven(_ driver: String) -> String {
-        let html = HTMLReport.render(ReportFixture.full)
+    static func driven(_ driver: String, html: String = HTMLReport.render(ReportFixture.full)) -> String {
         let withoutCSP = html.replacingOccurrences(of: #"<meta http-equiv="Content-Security-Policy"[^>]*>\n"#, with: "",
                                                    options: .regularExpression)
         return withoutCSP.replacingOccurrences(of: "</body>", with: "<script>\(driver)</script>\n</body>")
@@ -262,21 +300,22 @@ struct HTMLChromiumTests {
         }
     }
 
-    @Test("Clicking a header sorts by it; clicking again reverses")
-    func sorting() throws {
+    @Test("Clicking a header sorts by it; clicking again reverses", arguments: [HTMLReport.renderedRows, allAsData])
+    func sorting(renderedRows: Int) throws {
         let headers = "document.querySelectorAll('th .sort')"
+        let html = HTMLReport.render(ReportFixture.full, renderedRows: renderedRows)
         // Column 2 is User · UPN: ascending by sAMAccountName, tenant rows (no user) last.
-        let once = try Self.renderedDOM(Self.driven("\(headers)[2].click();"))
+        let once = try Self.renderedDOM(Self.driven("\(headers)[2].click();", html: html))
         let names = Self.order(once)
         let users = ReportFixture.full.findings.filter { $0.scope == .user }
             .map { HTMLReport.esc(($0.directoryUser?.samAccountName ?? $0.cloudUser?.onPremisesSamAccountName ?? "").lowercased()) }
         #expect(names == users.sorted() + Self.tenantRows)
         #expect(once.contains("aria-sort=\"ascending\""))
-        let twice = try Self.renderedDOM(Self.driven("\(headers)[2].click(); \(headers)[2].click();"))
+        let twice = try Self.renderedDOM(Self.driven("\(headers)[2].click(); \(headers)[2].click();", html: html))
         #expect(Self.order(twice) == users.sorted().reversed() + Self.tenantRows, "empty cells stay last")
         #expect(twice.contains("aria-sort=\"descending\""))
         // On-prem pwdLastSet, oldest first; ties keep report order; no time (tenant, temporary, cloud-only) last.
-        let byTime = Self.order(try Self.renderedDOM(Self.driven("\(headers)[3].click();")))
+        let byTime = Self.order(try Self.renderedDOM(Self.driven("\(headers)[3].click();", html: html)))
         let findings = ReportFixture.full.findings
         let expected = findings.indices.sorted { a, b in
             let x = findings[a].directoryUser?.pwdLastSet.date, y = findings[b].directoryUser?.pwdLastSet.date
@@ -291,13 +330,14 @@ struct HTMLChromiumTests {
         #expect(byTime == expected)
     }
 
-    @Test("Severity toggles and code chips filter the rows")
-    func toggles() throws {
-        let dom = try Self.renderedDOM(Self.driven("document.querySelector('input[data-severity=info]').click();"))
+    @Test("Severity toggles and code chips filter the rows", arguments: [HTMLReport.renderedRows, allAsData])
+    func toggles(renderedRows: Int) throws {
+        let html = HTMLReport.render(ReportFixture.full, renderedRows: renderedRows)
+        let dom = try Self.renderedDOM(Self.driven("document.querySelector('input[data-severity=info]').click();", html: html))
         let rows = HTMLReportTests.bodyRows(dom.replacingOccurrences(of: "<tr ", with: "\n<tr "))
         #expect(rows.filter { !$0.contains("hidden") }.count == ReportFixture.full.findings.count { $0.severity != .info })
         #expect(rows.filter { $0.contains("data-severity=\"info\"") }.allSatisfy { $0.contains("hidden") })
-        let chip = try Self.renderedDOM(Self.driven("document.querySelector('[data-filter=\"anchor-mismatch\"]').click();"))
+        let chip = try Self.renderedDOM(Self.driven("document.querySelector('[data-filter=\"anchor-mismatch\"]').click();", html: html))
         let visible = Self.order(chip.components(separatedBy: "hidden=\"\"").joined(separator: "HIDDEN"))
         #expect(chip.contains("id=\"shown\">1 of \(ReportFixture.full.findings.count) findings shown<"))
         #expect(visible.contains("leo"))
