@@ -23,19 +23,17 @@ struct FindingsData {
         /// A template's index, or the text itself when it cannot be a template.
         func template(_ text: String?, _ values: [String?]) -> String {
             guard let text else { return "null" }
-            let tokens = "\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}"
-            if text.unicodeScalars.contains(where: { tokens.unicodeScalars.contains($0) })
-                || values.contains(where: { $0?.unicodeScalars.contains(where: { tokens.unicodeScalars.contains($0) }) == true }) {
-                return Self.string(text)
-            }
-            var t = text
+            func hasToken(_ s: String) -> Bool { s.utf8.contains { $0 >= 1 && $0 <= 6 } }
+            if hasToken(text) || values.contains(where: { $0.map(hasToken) == true }) { return Self.string(text) }
+            var t = Array(text.utf8)
             for (n, value) in values.enumerated() {
                 guard let value, value.utf8.count >= 4 else { continue }
-                t = t.replacingOccurrences(of: value, with: String(UnicodeScalar(UInt8(n + 1))))
+                t = Self.replacing(Array(value.utf8), with: UInt8(n + 1), in: t)
             }
-            if let index = templateIndex[t] { return String(index) }
-            templateIndex[t] = templates.count
-            templates.append(t)
+            let key = String(decoding: t, as: UTF8.self)
+            if let index = templateIndex[key] { return String(index) }
+            templateIndex[key] = templates.count
+            templates.append(key)
             return String(templates.count - 1)
         }
         var codes: [FindingCode] = []
@@ -70,6 +68,24 @@ struct FindingsData {
         w += ",\"templates\":[" + templates.map(Self.string).joined(separator: ",") + "]"
         w += ",\"rows\":[\n" + rows.joined(separator: ",\n") + "\n]}"
         json = w.replacingOccurrences(of: "<", with: "\\u003c")
+    }
+
+    /// `text` with each occurrence of `value` (bytes) made the one byte `token`.
+    static func replacing(_ value: [UInt8], with token: UInt8, in text: [UInt8]) -> [UInt8] {
+        guard let first = value.first, text.count >= value.count else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var i = 0
+        while i < text.count {
+            if text[i] == first, i + value.count <= text.count, text[i..<(i + value.count)].elementsEqual(value) {
+                out.append(token)
+                i += value.count
+            } else {
+                out.append(text[i])
+                i += 1
+            }
+        }
+        return out
     }
 
     private static func string(_ value: String?) -> String {

@@ -10,10 +10,10 @@ public import Foundation
 /// pre-fills the filter). Without JavaScript the table is all there, in report order. Light and
 /// dark colour schemes, and a print style.
 public enum HTMLReport {
-    /// Findings written out as table rows; those after them are carried as data (`FindingsData`)
-    /// and made into rows by the page's script as they are shown, so that a page of 100,000
-    /// findings stays small and opens at once.
-    public static let renderedRows = 1000
+    /// Findings written out as table rows (all a reader without JavaScript sees); those after
+    /// them are carried as data (`FindingsData`) and made into rows by the page's script as they
+    /// are shown, 200 at a time, so that a page of 100,000 findings stays small and opens at once.
+    public static let renderedRows = 200
 
     public static func render(_ report: AuditReport, renderedRows: Int = renderedRows) -> String {
         let settings = report.result.settings
@@ -631,7 +631,7 @@ tr{break-inside:avoid}
   var more = document.getElementById("more");
   var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var withStatus = headers.length === 8;
-  var PAGE = 500, limit = PAGE;
+  var PAGE = 200, limit = PAGE;
 
   // Every finding is an item: a row written in the page, or a row's data (findings past the
   // first ones, see FindingsData) made into a row when it is first shown.
@@ -640,6 +640,8 @@ tr{break-inside:avoid}
   });
   var dataBlock = document.getElementById("findings-data");
   var carried = dataBlock ? JSON.parse(dataBlock.textContent) : null;
+  // Read once: the text (megabytes for 100,000 findings) need not stay in the page.
+  if (dataBlock) { dataBlock.parentNode.removeChild(dataBlock); }
   if (carried) {
     carried.rows.forEach(function (d, j) {
       items.push({ data: d, severity: carried.codes[d[0]][1], order: items.length });
