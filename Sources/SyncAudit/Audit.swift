@@ -204,6 +204,9 @@ public enum Audit {
             let trace = rules.trace(directory[index], pairing(index), withFacts: false)
             return Judged(findings: trace.findings, passwordStepPassed: trace.inSync)
         }
+        // Room for every finding at once: growing an array of a million findings would hold
+        // it twice for a moment.
+        findings.reserveCapacity(judged.reduce(0) { $0 + $1.findings.count } + join.unmatchedCloudIndices.count + domains.count + 8)
         for (index, user) in directory.enumerated() {
             let judgement = judged[index]
             var userMatched = false
@@ -229,7 +232,7 @@ public enum Audit {
         }
         findings += scope.unreachableFindings()
         findings += rules.tenant(tenant, userFindings: findings, newestArrived: newestArrived)
-        findings = Self.inReportOrder(findings)
+        Self.sortInReportOrder(&findings)
         var result = AuditResult(findings: findings, directoryUsers: directory.count, cloudUsers: cloud.count,
                                  matched: matched, settings: settings, inSync: inSync, warnings: [], traces: traces,
                                  domains: scope.summaries(findings))
@@ -265,7 +268,7 @@ public enum Audit {
     /// Errors first, then warnings, then info; tenant findings, then domain findings, then user
     /// findings; then by code and name. Each finding's sort key is made once, not once per
     /// comparison: a million orphans are sorted in seconds, not minutes.
-    static func inReportOrder(_ findings: [Finding]) -> [Finding] {
+    static func sortInReportOrder(_ findings: inout [Finding]) {
         struct Key: Comparable {
             var severity: Int
             var scope: Int
@@ -281,7 +284,19 @@ public enum Audit {
             let f = findings[i]
             return Key(severity: -f.severity.rank, scope: f.scope.reportRank, code: f.code.rawValue, name: f.sortName, index: i)
         }
-        return keys.sorted().map { findings[$0.index] }
+        // The permutation is applied in place, cycle by cycle: a second array of a million
+        // findings would double the peak.
+        let order = keys.sorted().map(\.index)
+        var placed = [Bool](repeating: false, count: order.count)
+        for start in order.indices where !placed[start] {
+            var i = start
+            while order[i] != start {
+                findings.swapAt(i, order[i])
+                placed[i] = true
+                i = order[i]
+            }
+            placed[i] = true
+        }
     }
 
     /// `asOf` by the contract's order: the option, else when the Graph read began, else the

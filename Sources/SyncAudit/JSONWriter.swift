@@ -54,6 +54,16 @@ public struct JSONObjectWriter {
     /// Appends `value` as a JSON string literal. Runs of bytes that need no escape are copied
     /// whole; only `"`, `\\` and control characters are escaped (UTF-8 passes through).
     public static func appendString(_ value: String, to out: inout String) {
+        // Most values need no escape: appended whole, without walking them character by character.
+        let plain = value.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
+        }
+        if plain == true {
+            out += "\""
+            out += value
+            out += "\""
+            return
+        }
         out += "\""
         let bytes = value.utf8
         var runStart = bytes.startIndex
