@@ -120,19 +120,32 @@ public struct ObjectGUID: Sendable, Hashable {
     private let high: UInt64
 
     /// The bytes in the directory's order.
-    public var bytes: [UInt8] {
-        (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? low : high) >> (8 * UInt64(i % 8))) }
+    public var bytes: [UInt8] { (0..<16).map(byte) }
+
+    /// Byte `i` (0–15) in the directory's order.
+    private func byte(_ i: Int) -> UInt8 {
+        UInt8(truncatingIfNeeded: (i < 8 ? low : high) >> (8 * UInt64(i % 8)))
     }
 
     /// `nil` unless exactly 16 bytes.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
-        var low: UInt64 = 0, high: UInt64 = 0
-        for (i, byte) in bytes.enumerated() {
-            if i < 8 { low |= UInt64(byte) << (8 * UInt64(i)) } else { high |= UInt64(byte) << (8 * UInt64(i - 8)) }
+        // Contiguous bytes (Data, arrays) are loaded as two words; anything else byte by byte.
+        let words = bytes.withContiguousStorageIfAvailable { b in
+            (UnsafeRawPointer(b.baseAddress!).loadUnaligned(as: UInt64.self),
+             UnsafeRawPointer(b.baseAddress! + 8).loadUnaligned(as: UInt64.self))
         }
-        self.low = low
-        self.high = high
+        if let words {
+            low = UInt64(littleEndian: words.0)
+            high = UInt64(littleEndian: words.1)
+        } else {
+            var low: UInt64 = 0, high: UInt64 = 0
+            for (i, byte) in bytes.enumerated() {
+                if i < 8 { low |= UInt64(byte) << (8 * UInt64(i)) } else { high |= UInt64(byte) << (8 * UInt64(i - 8)) }
+            }
+            self.low = low
+            self.high = high
+        }
     }
 
     /// Parses the text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (case-insensitive).
@@ -145,17 +158,24 @@ public struct ObjectGUID: Sendable, Hashable {
     /// The text form read from bytes in place (the snapshot reader's path).
     static func parseUUID(_ u: UnsafeBufferPointer<UInt8>) -> ObjectGUID? {
         guard u.count == 36, u[8] == 0x2D, u[13] == 0x2D, u[18] == 0x2D, u[23] == 0x2D else { return nil }
-        var textOrder = [UInt8](repeating: 0, count: 16)
+        var low: UInt64 = 0, high: UInt64 = 0
         var n = 0, i = 0
         while i < 36 {
             if i == 8 || i == 13 || i == 18 || i == 23 { i += 1; continue }
             guard let hi = hexValue(u[i]), let lo = hexValue(u[i + 1]) else { return nil }
-            textOrder[n] = hi << 4 | lo
+            // The n-th byte of the text is byte textOrder[n] of the GUID.
+            let index = textOrder[n]
+            let value = UInt64(hi << 4 | lo) << (8 * UInt64(index % 8))
+            if index < 8 { low |= value } else { high |= value }
             n += 1
             i += 2
         }
-        let t = textOrder
-        return ObjectGUID(bytes: [t[3], t[2], t[1], t[0], t[5], t[4], t[7], t[6]] + t[8...])
+        return ObjectGUID(low: low, high: high)
+    }
+
+    private init(low: UInt64, high: UInt64) {
+        self.low = low
+        self.high = high
     }
 
     private static func hexValue(_ c: UInt8) -> UInt8? {
@@ -222,29 +242,31 @@ public struct ObjectGUID: Sendable, Hashable {
 
     /// Lower-case text form, as `ldapsearch`-based tools and PowerShell show it.
     public var uuidString: String {
-        let hex = Array("0123456789abcdef".utf8)
-        let b = bytes
-        let textOrder = [b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6]] + b[8...]
-        return String(unsafeUninitializedCapacity: 36) { buffer in
+        String(unsafeUninitializedCapacity: 36) { buffer in
             var i = 0
-            for (n, byte) in textOrder.enumerated() {
+            for (n, index) in Self.textOrder.enumerated() {
                 if n == 4 || n == 6 || n == 8 || n == 10 { buffer[i] = UInt8(ascii: "-"); i += 1 }
-                buffer[i] = hex[Int(byte >> 4)]
-                buffer[i + 1] = hex[Int(byte & 0xF)]
+                let byte = byte(index)
+                buffer[i] = Self.hexDigits[Int(byte >> 4)]
+                buffer[i + 1] = Self.hexDigits[Int(byte & 0xF)]
                 i += 2
             }
             return i
         }
     }
 
+    /// The bytes in the order the text form shows them.
+    private static let textOrder = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15]
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Base64 of the raw bytes: what Entra stores as `onPremisesImmutableId`.
     public var base64: String {
-        let b = bytes + [0, 0]
         let alphabet = Self.base64Alphabet
+        func b(_ i: Int) -> UInt8 { i < 16 ? byte(i) : 0 }
         return String(unsafeUninitializedCapacity: 24) { out in
             var o = 0
             for i in stride(from: 0, to: 18, by: 3) {
-                let v = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
+                let v = UInt32(b(i)) << 16 | UInt32(b(i + 1)) << 8 | UInt32(b(i + 2))
                 for shift in [18, 12, 6, 0] { out[o] = alphabet[Int(v >> UInt32(shift) & 63)]; o += 1 }
             }
             out[22] = 0x3D

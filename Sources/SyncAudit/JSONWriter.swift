@@ -2,53 +2,79 @@
 /// keys are written in the order given, strings escaped per RFC 8259. Foundation's
 /// JSONEncoder costs several times more per line, which a million-user snapshot feels.
 public struct JSONObjectWriter {
-    public private(set) var text = "{"
+    /// The object so far, as UTF-8 (appending bytes costs less than appending to a String).
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
     private var first = true
 
     public init() {}
 
     private mutating func key(_ name: String) {
-        if !first { text += "," }
+        if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
-        Self.appendString(name, to: &text)
-        text += ":"
+        Self.appendString(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    private mutating func raw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
     }
 
     public mutating func add(_ name: String, _ value: String?) {
         key(name)
-        if let value { Self.appendString(value, to: &text) } else { text += "null" }
+        if let value { Self.appendString(value, to: &bytes) } else { raw("null") }
     }
 
     public mutating func add(_ name: String, _ value: Bool?) {
         key(name)
-        text += value.map { $0 ? "true" : "false" } ?? "null"
+        raw(value.map { $0 ? "true" : "false" } ?? "null")
     }
 
     public mutating func add<I: BinaryInteger>(_ name: String, _ value: I?) {
         key(name)
-        text += value.map { String($0) } ?? "null"
+        raw(value.map { String($0) } ?? "null")
     }
 
     public mutating func add(_ name: String, _ values: [String]) {
         key(name)
-        text += "["
+        bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
-            if index > 0 { text += "," }
-            Self.appendString(value, to: &text)
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.appendString(value, to: &bytes)
         }
-        text += "]"
+        bytes.append(UInt8(ascii: "]"))
     }
 
     /// A value that is already JSON (a nested object or array).
     public mutating func add(_ name: String, json: String) {
         key(name)
-        text += json
+        raw(json)
     }
 
     /// The finished object.
     public mutating func finish() -> String {
-        text += "}"
-        return text
+        String(decoding: finishBytes(), as: UTF8.self)
+    }
+
+    /// The finished object as UTF-8.
+    public mutating func finishBytes() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// `appendString(_:to:)` for UTF-8 output.
+    static func appendString(_ value: String, to out: inout [UInt8]) {
+        let plain = value.utf8.withContiguousStorageIfAvailable { chunk in
+            !chunk.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
+        }
+        if plain == true {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        var text = ""
+        appendString(value, to: &text)
+        out.append(contentsOf: text.utf8)
     }
 
     /// Appends `value` as a JSON string literal. Runs of bytes that need no escape are copied

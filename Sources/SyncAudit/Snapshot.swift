@@ -124,7 +124,7 @@ public enum Snapshot {
         w.add("userAccountControl", user.userAccountControl.rawValue)
         w.add("userPrincipalName", user.userPrincipalName)
         w.add("whenChanged", user.whenChanged.map(Timestamp.format))
-        return Data(w.finish().utf8)
+        return Data(w.finishBytes())
     }
 
     /// Reads the header line; `line` is its 1-based number for the error.
