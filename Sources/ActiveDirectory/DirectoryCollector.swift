@@ -1,6 +1,5 @@
 public import Logging
 public import SyncAudit
-import Foundation
 import LDAPClient
 
 /// Streams the users of a directory as `DirectoryUser` values, base by base and page by page.
@@ -104,149 +103,35 @@ public struct DirectoryCollector: Sendable {
             ])
         }
         var summary = Summary(bases: plan.search, skippedBases: plan.skipped, users: 0, pages: 0, usersWithNotes: 0)
-        // Entries are decoded, and handed to `onUser`, on a second thread while the next ones
-        // arrive: reading and decoding overlap, in order, a few batches apart at most.
-        let decoded = try withoutActuallyEscaping(onUser) { onUser in
-            try EntryPipeline.run(decode: { entry in
-                let user = DirectoryUser(entry: entry)
-                if !user.notes.isEmpty {
-                    logger.debug("user attributes with notes", metadata: [
-                        "dn": "\(user.distinguishedName)", "notes": "\(user.notes.joined(separator: "; "))",
-                    ])
-                }
-                try onUser(user)
-                return !user.notes.isEmpty
-            }) { send in
-                var sent = 0
-                for (index, base) in plan.search.enumerated() {
-                    let pagesBefore = summary.pages
-                    logger.debug("searching users", metadata: ["base": "\(base)", "filter": "\(query.filter)"])
-                    do {
-                        try directory.search(
-                            base: base, scope: .subtree, filter: query.filter, attributes: query.attributes,
-                            pageSize: pageSize,
-                            onPage: { info in
-                                summary.pages = pagesBefore + info.page
-                                onProgress(Progress(base: base, baseIndex: index + 1, baseCount: plan.search.count,
-                                                    pageInBase: info.page, pages: summary.pages, users: sent))
-                            },
-                            onEntry: { entry in
-                                sent += 1
-                                try send(entry)
-                            })
-                    } catch let error as LDAPError where error.code == .noSuchObject {
-                        throw ActiveDirectoryError(
-                            kind: .noSuchSearchBase, server: directory.url,
-                            message: "search base \"\(base)\" does not exist on \(directory.url) (\(error.message)); check --search-base / --base-dn")
-                    }
-                }
+        for (index, base) in plan.search.enumerated() {
+            let pagesBefore = summary.pages
+            logger.debug("searching users", metadata: ["base": "\(base)", "filter": "\(query.filter)"])
+            do {
+                try directory.search(
+                    base: base, scope: .subtree, filter: query.filter, attributes: query.attributes,
+                    pageSize: pageSize,
+                    onPage: { info in
+                        summary.pages = pagesBefore + info.page
+                        onProgress(Progress(base: base, baseIndex: index + 1, baseCount: plan.search.count,
+                                            pageInBase: info.page, pages: summary.pages, users: summary.users))
+                    },
+                    onEntry: { entry in
+                        let user = DirectoryUser(entry: entry)
+                        if !user.notes.isEmpty {
+                            summary.usersWithNotes += 1
+                            logger.debug("user attributes with notes", metadata: [
+                                "dn": "\(user.distinguishedName)", "notes": "\(user.notes.joined(separator: "; "))",
+                            ])
+                        }
+                        summary.users += 1
+                        try onUser(user)
+                    })
+            } catch let error as LDAPError where error.code == .noSuchObject {
+                throw ActiveDirectoryError(
+                    kind: .noSuchSearchBase, server: directory.url,
+                    message: "search base \"\(base)\" does not exist on \(directory.url) (\(error.message)); check --search-base / --base-dn")
             }
         }
-        summary.users = decoded.items
-        summary.usersWithNotes = decoded.flagged
         return summary
-    }
-}
-
-/// Entries handed from the thread that reads them to a thread that decodes them, in batches
-/// through a small bounded queue, so that the two overlap and memory stays flat. An error on
-/// either side stops both and is thrown once both have stopped.
-enum EntryPipeline {
-    /// Runs `produce` here, handing each entry to `send`; `decode` runs on another thread,
-    /// entry by entry in order, and says whether to count the entry as flagged. Returns how
-    /// many entries were decoded and how many were flagged.
-    static func run(decode: @escaping (LDAPEntry) throws -> Bool,
-                    produce: (_ send: (LDAPEntry) throws -> Void) throws -> Void) throws -> (items: Int, flagged: Int) {
-        let queue = Handoff()
-        let done = DispatchSemaphore(value: 0)
-        let counts = Counts()
-        nonisolated(unsafe) let decode = decode
-        Thread.detachNewThread {
-            defer { done.signal() }
-            while let batch = queue.take() {
-                for entry in batch {
-                    do {
-                        if try decode(entry) { counts.flagged += 1 }
-                        counts.items += 1
-                    } catch {
-                        queue.fail(error)
-                        return
-                    }
-                }
-            }
-        }
-        var batch: [LDAPEntry] = []
-        batch.reserveCapacity(Handoff.batchSize)
-        do {
-            try produce { entry in
-                batch.append(entry)
-                if batch.count == Handoff.batchSize {
-                    try queue.put(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { try queue.put(batch) }
-            queue.close()
-        } catch {
-            // The decoder's own failure comes back here through `put`; otherwise stop it.
-            queue.fail(error)
-            done.wait()
-            throw queue.failure ?? error
-        }
-        done.wait()
-        if let failure = queue.failure { throw failure }
-        return (counts.items, counts.flagged)
-    }
-
-    /// Written by the decoding thread only, read after it has finished.
-    private final class Counts: @unchecked Sendable {
-        var items = 0
-        var flagged = 0
-    }
-
-    /// The bounded queue between the two threads.
-    private final class Handoff: @unchecked Sendable {
-        static let batchSize = 128
-        /// Batches in flight at most: reading runs ahead of decoding by a page or so.
-        static let capacity = 4
-        private let condition = NSCondition()
-        private var batches: [[LDAPEntry]] = []
-        private var closed = false
-        private(set) var failure: (any Error)?
-
-        func put(_ batch: [LDAPEntry]) throws {
-            condition.lock()
-            defer { condition.unlock() }
-            while batches.count >= Self.capacity, failure == nil { condition.wait() }
-            if let failure { throw failure }
-            batches.append(batch)
-            condition.broadcast()
-        }
-
-        /// The next batch, or nil once the queue is closed and empty or has failed.
-        func take() -> [LDAPEntry]? {
-            condition.lock()
-            defer { condition.unlock() }
-            while batches.isEmpty, !closed, failure == nil { condition.wait() }
-            guard failure == nil, !batches.isEmpty else { return nil }
-            condition.broadcast()
-            return batches.removeFirst()
-        }
-
-        func close() {
-            condition.lock()
-            closed = true
-            condition.broadcast()
-            condition.unlock()
-        }
-
-        /// The first failure wins; the queue stops for both sides.
-        func fail(_ error: any Error) {
-            condition.lock()
-            if failure == nil { failure = error }
-            batches.removeAll()
-            condition.broadcast()
-            condition.unlock()
-        }
     }
 }

@@ -7,8 +7,9 @@ public import Foundation
 /// escaping could not run script). It shows the tenant findings first, summary cards, where the
 /// inputs came from, a histogram of how long the missing changes have waited, and the findings
 /// table: sortable by clicking a header, filtered by text and severity (`#q=alice` in the URL
-/// pre-fills the filter). Without JavaScript the table is all there, in report order. Light and
-/// dark colour schemes, and a print style.
+/// pre-fills the filter). Without JavaScript the first `renderedRows` findings are there, in
+/// report order; the page's script makes the rest from data. Light and dark colour schemes, and
+/// a print style.
 public enum HTMLReport {
     /// Findings written out as table rows (all a reader without JavaScript sees); those after
     /// them are carried as data (`FindingsData`) and made into rows by the page's script as they
