@@ -200,29 +200,23 @@ public struct ObjectGUID: Sendable, Hashable {
         var text = text
         guard let guid = text.withUTF8({ u -> ObjectGUID? in
             guard u.count == 24, u[22] == 0x3D, u[23] == 0x3D else { return nil }
-            var bytes = [UInt8](repeating: 0, count: 18)
-            var out = 0
-            var i = 0
-            while i < 24 {
-                var quad: UInt32 = 0
-                for j in 0..<4 {
-                    let c = u[i + j]
-                    let v: UInt32
-                    if c == 0x3D, i + j >= 22 { v = 0 } else {
-                        guard let d = Self.base64Value(c) else { return nil }
-                        v = UInt32(d)
-                    }
-                    quad = quad << 6 | v
+            // 22 characters of 6 bits: 16 bytes and 4 bits that must be zero.
+            var low: UInt64 = 0, high: UInt64 = 0
+            var bits: UInt32 = 0, count = 0, byteIndex = 0
+            for i in 0..<22 {
+                guard let value = Self.base64Value(u[i]) else { return nil }
+                bits = bits << 6 | UInt32(value)
+                count += 6
+                if count >= 8 {
+                    count -= 8
+                    let byte = UInt64((bits >> UInt32(count)) & 0xFF)
+                    if byteIndex < 8 { low |= byte << (8 * UInt64(byteIndex)) } else { high |= byte << (8 * UInt64(byteIndex - 8)) }
+                    byteIndex += 1
                 }
-                bytes[out] = UInt8(truncatingIfNeeded: quad >> 16)
-                bytes[out + 1] = UInt8(truncatingIfNeeded: quad >> 8)
-                bytes[out + 2] = UInt8(truncatingIfNeeded: quad)
-                out += 3
-                i += 4
             }
-            // Canonical: the last character before the padding carries no bits beyond byte 16.
-            guard bytes[16] == 0, bytes[17] == 0 else { return nil }
-            return ObjectGUID(bytes: bytes[0..<16])
+            // Canonical: the bits left over after the 16th byte are zero.
+            guard byteIndex == 16, bits & ((1 << UInt32(count)) - 1) == 0 else { return nil }
+            return ObjectGUID(low: low, high: high)
         }) else { return nil }
         self = guid
     }
