@@ -112,12 +112,16 @@ public enum TableReport {
     /// A setting as `--grace` and `--max-skew` take it (`90s`, `30m`, `2h`, `1d`), so the line
     /// reads like the command that set it. Not the prose form (`2 h 5 min`) the messages and the
     /// HTML page use for waiting times.
+    /// A setting's duration as the options take it: `0s`, `90s`, `1h30m`, `2d`.
     static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds)
-        if s % 86_400 == 0 { return "\(s / 86_400)d" }
-        if s % 3600 == 0 { return "\(s / 3600)h" }
-        if s % 60 == 0 { return "\(s / 60)m" }
-        return "\(s)s"
+        var s = Int(seconds)
+        guard s > 0 else { return "0s" }
+        var text = ""
+        for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] where s >= size {
+            text += "\(s / size)\(unit)"
+            s %= size
+        }
+        return text
     }
 
     static func pad(_ text: String, _ width: Int) -> String {

@@ -88,6 +88,34 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
+    @Test("A duration without its unit is refused, asking for the unit; compound durations are read", arguments: [
+        (["--grace", "3"], "--grace 3: write a duration such as 90s, 30m, 2h, 1d or 1h30m (a number alone has no unit: 3s, 3m, 3h or 3d?)"),
+        (["--max-skew", "5"], "--max-skew 5: write a duration"),
+        (["--max-export-age", "1m2h"], "--max-export-age 1m2h: write a duration"),
+        (["--grace", "2x"], "--grace 2x: write a duration"),
+    ])
+    func durations(_ extra: [String], _ message: String) throws {
+        let path = Self.fixtures.appendingPathComponent("valid/graph-response.json").path
+        let refused = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", path] + extra)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains(message), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+    }
+
+    @Test("1h30m and 1d 12h are durations, and the table shows them back in that form; --fail-on warnings means warning")
+    func compoundDurations() throws {
+        let path = Self.fixtures.appendingPathComponent("valid/graph-response.json").path
+        let result = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", path, "--grace", "1h30m",
+                                                 "--max-skew", "0s", "--max-export-age", "1d 12h", "--fail-on", "warnings"])
+        #expect(result.status == 0 || result.status == 1, "\(result.stderr)")
+        let table = String(decoding: result.stdout, as: UTF8.self)
+        #expect(table.contains("grace 1h30m, max skew 0s"), "\(table)")
+        let plural = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", path, "--fail-on", "errors", "--format", "json"])
+        #expect(plural.status != 2, "\(plural.stderr)")
+        let wrong = try CommandRunner.phsCheck(["compare", "--snapshot", Self.snapshot, "--cloud", path, "--fail-on", "nevers"])
+        #expect(wrong.status == 2)
+    }
+
     @Test("A damaged snapshot names its file and line")
     func badSnapshot() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).jsonl").path

@@ -164,10 +164,10 @@ struct ComparisonOptions: ParsableArguments {
         if let asOf, Timestamp.parse(asOf) == nil {
             throw ValidationError("--as-of \(asOf): write an ISO 8601 time with its zone, e.g. 2024-03-04T05:06:07Z")
         }
-        if Duration.parse(grace) == nil { throw ValidationError("--grace \(grace): write a duration such as 90s, 30m, 2h or 1d") }
-        if Duration.parse(maxSkew) == nil { throw ValidationError("--max-skew \(maxSkew): write a duration such as 90s, 30m, 2h or 1d") }
-        if Duration.parse(maxExportAge) == nil { throw ValidationError("--max-export-age \(maxExportAge): write a duration such as 12h or 2d") }
-        if Duration.parse(maxCloudSyncAge) == nil { throw ValidationError("--max-cloud-sync-age \(maxCloudSyncAge): write a duration such as 3h or 1d") }
+        for (option, value) in [("--grace", grace), ("--max-skew", maxSkew), ("--max-export-age", maxExportAge),
+                                ("--max-cloud-sync-age", maxCloudSyncAge)] where Duration.parse(value) == nil {
+            throw ValidationError(Duration.problem(option, value))
+        }
     }
 
     func settings(cloud: CloudOptions.Loaded, directoryReadAt: Date?) throws(Failure) -> AuditSettings {

@@ -76,7 +76,7 @@ struct DirectoryOptions: ParsableArguments {
         }
         // 0 would mean "no limit": a DC that accepts the connection and never answers would hang the run.
         guard let limit = Duration.parse(timeout), limit > .zero else {
-            throw ValidationError("--timeout \(timeout): write a positive duration such as 30s, 5m or 1h")
+            throw ValidationError(Duration.problem("--timeout", timeout, positive: true, examples: "30s, 5m or 1h"))
         }
         if caFile != nil, insecureSkipTLSVerify {
             throw ValidationError("--ca-file and --insecure-skip-tls-verify contradict each other: drop one")
@@ -137,13 +137,39 @@ struct DirectoryOptions: ParsableArguments {
 }
 
 extension Duration {
-    /// Reads `90s`, `30m`, `2h`, `1d` (and a bare number of seconds).
+    /// Reads a duration with its units: `90s`, `30m`, `2h`, `1d`, or several, largest first
+    /// (`1h30m`, `1d 12h`). A number alone is refused: `--grace 3` must not silently mean three
+    /// seconds.
     static func parse(_ text: String) -> Duration? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        guard let last = trimmed.last else { return nil }
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        let (number, scale) = units[last].map { (trimmed.dropLast(), $0) } ?? (Substring(trimmed), 1)
-        guard let value = Int64(number), value >= 0 else { return nil }
-        return .seconds(value * scale)
+        let units: [Character: Int64] = ["d": 86_400, "h": 3600, "m": 60, "s": 1]
+        var total: Int64 = 0
+        var number: Int64?
+        var lastScale = Int64.max
+        for ch in text.lowercased() where ch != " " {
+            if ch.isASCII, let digit = ch.wholeNumberValue {
+                let (times, o1) = (number ?? 0).multipliedReportingOverflow(by: 10)
+                let (next, o2) = times.addingReportingOverflow(Int64(digit))
+                guard !o1, !o2, next <= 100 * 365 * 86_400 else { return nil }
+                number = next
+            } else if let scale = units[ch], let n = number, scale < lastScale {
+                total += n * scale
+                guard total <= 100 * 365 * 86_400 else { return nil }
+                number = nil
+                lastScale = scale
+            } else {
+                return nil
+            }
+        }
+        guard number == nil, lastScale != .max else { return nil }
+        return .seconds(total)
+    }
+
+    /// Why `value` of `option` is not a duration, with examples; a number alone is asked for
+    /// its unit.
+    static func problem(_ option: String, _ value: String, positive: Bool = false,
+                        examples: String = "90s, 30m, 2h, 1d or 1h30m") -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let unit = Int64(trimmed).map { n in " (a number alone has no unit: \(n)s, \(n)m, \(n)h or \(n)d?)" } ?? ""
+        return "\(option) \(value): write \(positive ? "a positive duration" : "a duration") such as \(examples)\(unit)"
     }
 }

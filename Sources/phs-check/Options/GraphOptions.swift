@@ -51,7 +51,7 @@ struct GraphOptions: ParsableArguments {
             throw ValidationError("--graph-cloud \(graphCloud): use one of " + GraphCloud.allCases.map(\.rawValue).joined(separator: ", "))
         }
         if Duration.parse(maxRetryWait) == nil {
-            throw ValidationError("--max-retry-wait \(maxRetryWait): write a duration such as 90s or 5m")
+            throw ValidationError(Duration.problem("--max-retry-wait", maxRetryWait, examples: "90s or 5m"))
         }
     }
 

@@ -5,10 +5,29 @@ import SyncAudit
 
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv, html, prometheus
+
+    /// The format a file name's extension says, when it says one.
+    init?(extensionOf path: String) {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "html", "htm": self = .html
+        case "json": self = .json
+        case "csv": self = .csv
+        case "prom": self = .prometheus
+        default: return nil
+        }
+    }
 }
 
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
     case error, warning, never
+
+    /// The plural reads as naturally (`--fail-on warnings`) and means the same.
+    init?(argument: String) {
+        let word = argument.lowercased()
+        guard let value = FailOn(rawValue: word) ?? FailOn(rawValue: String(word.dropLast())).flatMap({ word.hasSuffix("s") && $0 != .never ? $0 : nil })
+        else { return nil }
+        self = value
+    }
 
     /// Exit 1 when the worst finding is at least this severe.
     func status(worst: Severity?) -> ExitStatus {
@@ -23,19 +42,32 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
 
 /// How to write the report and when to fail.
 struct ReportOptions: ParsableArguments {
-    @Option(name: .customLong("format"), help: "table, json, csv, html (one self-contained page) or prometheus (node_exporter textfile collector).")
-    var format: ReportFormat = .table
+    @Option(name: .customLong("format"), help: ArgumentHelp(
+        "table, json, csv, html (one self-contained page) or prometheus (node_exporter textfile collector). Default: what --output's extension says (.html, .json, .csv, .prom), else table.",
+        valueName: "format"))
+    var formatOption: ReportFormat?
+
+    /// `--format`, else the format `--output`'s extension names, else the table.
+    var format: ReportFormat {
+        formatOption ?? output.flatMap(ReportFormat.init(extensionOf:)) ?? .table
+    }
 
     @Option(name: .customLong("output"), help: ArgumentHelp("Write the report to this file (atomically) instead of standard output; with --format prometheus, point it into the textfile collector's directory (e.g. .../phs-check.prom): the collector never sees a half-written file.", valueName: "file"))
     var output: String?
 
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe: error, warning or never.")
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at least this severe: error, warning or never (errors and warnings work too).", valueName: "severity"))
     var failOn: FailOn = .error
 
     @Option(name: .customLong("history"), help: ArgumentHelp(
         "Record this run in an SQLite history (created when missing): findings get new or persisting, and the summary counts those resolved since the previous run.",
         valueName: "db"))
     var history: String?
+
+    func validate() throws {
+        if let formatOption, let output, let named = ReportFormat(extensionOf: output), named != formatOption {
+            throw ValidationError("--output \(output) names a \(named.rawValue) file, but --format is \(formatOption.rawValue): give the file the format's extension, or drop --format to write \(named.rawValue)")
+        }
+    }
 
     /// What a failed run leaves in place of the report, so that what is published never looks
     /// like last night's result: for `--format prometheus`, `phs_check_run_success 0` (and the

@@ -31,7 +31,7 @@ struct ExportCloud: ParsableCommand {
 
     func validate() throws {
         guard let limit = Duration.parse(timeout), limit > .zero else {
-            throw ValidationError("--timeout \(timeout): write a positive duration such as 30s, 5m or 1h")
+            throw ValidationError(Duration.problem("--timeout", timeout, positive: true, examples: "30s, 5m or 1h"))
         }
     }
 

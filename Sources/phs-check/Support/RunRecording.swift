@@ -85,6 +85,16 @@ final class RunRecorder {
     /// Writes the report; with `--history`, fills `status` and `summary.resolved` and records
     /// the run in the transaction described above. Returns the exit status `--fail-on` asks for.
     func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
+        let status = try write(report)
+        // A report written to a file says so on standard error, with its counts.
+        if let path = self.report.output, path != "-", !global.quiet {
+            let counts = [Severity.error, .warning, .info].map { "\(report.count($0)) \($0.rawValue)\(report.count($0) == 1 || $0 == .info ? "" : "s")" }
+            PHSCheck.printError("phs-check: wrote \(path) (\(self.report.format.rawValue)): \(counts.joined(separator: ", "))")
+        }
+        return status
+    }
+
+    private func write(_ report: AuditReport) throws(Failure) -> ExitStatus {
         guard let store else { return try self.report.emit(report) }
         var status = ExitStatus.clean
         var written = false
