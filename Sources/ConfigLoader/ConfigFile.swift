@@ -385,8 +385,9 @@ public struct ConfigFile {
         return out.lowercased()
     }
 
-    /// The known key `key` most probably meant, if one is close enough.
-    static func suggestion(for key: String, among keys: [String]) -> String? {
+    /// The known key `key` most probably meant, if one is close enough (also the command a
+    /// mistyped first word meant).
+    public static func suggestion(for key: String, among keys: [String]) -> String? {
         let normalized = normalize(key)
         if keys.contains(normalized) { return normalized }
         let bare = normalized.replacingOccurrences(of: "-", with: "")

@@ -140,9 +140,7 @@ public struct ObjectGUID: Sendable, Hashable {
             high = UInt64(littleEndian: words.1)
         } else {
             var low: UInt64 = 0, high: UInt64 = 0
-            for (i, byte) in bytes.enumerated() {
-                if i < 8 { low |= UInt64(byte) << (8 * UInt64(i)) } else { high |= UInt64(byte) << (8 * UInt64(i - 8)) }
-            }
+            for (i, byte) in bytes.enumerated() { Self.place(byte, at: i, &low, &high) }
             self.low = low
             self.high = high
         }
@@ -164,13 +162,17 @@ public struct ObjectGUID: Sendable, Hashable {
             if i == 8 || i == 13 || i == 18 || i == 23 { i += 1; continue }
             guard let hi = hexValue(u[i]), let lo = hexValue(u[i + 1]) else { return nil }
             // The n-th byte of the text is byte textOrder[n] of the GUID.
-            let index = textOrder[n]
-            let value = UInt64(hi << 4 | lo) << (8 * UInt64(index % 8))
-            if index < 8 { low |= value } else { high |= value }
+            place(hi << 4 | lo, at: textOrder[n], &low, &high)
             n += 1
             i += 2
         }
         return ObjectGUID(low: low, high: high)
+    }
+
+    /// Puts byte `index` (0–15, the directory's order) of a GUID being built into its word.
+    private static func place(_ byte: UInt8, at index: Int, _ low: inout UInt64, _ high: inout UInt64) {
+        let value = UInt64(byte) << (8 * UInt64(index % 8))
+        if index < 8 { low |= value } else { high |= value }
     }
 
     private init(low: UInt64, high: UInt64) {
@@ -209,8 +211,7 @@ public struct ObjectGUID: Sendable, Hashable {
                 count += 6
                 if count >= 8 {
                     count -= 8
-                    let byte = UInt64((bits >> UInt32(count)) & 0xFF)
-                    if byteIndex < 8 { low |= byte << (8 * UInt64(byteIndex)) } else { high |= byte << (8 * UInt64(byteIndex - 8)) }
+                    Self.place(UInt8(truncatingIfNeeded: bits >> UInt32(count)), at: byteIndex, &low, &high)
                     byteIndex += 1
                 }
             }

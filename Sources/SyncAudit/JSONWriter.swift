@@ -61,12 +61,19 @@ public struct JSONObjectWriter {
         return bytes
     }
 
+    /// A byte a JSON string literal must escape: `"`, `\\` or a control character.
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20
+    }
+
+    /// `value` needs no escape at all: it is appended whole, not walked character by character.
+    private static func isPlain(_ value: String) -> Bool {
+        value.utf8.withContiguousStorageIfAvailable { !$0.contains(where: needsEscape) } == true
+    }
+
     /// `appendString(_:to:)` for UTF-8 output.
     static func appendString(_ value: String, to out: inout [UInt8]) {
-        let plain = value.utf8.withContiguousStorageIfAvailable { chunk in
-            !chunk.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
-        }
-        if plain == true {
+        if isPlain(value) {
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: value.utf8)
             out.append(UInt8(ascii: "\""))
@@ -80,11 +87,7 @@ public struct JSONObjectWriter {
     /// Appends `value` as a JSON string literal. Runs of bytes that need no escape are copied
     /// whole; only `"`, `\\` and control characters are escaped (UTF-8 passes through).
     public static func appendString(_ value: String, to out: inout String) {
-        // Most values need no escape: appended whole, without walking them character by character.
-        let plain = value.utf8.withContiguousStorageIfAvailable { bytes in
-            !bytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
-        }
-        if plain == true {
+        if isPlain(value) {
             out += "\""
             out += value
             out += "\""
@@ -96,7 +99,7 @@ public struct JSONObjectWriter {
         var index = runStart
         while index != bytes.endIndex {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
+            if needsEscape(byte) {
                 out += value[runStart..<index]
                 switch byte {
                 case UInt8(ascii: "\""): out += "\\\""

@@ -63,27 +63,11 @@ struct PHSCheck: ParsableCommand {
     }
 
     /// The command `word` was probably meant to be (`chek` → `check`), when it is not a command
-    /// or an option itself: at most a third of its letters off, and at least two.
+    /// or an option itself: the config file's rule for a mistyped key.
     static func nearestCommand(to word: String) -> String? {
         let names = configuration.subcommands.map { $0._commandName } + ["help"]
         guard !word.hasPrefix("-"), !names.contains(word) else { return nil }
-        func distance(_ a: [Character], _ b: [Character]) -> Int {
-            var row = Array(0...b.count)
-            for (i, x) in a.enumerated() {
-                var previous = row[0]
-                row[0] = i + 1
-                for (j, y) in b.enumerated() {
-                    let next = min(row[j + 1] + 1, row[j] + 1, previous + (x == y ? 0 : 1))
-                    previous = row[j + 1]
-                    row[j + 1] = next
-                }
-            }
-            return row[b.count]
-        }
-        let word = Array(word.lowercased())
-        let best = names.map { ($0, distance(Array($0), word)) }.min { $0.1 < $1.1 }
-        guard let best, best.1 <= max(2, word.count / 3) else { return nil }
-        return best.0
+        return ConfigFile.suggestion(for: word, among: names)
     }
 
     /// A message on standard error. It may quote the directory, an export or a server (a DN, a

@@ -24,9 +24,13 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
     /// The plural reads as naturally (`--fail-on warnings`) and means the same.
     init?(argument: String) {
         let word = argument.lowercased()
-        guard let value = FailOn(rawValue: word) ?? FailOn(rawValue: String(word.dropLast())).flatMap({ word.hasSuffix("s") && $0 != .never ? $0 : nil })
-        else { return nil }
-        self = value
+        if let value = FailOn(rawValue: word) {
+            self = value
+        } else if word.hasSuffix("s"), let value = FailOn(rawValue: String(word.dropLast())), value != .never {
+            self = value
+        } else {
+            return nil
+        }
     }
 
     /// Exit 1 when the worst finding is at least this severe.
