@@ -86,9 +86,19 @@ public struct AuditResult: Sendable, Hashable {
     public var domains: [DomainSummary] = []
     /// Age of the oldest change that is `password-not-synced` (asOf − pwdLastSet), if any.
     public var oldestNotSyncedAge: TimeInterval? {
-        findings.filter { $0.code == .passwordNotSynced }
-            .compactMap { $0.directoryUser?.pwdLastSet.date.map { settings.asOf.timeIntervalSince($0) } }
-            .max()
+        findings.filter { $0.code == .passwordNotSynced }.compactMap(waited).max()
+    }
+
+    /// How long a password change has waited for the cloud (asOf − pwdLastSet), for the findings
+    /// about a change that has not arrived: `password-not-synced`, `password-sync-pending` and
+    /// `password-change-unconfirmed`; nil for every other finding.
+    public func waited(_ finding: Finding) -> TimeInterval? {
+        switch finding.code {
+        case .passwordNotSynced, .passwordSyncPending, .passwordChangeUnconfirmed:
+            return finding.directoryUser?.pwdLastSet.date.map { settings.asOf.timeIntervalSince($0) }
+        default:
+            return nil
+        }
     }
 }
 

@@ -38,6 +38,8 @@ public struct AuditReport: Sendable, Hashable {
     public var result: AuditResult
     /// With history: findings of the previous run that are gone now.
     public var resolved: Int?
+    /// With history: who those resolved findings were about, and the counts of recent runs.
+    public var history: HistoryContext?
     /// Every warning of the run (the comparison's and those met while reading the two sides).
     public var warnings: [RunWarning]
 
@@ -68,4 +70,130 @@ public struct AuditReport: Sendable, Hashable {
 
     /// The most severe finding, if any.
     public var worstSeverity: Severity? { findings.map(\.severity).max() }
+}
+
+/// What a run recorded in a history knows beyond its own findings (`--history`).
+public struct HistoryContext: Sendable, Hashable {
+    /// One finding of the previous run that this run no longer has.
+    public struct ResolvedFinding: Sendable, Hashable {
+        public var code: String
+        public var samAccountName: String?
+        public var userPrincipalName: String?
+        public var distinguishedName: String?
+        public var domain: String?
+        /// When it was first recorded (nil for findings recorded before the history kept it).
+        public var firstSeen: Date?
+        public init(code: String, samAccountName: String?, userPrincipalName: String?,
+                    distinguishedName: String?, domain: String?, firstSeen: Date?) {
+            self.code = code
+            self.samAccountName = samAccountName
+            self.userPrincipalName = userPrincipalName
+            self.distinguishedName = distinguishedName
+            self.domain = domain
+            self.firstSeen = firstSeen
+        }
+    }
+
+    /// The counts of one successful recorded run, for the trend chart.
+    public struct RunCounts: Sendable, Hashable {
+        public var runId: Int64
+        public var at: Date
+        public var errors: Int
+        public var warnings: Int
+        public var infos: Int
+        public var new: Int
+        public init(runId: Int64, at: Date, errors: Int, warnings: Int, infos: Int, new: Int) {
+            self.runId = runId
+            self.at = at
+            self.errors = errors
+            self.warnings = warnings
+            self.infos = infos
+            self.new = new
+        }
+    }
+
+    public var resolved: [ResolvedFinding]
+    /// The last successful runs, oldest first, this one last.
+    public var trend: [RunCounts]
+
+    public init(resolved: [ResolvedFinding], trend: [RunCounts]) {
+        self.resolved = resolved
+        self.trend = trend
+    }
+}
+
+/// The user findings of one parent container (the DN without its first RDN): findings that
+/// cluster in one OU point at that OU's sync scope or policy rather than at single users.
+public struct ContainerSummary: Sendable, Hashable {
+    /// The container's DN as the directory wrote it.
+    public var container: String
+    public var errors: Int
+    public var warnings: Int
+    public var infos: Int
+    public var total: Int { errors + warnings + infos }
+    /// Counts by code, most frequent first (ties in catalogue order).
+    public var codes: [(code: FindingCode, count: Int)]
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.container == b.container && a.errors == b.errors && a.warnings == b.warnings && a.infos == b.infos
+            && a.codes.map(\.code) == b.codes.map(\.code) && a.codes.map(\.count) == b.codes.map(\.count)
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(container) }
+}
+
+extension AuditReport {
+    /// The user findings by parent container, most findings first (ties by container name);
+    /// findings without a DN (cloud-only users without one) are not counted. Containers are
+    /// compared ignoring case, as AD compares DNs, and named as first met.
+    public var containers: [ContainerSummary] {
+        var order: [String: Int] = [:]
+        var summaries: [ContainerSummary] = []
+        var codeCounts: [[FindingCode: Int]] = []
+        for finding in findings where finding.scope == .user {
+            guard let dn = finding.distinguishedName, let parent = DistinguishedNameText.parent(of: dn) else { continue }
+            let key = parent.lowercased()
+            let index: Int
+            if let known = order[key] {
+                index = known
+            } else {
+                index = summaries.count
+                order[key] = index
+                summaries.append(ContainerSummary(container: parent, errors: 0, warnings: 0, infos: 0, codes: []))
+                codeCounts.append([:])
+            }
+            switch finding.severity {
+            case .error: summaries[index].errors += 1
+            case .warning: summaries[index].warnings += 1
+            case .info: summaries[index].infos += 1
+            }
+            codeCounts[index][finding.code, default: 0] += 1
+        }
+        for index in summaries.indices {
+            summaries[index].codes = FindingCode.allCases.compactMap { code in codeCounts[index][code].map { (code, $0) } }
+                .enumerated().sorted { $0.element.count != $1.element.count ? $0.element.count > $1.element.count : $0.offset < $1.offset }
+                .map(\.element)
+        }
+        return summaries.sorted {
+            $0.total != $1.total ? $0.total > $1.total : $0.container.lowercased() < $1.container.lowercased()
+        }
+    }
+}
+
+/// DN text as SyncAudit needs it, without a parser: the parent is what follows the first comma
+/// that no backslash escapes (RFC 4514: `\,` and `\\` inside an RDN value).
+enum DistinguishedNameText {
+    static func parent(of dn: String) -> String? {
+        var escaped = false
+        for index in dn.utf8.indices {
+            let byte = dn.utf8[index]
+            if escaped { escaped = false; continue }
+            if byte == UInt8(ascii: "\\") { escaped = true; continue }
+            if byte == UInt8(ascii: ",") {
+                let rest = dn.utf8[dn.utf8.index(after: index)...]
+                let parent = String(Substring(rest)).drop { $0 == " " }
+                return parent.isEmpty ? nil : String(parent)
+            }
+        }
+        return nil
+    }
 }

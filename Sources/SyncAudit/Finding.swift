@@ -1,3 +1,4 @@
+public import Foundation
 
 
 public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable, Codable {
@@ -80,6 +81,10 @@ public struct Finding: Sendable, Hashable {
     /// Entra Connect server, every value quoted by `PowerShell.quote`.
     public var command: String?
     public var status: FindingStatus?
+    /// With history: when this finding was first recorded, and in how many recorded runs in a
+    /// row (this one included) it has been open.
+    public var firstSeen: Date?
+    public var runsOpen: Int?
     /// What a tenant finding is about when the tenant has several of it (a Cloud Sync job:
     /// `cloud-sync:<service principal id>/<job id>`); part of `identity`.
     public var tenantSubject: String?
