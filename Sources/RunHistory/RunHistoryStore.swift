@@ -152,6 +152,14 @@ public final class RunHistoryStore: Sendable {
                 CREATE INDEX runDomain_run ON runDomain(runId);
                 """)
         }
+        // First sighting and runs open (issue 13). Findings recorded before this migration count
+        // from the run they were recorded in: the history did not keep more.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                ALTER TABLE finding ADD COLUMN firstSeenRunId INTEGER REFERENCES run(id);
+                ALTER TABLE finding ADD COLUMN runsOpen INTEGER;
+                """)
+        }
         return migrator
     }
 
@@ -226,22 +234,36 @@ public final class RunHistoryStore: Sendable {
         do {
             return try inImmediateTransaction { db in
                 let previous = try Self.latestSuccessfulRunId(db)
-                let previousIdentities = try previous.map { try Self.identities(db, run: $0) } ?? []
-                let annotated = FindingStatuses.annotate(report, previous: previousIdentities)
+                let prior = try previous.map { try Self.priorFindings(db, run: $0) } ?? [:]
+                var annotated = FindingStatuses.annotate(report, previous: prior.mapValues(\.prior), now: startedAt)
                 let id = try Self.insertRun(db, annotated, startedAt: startedAt, finishedAt: finishedAt, previous: previous)
                 let insert = try db.makeStatement(sql: """
                     INSERT INTO finding (runId, identity, code, severity, status, samAccountName,
-                                         userPrincipalName, distinguishedName, message, domain)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         userPrincipalName, distinguishedName, message, domain,
+                                         firstSeenRunId, runsOpen)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+                var current = Set<String>()
                 for finding in annotated.findings {
+                    let identity = finding.identity
+                    current.insert(identity)
                     try insert.execute(arguments: [
-                        id, finding.identity, finding.code.rawValue, finding.severity.rawValue,
+                        id, identity, finding.code.rawValue, finding.severity.rawValue,
                         (finding.status ?? .new).rawValue,
                         finding.samAccountName, finding.userPrincipalName, finding.distinguishedName,
-                        finding.message, finding.domain,
+                        finding.message, finding.domain, prior[identity]?.firstSeenRunId ?? id, finding.runsOpen,
                     ])
                 }
+                let resolved = prior.values.filter { !current.contains($0.finding.identity) }
+                    .sorted { $0.order < $1.order }
+                    .map { entry in
+                        HistoryContext.ResolvedFinding(
+                            code: entry.finding.code, samAccountName: entry.finding.samAccountName,
+                            userPrincipalName: entry.finding.userPrincipalName,
+                            distinguishedName: entry.finding.distinguishedName, domain: entry.finding.domain,
+                            firstSeen: entry.prior.firstSeen)
+                    }
+                annotated.history = HistoryContext(resolved: resolved, trend: try Self.trend(db, runs: Self.trendRuns))
                 let insertDomain = try db.makeStatement(sql: """
                     INSERT INTO runDomain (runId, name, status, source, failure, directoryUsers, matched,
                                            errors, warnings, infos, cloudUsersOutOfScope)
@@ -384,6 +406,51 @@ public final class RunHistoryStore: Sendable {
         try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run WHERE succeeded")
     }
 
+    /// How many successful runs, this one included, `HistoryContext.trend` shows.
+    public static let trendRuns = 30
+
+    /// A finding of the previous run: what it carries on to this run, and what it was in case it is resolved.
+    private struct PriorFinding {
+        var finding: RecordedFinding
+        var prior: FindingStatuses.Prior
+        var firstSeenRunId: Int64
+        var order: Int64
+    }
+
+    /// The findings of `run`, by identity. Rows recorded before the `v3` migration count as
+    /// first seen in `run`, open one run.
+    private static func priorFindings(_ db: Database, run: Int64) throws -> [String: PriorFinding] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT f.rowid AS position, f.*, COALESCE(f.firstSeenRunId, f.runId) AS seenRun,
+                   COALESCE(f.runsOpen, 1) AS open, COALESCE(seen.startedAt, this.startedAt) AS seenAt
+            FROM finding f JOIN run this ON this.id = f.runId LEFT JOIN run seen ON seen.id = f.firstSeenRunId
+            WHERE f.runId = ?
+            """, arguments: [run])
+        var prior: [String: PriorFinding] = [:]
+        prior.reserveCapacity(rows.count)
+        for row in rows {
+            let finding = Self.finding(row)
+            prior[finding.identity] = PriorFinding(
+                finding: finding, prior: FindingStatuses.Prior(firstSeen: row["seenAt"], runsOpen: row["open"]),
+                firstSeenRunId: row["seenRun"], order: row["position"])
+        }
+        return prior
+    }
+
+    /// The counts of the last `runs` successful runs, oldest first.
+    private static func trend(_ db: Database, runs: Int) throws -> [HistoryContext.RunCounts] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, startedAt, errors, warnings, infos,
+                   (SELECT COUNT(*) FROM finding WHERE finding.runId = run.id AND finding.status = 'new') AS newCount
+            FROM run WHERE succeeded ORDER BY id DESC LIMIT ?
+            """, arguments: [runs])
+            .reversed()
+            .map { row in
+                HistoryContext.RunCounts(runId: row["id"], at: row["startedAt"], errors: row["errors"] ?? 0,
+                                         warnings: row["warnings"] ?? 0, infos: row["infos"] ?? 0, new: row["newCount"])
+            }
+    }
+
     private static func identities(_ db: Database, run: Int64) throws -> Set<String> {
         try Set(String.fetchAll(db, sql: "SELECT identity FROM finding WHERE runId = ?", arguments: [run]))
     }
@@ -425,13 +492,15 @@ public final class RunHistoryStore: Sendable {
     }
 
     private static func findings(_ db: Database, sql: String, arguments: StatementArguments) throws -> [RecordedFinding] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            RecordedFinding(
-                identity: row["identity"], code: row["code"], severity: row["severity"],
-                status: FindingStatus(rawValue: row["status"]) ?? .new, samAccountName: row["samAccountName"],
-                userPrincipalName: row["userPrincipalName"], distinguishedName: row["distinguishedName"],
-                message: row["message"], domain: row["domain"])
-        }
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map(finding)
+    }
+
+    private static func finding(_ row: Row) -> RecordedFinding {
+        RecordedFinding(
+            identity: row["identity"], code: row["code"], severity: row["severity"],
+            status: FindingStatus(rawValue: row["status"]) ?? .new, samAccountName: row["samAccountName"],
+            userPrincipalName: row["userPrincipalName"], distinguishedName: row["distinguishedName"],
+            message: row["message"], domain: row["domain"])
     }
 
     /// `1-3, 5, 7-9`.
