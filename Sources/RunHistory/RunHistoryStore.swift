@@ -30,6 +30,10 @@ public final class RunHistoryStore: Sendable {
 
     public let path: String
     public let busyTimeout: TimeInterval
+    /// Read-only access without SQLite's locks: the reader could not create the `-shm` file a
+    /// WAL database needs (no write permission on the folder), so the file was opened as
+    /// immutable. A run being recorded at that moment may be missing from what is read.
+    public let readsWithoutLocks: Bool
     /// One connection: a CLI run needs no parallel reads, and being the only connection it is
     /// the last to close, so closing checkpoints the WAL (a pool's read-only readers cannot).
     private let database: DatabaseQueue
@@ -62,14 +66,43 @@ public final class RunHistoryStore: Sendable {
         configuration.journalMode = .wal
         configuration.label = "phs-check history"
         do {
-            database = try Self.open(path: path, configuration: configuration, busyTimeout: busyTimeout)
+            (database, readsWithoutLocks) = try Self.open(path: path, access: access, configuration: configuration, busyTimeout: busyTimeout)
+        } catch {
+            throw Self.describe(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    /// Opens and migrates (or checks) the file; a reader that cannot create the `-shm` file a
+    /// WAL database needs (in the history's group, without write permission on its folder)
+    /// opens it as immutable instead.
+    private static func open(path: String, access: Access, configuration: Configuration,
+                             busyTimeout: TimeInterval) throws -> (DatabaseQueue, Bool) {
+        do {
+            let database = try Self.open(path: path, configuration: configuration, busyTimeout: busyTimeout)
             switch access {
             case .readWrite: try Self.migrate(database, path: path)
             case .readOnly: try Self.checkSchema(database, path: path)
             }
-        } catch {
-            throw Self.describe(error, path: path, busyTimeout: busyTimeout)
+            return (database, false)
+        } catch let error as DatabaseError where access == .readOnly && Self.needsSharedMemoryFile(error) {
+            let database = try DatabaseQueue(path: Self.immutableURI(path), configuration: configuration)
+            try Self.checkSchema(database, path: path)
+            return (database, true)
         }
+    }
+
+    /// SQLite could not open a WAL database read-only because it cannot create or open its
+    /// `-shm` file: `SQLITE_CANTOPEN`, or `SQLITE_READONLY` and its extended codes.
+    private static func needsSharedMemoryFile(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_READONLY
+    }
+
+    /// `file:` URI of `path` with `immutable=1` (SQLite reads it without locks or `-shm`).
+    static func immutableURI(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
     }
 
     /// Opens the connection. Switching a new file to WAL mode needs an exclusive lock that
