@@ -312,8 +312,12 @@ struct CSVUserReader {
         switch field {
         case .accountEnabled: user.accountEnabled = try bool(text, column, sc)
         case .onPremisesSyncEnabled: user.onPremisesSyncEnabled = try bool(text, column, sc)
-        case .lastPasswordChangeDateTime: user.lastPasswordChangeDateTime = try date(text, column, order, sc)
-        case .onPremisesLastSyncDateTime: user.onPremisesLastSyncDateTime = try date(text, column, order, sc)
+        case .lastPasswordChangeDateTime:
+            user.lastPasswordChangeDateTime = try date(text, column, order, sc, later: &user.lastPasswordChangeLaterReading)
+        case .onPremisesLastSyncDateTime:
+            // Only shown, never judged: of two readings, the earlier.
+            var unused: Date?
+            user.onPremisesLastSyncDateTime = try date(text, column, order, sc, later: &unused)
         case .onPremisesProvisioningErrors:
             // Export-Csv writes a nested list as its type name (`...ProvisioningError[]`), even
             // when the list is empty: that tells nothing, so it reads as no known errors.
@@ -326,7 +330,10 @@ struct CSVUserReader {
         }
     }
 
-    private func date(_ text: String, _ column: String, _ order: DateOrder?, _ sc: borrowing CSVScanner) throws(CloudExportError) -> Date {
+    /// A date; a local time in the hour the clocks went back reads as its earlier instant, with
+    /// the later one in `later` (the rules judge the user with both).
+    private func date(_ text: String, _ column: String, _ order: DateOrder?, _ sc: borrowing CSVScanner,
+                      later: inout Date?) throws(CloudExportError) -> Date {
         let fields: DateFields?
         if let pattern = options.dateFormat {
             fields = pattern.fieldsOrZoned(text)
@@ -352,10 +359,9 @@ struct CSVUserReader {
             throw CloudExportError(.invalidDate, file, at: sc.recordPosition,
                                    "\(column) \"\(text)\" does not exist in \(zone.identifier): the clocks skipped that hour",
                                    fix: "Check --cloud-timezone: it must be the time zone of the machine that ran Export-Csv")
-        case .ambiguous(let a, let b):
-            throw CloudExportError(.ambiguousDate, file, at: sc.recordPosition,
-                                   "\(column) \"\(text)\" happened twice in \(zone.identifier) (\(Timestamp.format(a)) and \(Timestamp.format(b))): the clocks went back that hour",
-                                   fix: "Export with exact times instead: Graph JSON, or PowerShell 7 ConvertTo-Json")
+        case .ambiguous(let earlier, let laterReading):
+            later = laterReading
+            return earlier
         }
     }
 }

@@ -146,7 +146,7 @@ public struct CloudReadOptions: Sendable {
         if let timeZone {
             guard let zone = Self.timeZone(named: timeZone) else {
                 throw CloudExportError(.invalidOption, "--cloud-timezone", "\"\(timeZone)\" is not a time zone",
-                                       fix: "Use an IANA name such as Europe/Amsterdam or America/New_York, UTC, or an offset such as +01:00")
+                                       fix: "Use an IANA name such as Europe/Amsterdam, the Windows name Get-TimeZone shows on the machine that made the export (W. Europe Standard Time), UTC, or an offset such as +01:00")
             }
             self.timeZone = zone
         }
@@ -159,7 +159,9 @@ public struct CloudReadOptions: Sendable {
         }
     }
 
-    /// An IANA name (`Europe/Amsterdam`), `UTC`, or a fixed offset (`+01:00`, `-0500`).
+    /// An IANA name (`Europe/Amsterdam`), a Windows name (`W. Europe Standard Time`, what
+    /// `Get-TimeZone` shows on the machine that made the export), `UTC`, or a fixed offset
+    /// (`+01:00`, `-0500`).
     public static func timeZone(named name: String) -> TimeZone? {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         if ["utc", "z", "gmt"].contains(trimmed.lowercased()) { return TimeZone(identifier: "UTC") }
@@ -168,6 +170,7 @@ public struct CloudReadOptions: Sendable {
             guard let offset = s.zone(), s.atEnd, abs(offset) <= 14 * 3600 else { return nil }
             return TimeZone(secondsFromGMT: Int(offset))
         }
+        if let iana = WindowsTimeZones.zone(named: trimmed) { return TimeZone(identifier: iana) }
         guard trimmed.contains("/") || trimmed.count > 2 else { return nil }
         return TimeZone(identifier: trimmed)
     }

@@ -279,10 +279,12 @@ struct GraphJSONReader {
             user.onPremisesSyncEnabled = try readBool(name, &lex)
             return user.onPremisesSyncEnabled != nil
         case .lastPasswordChangeDateTime:
-            user.lastPasswordChangeDateTime = try readDate(name, &lex)
+            user.lastPasswordChangeDateTime = try readDate(name, &lex, later: &user.lastPasswordChangeLaterReading)
             return user.lastPasswordChangeDateTime != nil
         case .onPremisesLastSyncDateTime:
-            user.onPremisesLastSyncDateTime = try readDate(name, &lex)
+            // Only shown, never judged: of two readings, the earlier.
+            var unused: Date?
+            user.onPremisesLastSyncDateTime = try readDate(name, &lex, later: &unused)
             return user.onPremisesLastSyncDateTime != nil
         case .onPremisesProvisioningErrors:
             user.onPremisesProvisioningErrors = try readProvisioningErrors(&lex)
@@ -337,7 +339,9 @@ struct GraphJSONReader {
         }
     }
 
-    private mutating func readDate(_ name: String, _ lex: inout JSONLexer) throws(CloudExportError) -> Date? {
+    /// A date; a local time in the hour the clocks went back reads as its earlier instant, with
+    /// the later one in `later`.
+    private mutating func readDate(_ name: String, _ lex: inout JSONLexer, later: inout Date?) throws(CloudExportError) -> Date? {
         let m = lex.mark
         switch try lex.peekNonWhitespace() {
         case 0x6E:
@@ -358,7 +362,7 @@ struct GraphJSONReader {
                                     fix: "Give that machine's time zone with --cloud-timezone (for example Europe/Amsterdam, or UTC)",
                                     at: m)
                 }
-                return try resolveLocal(fields, timeZone, name, lex.scratchString, lex, m)
+                return try resolveLocal(fields, timeZone, name, lex.scratchString, lex, m, later: &later)
             case .invalid:
                 throw lex.error(.invalidDate, "\(name) \"\(lex.scratchString)\" is not a date phs-check reads (ISO 8601 or \\/Date(ms)\\/)", at: m)
             }
@@ -369,7 +373,7 @@ struct GraphJSONReader {
     }
 
     private func resolveLocal(_ f: DateFields, _ zone: TimeZone, _ name: String, _ text: String,
-                              _ lex: borrowing JSONLexer, _ m: JSONLexer.Mark) throws(CloudExportError) -> Date {
+                              _ lex: borrowing JSONLexer, _ m: JSONLexer.Mark, later: inout Date?) throws(CloudExportError) -> Date {
         switch LocalTime.resolve(f, in: zone) {
         case .date(let d): return d
         case .invalid:
@@ -377,9 +381,9 @@ struct GraphJSONReader {
         case .nonexistent:
             throw lex.error(.invalidDate, "\(name) \"\(text)\" does not exist in \(zone.identifier) (the clocks skipped that hour)",
                             fix: "Check --cloud-timezone", at: m)
-        case .ambiguous:
-            throw lex.error(.ambiguousDate, "\(name) \"\(text)\" happened twice in \(zone.identifier) (the clocks went back that hour)",
-                            fix: "Export with dates in UTC (Graph JSON, or PowerShell 7 ConvertTo-Json) so the time is exact", at: m)
+        case .ambiguous(let earlier, let laterReading):
+            later = laterReading
+            return earlier
         }
     }
 

@@ -217,7 +217,7 @@ public enum Audit {
         // Each user's chain depends on that user alone: the users are judged on every core,
         // then gathered in their order.
         let judged = concurrentMap(directory.count) { index -> Judged in
-            let trace = rules.trace(directory[index], pairing(index), withFacts: false)
+            let trace = rules.judge(directory[index], pairing(index), withFacts: false)
             return Judged(findings: trace.findings, passwordStepPassed: trace.inSync)
         }
         // Room for every finding at once: growing an array of a million findings would hold
@@ -237,7 +237,7 @@ public enum Audit {
             scope.tally(user, matched: userMatched, inSync: userInSync)
         }
         for index in explaining where directory.indices.contains(index) {
-            traces[index] = rules.trace(directory[index], pairing(index), withFacts: true)
+            traces[index] = rules.judge(directory[index], pairing(index), withFacts: true)
         }
         for index in join.unmatchedCloudIndices {
             guard case .judge(let domain) = scope.judges(cloud[index], syncStateKnown: rules.syncStateKnown) else { continue }

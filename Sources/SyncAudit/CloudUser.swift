@@ -8,6 +8,10 @@ public struct CloudUser: Sendable, Hashable {
     public var userPrincipalName: String?
     public var accountEnabled: Bool?
     public var lastPasswordChangeDateTime: Date?
+    /// When `lastPasswordChangeDateTime` was a local time in the hour the clocks went back (a
+    /// CSV export's time repeats then): the later of its two readings; `lastPasswordChangeDateTime`
+    /// holds the earlier. The rules judge the user with both (`password-time-ambiguous`).
+    public var lastPasswordChangeLaterReading: Date?
     public var onPremisesImmutableId: String?
     /// `true` synced, `false` formerly synced, `nil` never synced (or not exported).
     public var onPremisesSyncEnabled: Bool?

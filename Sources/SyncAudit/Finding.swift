@@ -49,6 +49,7 @@ public enum FindingCode: String, Sendable, Hashable, CaseIterable, Codable {
     case anchorMismatch = "anchor-mismatch"
     case provisioningError = "provisioning-error"
     case passwordChangeUnconfirmed = "password-change-unconfirmed"
+    case passwordTimeAmbiguous = "password-time-ambiguous"
     case phsStopped = "phs-stopped"
     case phsHeartbeatStale = "phs-heartbeat-stale"
     case phsDisabled = "phs-disabled"

@@ -119,6 +119,11 @@ extension FindingCode {
                 severity: .error, scope: .tenant, title: "No recent Cloud Sync password hash sync",
                 meaning: "The configuration's password hash sync job has not completed a successful run for longer than --max-cloud-sync-age (Cloud Sync runs every few minutes).",
                 nextStep: "Check the provisioning agents (Microsoft Entra Provisioning Agent service) and the configuration's provisioning logs in the Entra admin center.")
+        case .passwordTimeAmbiguous:
+            CatalogueEntry(
+                severity: .warning, scope: .user, title: "Cloud password time ambiguous",
+                meaning: "The export wrote the cloud's lastPasswordChangeDateTime as a local time in the hour the clocks went back, so it names two instants, and the two give different verdicts: this user could not be judged.",
+                nextStep: "Check this user in the next export, or export with exact times (Graph JSON, or PowerShell 7 ConvertTo-Json) so that no time is read twice.")
         case .domainUnreachable:
             CatalogueEntry(
                 severity: .error, scope: .domain, title: "Domain not read",

@@ -21,6 +21,35 @@ struct Rules {
 
     // MARK: The chain of one directory user
 
+    /// The chain of `user`; when the matched cloud user's password time fell in the hour the
+    /// clocks went back (two readings), the chain is run with each: when both give the same
+    /// verdict it stands, else the step where they part says `password-time-ambiguous`, naming both.
+    func judge(_ user: DirectoryUser, _ pairing: Pairing, withFacts: Bool) -> RuleTrace {
+        let first = trace(user, pairing, withFacts: withFacts)
+        guard case .matched(let cloud, let key) = pairing, let later = cloud.lastPasswordChangeLaterReading,
+              let earlier = cloud.lastPasswordChangeDateTime
+        else { return first }
+        var other = cloud
+        other.lastPasswordChangeDateTime = later
+        let second = trace(user, .matched(other, by: key), withFacts: withFacts)
+        func verdict(_ outcome: RuleTrace.Outcome) -> String {
+            switch outcome {
+            case .finding(let finding): finding.code.rawValue
+            case .pass: "in sync"
+            case .notReached: "not reached"
+            }
+        }
+        guard let parting = first.steps.indices.first(where: { verdict(first.steps[$0].outcome) != verdict(second.steps[$0].outcome) })
+        else { return first }
+        var steps = first.steps
+        let message = "The export gives \(user.samAccountName)'s cloud password time as a local time in the hour the clocks went back: "
+            + "read as \(Timestamp.format(earlier)) the user is \(verdict(first.steps[parting].outcome)), read as \(Timestamp.format(later)) \(verdict(second.steps[parting].outcome)). "
+            + "Only an export with exact times can tell."
+        steps[parting].outcome = .finding(Finding(code: .passwordTimeAmbiguous, directoryUser: user, cloudUser: cloud, matchedBy: key, message: message))
+        for index in steps.indices where index > parting { steps[index].outcome = .notReached }
+        return RuleTrace(steps: steps, cloudUser: first.cloudUser, matchedBy: first.matchedBy)
+    }
+
     func trace(_ user: DirectoryUser, _ pairing: Pairing, withFacts: Bool) -> RuleTrace {
         var t = TraceBuilder(withFacts: withFacts)
         let name = user.samAccountName

@@ -184,12 +184,25 @@ struct ErrorTests {
         #expect(error?.description.contains("does not match --cloud-date-format \"dd-MM-yyyy HH:mm:ss\"") == true)
     }
 
-    @Test func aLocalTimeThatHappenedTwiceIsRefused() {
+    @Test("a local time in the hour the clocks went back keeps both readings, the earlier first")
+    func aLocalTimeThatHappenedTwiceKeepsBothReadings() throws {
         let csv = "\"Id\",\"UserPrincipalName\",\"LastPasswordChangeDateTime\",\"OnPremisesImmutableId\"\n"
             + "\"1\",\"a@contoso.com\",\"2024-10-27 02:30:00\",\"x\"\n"
-        let error = readError(csv, name: "users.csv", options: CloudReadOptions(timeZone: amsterdam))
-        #expect(error?.kind == .ambiguousDate)
-        #expect(error?.description.contains("happened twice in Europe/Amsterdam (2024-10-27T00:30:00Z and 2024-10-27T01:30:00Z)") == true)
+            + "\"2\",\"b@contoso.com\",\"2024-10-27 03:30:00\",\"y\"\n"
+        let (users, _) = try readUsers(csv, name: "users.csv", options: CloudReadOptions(timeZone: amsterdam))
+        #expect(users[0].lastPasswordChangeDateTime == Timestamp.parse("2024-10-27T00:30:00Z"))
+        #expect(users[0].lastPasswordChangeLaterReading == Timestamp.parse("2024-10-27T01:30:00Z"))
+        #expect(users[1].lastPasswordChangeDateTime == Timestamp.parse("2024-10-27T02:30:00Z"))
+        #expect(users[1].lastPasswordChangeLaterReading == nil)
+    }
+
+    @Test("Windows time zone names are read as their IANA zone, in any case")
+    func windowsZoneNames() throws {
+        for (windows, iana) in [("W. Europe Standard Time", "Europe/Berlin"), ("eastern standard time", "America/New_York"),
+                                ("Tokyo Standard Time", "Asia/Tokyo")] {
+            #expect(CloudReadOptions.timeZone(named: windows)?.identifier == iana, "\(windows)")
+        }
+        #expect(CloudReadOptions.timeZone(named: "Mars Standard Time") == nil)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SyncAudit
 import Testing
 
 /// The report options of check and compare through the CLI: several reports from one run,
@@ -145,4 +146,27 @@ import Testing
         // asOf 2024-07-02T00:00:00Z − pwdLastSet 2024-07-01T08:00:00Z.
         #expect(row[header.firstIndex(of: "waitedSeconds")!] == "57600")
     }
+
+    @Test("a CSV made on Windows: its Windows time zone name is understood, and a time in the repeated hour is judged both ways")
+    func windowsZoneAndRepeatedHour() throws {
+        let s = try Scenario()
+        // 27.10.2024 02:30:00 in W. Europe Standard Time (Europe/Berlin) is 00:30Z or 01:30Z: both after the change.
+        var csv = "\"Id\",\"UserPrincipalName\",\"AccountEnabled\",\"LastPasswordChangeDateTime\",\"OnPremisesImmutableId\",\"OnPremisesSyncEnabled\"\r\n"
+        for (index, name) in Scenario.names.enumerated() {
+            csv += "\"id-\(name)\",\"\(name)@corp.example\",\"True\",\"\(index == 0 ? "27.10.2024 02:30:00" : "01.07.2024 10:01:00")\",\"\(Scenario.guid(index).base64)\",\"True\"\r\n"
+        }
+        let path = s.folder + "/users.csv"
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.phsCheck(["compare", "--snapshot", s.snapshot, "--cloud", path, "--as-of", Scenario.asOf,
+                                                 "--cloud-timezone", "W. Europe Standard Time", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try HistoryCLITests.object(result.stdout)
+        #expect((report["findings"] as? [Any])?.isEmpty == true)
+        #expect((report["summary"] as? [String: Any])?["matched"] as? Int == 4)
+        let unknown = try CommandRunner.phsCheck(["compare", "--snapshot", s.snapshot, "--cloud", path, "--as-of", Scenario.asOf,
+                                                  "--cloud-timezone", "Mars Standard Time"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("W. Europe Standard Time"), "\(unknown.stderr)")
+    }
 }
+

@@ -80,3 +80,39 @@ struct ExceptionTests {
         #expect(report.containers.isEmpty)
     }
 }
+
+@Suite("A cloud time read twice (the hour the clocks went back)")
+struct AmbiguousHourTests {
+    static let asOf = Timestamp.parse("2026-10-26T12:00:00Z")!
+    static let guid = ObjectGUID(uuidString: "42a9ee8f-f405-49d4-946c-4e23bfa6f7f1")!
+
+    static func run(pwdLastSet: String, earlier: String, later: String) -> AuditResult {
+        let user = DirectoryUser(distinguishedName: "CN=alice,OU=Staff,DC=corp,DC=example", samAccountName: "alice",
+                                 userPrincipalName: "alice@corp.example", objectGUID: guid,
+                                 pwdLastSet: .set(Timestamp.parse(pwdLastSet)!, raw: 1))
+        var cloud = CloudUser(id: "1", userPrincipalName: "alice@corp.example", accountEnabled: true,
+                              lastPasswordChangeDateTime: Timestamp.parse(earlier), onPremisesImmutableId: guid.base64,
+                              onPremisesSyncEnabled: true)
+        cloud.lastPasswordChangeLaterReading = Timestamp.parse(later)
+        return Audit.run(directory: [user], cloud: [cloud], settings: AuditSettings(asOf: asOf, asOfSource: .option, maxSkew: 60))
+    }
+
+    @Test("both readings in sync: the user is in sync, no finding")
+    func agree() {
+        // 25.10.2026 02:37:07 Europe/Berlin: 00:37:07Z or 01:37:07Z; the change was at 00:30Z.
+        let result = Self.run(pwdLastSet: "2026-10-25T00:30:00Z", earlier: "2026-10-25T00:37:07Z", later: "2026-10-25T01:37:07Z")
+        #expect(result.findings.isEmpty)
+        #expect(result.inSync == 1)
+    }
+
+    @Test("the readings disagree: that user alone is password-time-ambiguous, naming both verdicts")
+    func disagree() throws {
+        // The change at 01:00Z: before it by one reading (not synced), after it by the other.
+        let result = Self.run(pwdLastSet: "2026-10-25T01:00:00Z", earlier: "2026-10-25T00:37:07Z", later: "2026-10-25T01:37:07Z")
+        let finding = try #require(result.findings.first)
+        #expect(result.findings.map(\.code) == [.passwordTimeAmbiguous])
+        #expect(finding.severity == .warning)
+        #expect(finding.message.contains("read as 2026-10-25T00:37:07Z the user is password-not-synced, read as 2026-10-25T01:37:07Z in sync"), "\(finding.message)")
+        #expect(result.inSync == 0)
+    }
+}

@@ -152,6 +152,10 @@ private struct Dataset {
                 cloud.append(CloudUser(id: "cloud-\(i)", userPrincipalName: "guest\(i)@bench.example"))
                 cloud.append(CloudUser(id: "emea-\(i)", userPrincipalName: "e\(i)@emea.example", onPremisesImmutableId: guid(i, 60).base64,
                                        onPremisesSyncEnabled: true, onPremisesDistinguishedName: "CN=e\(i),DC=emea,DC=example"))
+            case 20: // password-time-ambiguous: a CSV time in the repeated hour, behind by one reading, not by the other
+                changed(asOf - 2 * day)
+                cloudUser?.lastPasswordChangeDateTime = asOf - 2 * day - 3600
+                cloudUser?.lastPasswordChangeLaterReading = asOf - 2 * day
             default: break
             }
             directory.append(user)
@@ -274,7 +278,7 @@ private enum Reference {
             }
             var isMatched = false
             if case .matched = pairing { isMatched = true; matched += 1 }
-            let trace = rules.trace(user, pairing, withFacts: false)
+            let trace = rules.judge(user, pairing, withFacts: false)
             findings += trace.findings
             let synced = trace.inSync && user.pwdLastSet.date != nil
             if synced {

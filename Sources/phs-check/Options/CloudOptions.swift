@@ -25,7 +25,7 @@ struct CloudOptions: ParsableArguments {
     var cloudFormat: String = "auto"
 
     @Option(name: .customLong("cloud-timezone"), help: ArgumentHelp(
-        "The time zone a CSV export's dates were written in (e.g. Europe/Amsterdam, UTC, +01:00).", valueName: "tz"))
+        "The time zone a CSV export's dates were written in: an IANA name (Europe/Amsterdam), the Windows name Get-TimeZone shows on the machine that made the export (\"W. Europe Standard Time\"), UTC, or an offset (+01:00).", valueName: "zone"))
     var cloudTimeZone: String?
 
     @Option(name: .customLong("cloud-date-format"), help: ArgumentHelp(
