@@ -99,6 +99,8 @@ public struct AuditResult: Sendable, Hashable {
     /// Per domain: each domain the run covers, in the order given, then each domain the cloud
     /// export names that the run did not cover; empty in a run that names no domains.
     public var domains: [DomainSummary] = []
+    /// How many directory users the join matched by each key (`--verbose`).
+    public var matchedByKey: [MatchKey: Int] = [:]
     /// Age of the oldest change that is `password-not-synced` (asOf − pwdLastSet), if any.
     public var oldestNotSyncedAge: TimeInterval? {
         findings.filter { $0.code == .passwordNotSynced }.compactMap(waited).max()
@@ -203,6 +205,7 @@ public enum Audit {
         var findings: [Finding] = []
         var traces: [Int: RuleTrace] = [:]
         var matched = 0
+        var matchedByKey: [MatchKey: Int] = [:]
         var inSync = 0
         var newestArrived: Date?
 
@@ -226,7 +229,7 @@ public enum Audit {
         for (index, user) in directory.enumerated() {
             let judgement = judged[index]
             var userMatched = false
-            if case .matched = join.outcomes[index] { userMatched = true; matched += 1 }
+            if case .matched(_, let key) = join.outcomes[index] { userMatched = true; matched += 1; matchedByKey[key, default: 0] += 1 }
             findings += judgement.findings
             // In sync: the password step passed for a password that was set (not absent, not 0).
             let userInSync = judgement.passwordStepPassed && user.pwdLastSet.date != nil
@@ -254,6 +257,7 @@ public enum Audit {
                                  matched: matched, settings: settings, inSync: inSync, warnings: [], traces: traces,
                                  domains: scope.summaries(findings))
         result.warnings = warnings(result, syncStateKnown: rules.syncStateKnown) + scope.warnings() + exceptionWarnings
+        result.matchedByKey = matchedByKey
         return result
     }
 

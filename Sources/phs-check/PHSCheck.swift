@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConfigLoader
+import LDAPClient
 import Foundation
 import Reports
 
@@ -18,7 +19,7 @@ struct PHSCheck: ParsableCommand {
             Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, configuration or \
             input, 3 directory or Microsoft Graph unreachable, or the bind or the app's credential refused.
             """,
-        version: version,
+        version: "phs-check \(version) with \(LDAPLibrary.description)",
         subcommands: [Check.self, Compare.self, Explain.self, Collect.self, ExportCloud.self, History.self]
     )
 

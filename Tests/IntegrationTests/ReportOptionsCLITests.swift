@@ -168,5 +168,21 @@ import Testing
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("W. Europe Standard Time"), "\(unknown.stderr)")
     }
-}
 
+    @Test("--verbose says what was detected: the export's format, the join by key, the time of each stage")
+    func verbose() throws {
+        let s = try Scenario()
+        let result = try s.compare(broken: ["alice"], ["--verbose", "--format", "json"])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("phs-check: cloud: ") && $0.contains(": graph-json, ") && $0.contains(", 4 users") }, "\(result.stderr)")
+        #expect(lines.contains("phs-check: join: 4 of 4 directory users matched (4 by immutableId); 3 in sync; 1 findings"), "\(result.stderr)")
+        #expect(lines.contains { $0.hasPrefix("phs-check: directory: ") && $0.hasSuffix(": 4 users") }, "\(result.stderr)")
+        #expect(lines.contains { $0.hasPrefix("phs-check: as of 2024-07-02T00:00:00Z (option)") }, "\(result.stderr)")
+        let time = try #require(lines.first { $0.hasPrefix("phs-check: time: ") })
+        for stage in ["snapshot read", "cloud read", "comparison", "reports"] { #expect(time.contains(stage + " "), "\(time)") }
+        // Without --verbose none of it.
+        let quiet = try s.compare(broken: ["alice"], ["--format", "json"])
+        #expect(!quiet.stderr.contains("phs-check: join:"))
+    }
+}

@@ -10,7 +10,7 @@ import SyncAudit
 struct CloudOptions: ParsableArguments {
     @Option(name: .customLong("cloud"), help: ArgumentHelp(
         "graph (check and explain) reads Entra ID live over Microsoft Graph (see the Microsoft Graph options); else the cloud export: an export-cloud file, Graph /users JSON, Get-MgUser ConvertTo-Json or Export-Csv, or Get-MsolUser Export-Csv. - reads standard input (./graph names a file called graph).",
-        valueName: "graph|file"))
+        valueName: "graph|file"), completion: .file())
     var clouds: [String] = []
 
     /// The export. `--cloud` is declared repeatable only so that a second one is refused
@@ -21,7 +21,8 @@ struct CloudOptions: ParsableArguments {
     var isGraph: Bool { cloud == "graph" }
 
     @Option(name: .customLong("cloud-format"), help: ArgumentHelp(
-        "auto, graph-json, mg-csv or msol-csv.", valueName: "format"))
+        "auto, graph-json, mg-csv or msol-csv.", valueName: "auto|graph-json|mg-csv|msol-csv"),
+            completion: .list(["auto", "graph-json", "mg-csv", "msol-csv"]))
     var cloudFormat: String = "auto"
 
     @Option(name: .customLong("cloud-timezone"), help: ArgumentHelp(
@@ -33,7 +34,7 @@ struct CloudOptions: ParsableArguments {
     var cloudDateFormat: String?
 
     @Option(name: .customLong("tenant"), help: ArgumentHelp(
-        "Graph organization and/or onPremisesSynchronization JSON: the PHS heartbeat and tenant features.", valueName: "file"))
+        "Graph organization and/or onPremisesSynchronization JSON: the PHS heartbeat and tenant features.", valueName: "file"), completion: .file())
     var tenant: String?
 
     @Option(name: .customLong("max-record-size"), help: ArgumentHelp(

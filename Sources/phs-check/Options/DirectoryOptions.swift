@@ -21,16 +21,16 @@ struct DirectoryOptions: ParsableArguments {
 
     @Option(name: .customLong("bind-password-file"), help: ArgumentHelp(
         "A file holding the bind password (one line). Never pass a password on the command line.",
-        valueName: "file"))
+        valueName: "file"), completion: .file())
     var bindPasswordFile: String?
 
     @Option(name: .customLong("sasl-mech"), help: ArgumentHelp(
         "Bind with SASL instead: GSSAPI uses your Kerberos ticket (kinit), signed and sealed.",
-        valueName: "mech"))
+        valueName: "GSSAPI"), completion: .list(["GSSAPI"]))
     var saslMech: String?
 
     @Option(name: .customLong("ca-file"), help: ArgumentHelp(
-        "PEM file of the CA that issued the DC's certificate.", valueName: "file"))
+        "PEM file of the CA that issued the DC's certificate.", valueName: "file"), completion: .file())
     var caFile: String?
 
     @Flag(name: .customLong("insecure-skip-tls-verify"), help: "Do not verify the DC's certificate (testing only; prints a warning).")
@@ -48,10 +48,10 @@ struct DirectoryOptions: ParsableArguments {
     var searchBases: [String] = []
 
     @Option(name: .customLong("filter"), help: ArgumentHelp(
-        "An extra LDAP filter ANDed with (&(objectCategory=person)(objectClass=user)).", valueName: "filter"))
+        "An extra LDAP filter ANDed with (&(objectCategory=person)(objectClass=user)).", valueName: "ldap-filter"))
     var filter: String?
 
-    @Option(name: .customLong("page-size"), help: "Entries per page of the paged search.")
+    @Option(name: .customLong("page-size"), help: ArgumentHelp("Entries per page of the paged search, 1 to 1000.", valueName: "n"))
     var pageSize = 500
 
     @Option(name: .customLong("timeout"), help: ArgumentHelp(

@@ -14,7 +14,7 @@ struct GlobalOptions: ParsableArguments {
     /// shows in --help and the parser accepts it.
     @Option(name: .customLong("config"), help: ArgumentHelp(
         "A YAML file of options: keys are the long option names (ldap-url: ldaps://dc1.example.com, grace: 2h). The command line wins.",
-        valueName: "file"))
+        valueName: "file"), completion: .file())
     var config: String?
 
     /// A logger to standard error (standard output is for reports), bootstrapped once.

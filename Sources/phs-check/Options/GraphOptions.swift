@@ -15,19 +15,20 @@ struct GraphOptions: ParsableArguments {
 
     @Option(name: .customLong("client-secret-file"), help: ArgumentHelp(
         "A file holding the app's client secret (one line); or set PHS_CHECK_CLIENT_SECRET. Never on the command line.",
-        valueName: "file"))
+        valueName: "file"), completion: .file())
     var clientSecretFile: String?
 
     @Option(name: .customLong("client-certificate"), help: ArgumentHelp(
-        "The certificate registered on the app (PEM); with --client-key. Preferred over a secret.", valueName: "file"))
+        "The certificate registered on the app (PEM); with --client-key. Preferred over a secret.", valueName: "file"), completion: .file())
     var clientCertificate: String?
 
     @Option(name: .customLong("client-key"), help: ArgumentHelp(
-        "The certificate's RSA private key (PEM, unencrypted; a systemd credential is best).", valueName: "file"))
+        "The certificate's RSA private key (PEM, unencrypted; a systemd credential is best).", valueName: "file"), completion: .file())
     var clientKey: String?
 
     @Option(name: .customLong("graph-cloud"), help: ArgumentHelp(
-        "global, usgov, usgov-dod or china: the Graph and sign-in hosts of that cloud.", valueName: "cloud"))
+        "global, usgov, usgov-dod or china: the Graph and sign-in hosts of that cloud.", valueName: "global|usgov|usgov-dod|china"),
+            completion: .list(GraphCloud.allCases.map(\.rawValue)))
     var graphCloud: String = GraphCloud.global.rawValue
 
     @Option(name: .customLong("graph-url"), help: ArgumentHelp(
@@ -39,7 +40,7 @@ struct GraphOptions: ParsableArguments {
     var loginURL: String?
 
     @Option(name: .customLong("graph-ca-file"), help: ArgumentHelp(
-        "An extra trusted CA (PEM) for Graph and the sign-in host, e.g. a TLS-inspecting proxy's.", valueName: "file"))
+        "An extra trusted CA (PEM) for Graph and the sign-in host, e.g. a TLS-inspecting proxy's.", valueName: "file"), completion: .file())
     var graphCAFile: String?
 
     @Option(name: .customLong("max-retry-wait"), help: ArgumentHelp(

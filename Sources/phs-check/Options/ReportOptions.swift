@@ -101,7 +101,7 @@ extension TableLayout.Style: ExpressibleByArgument {}
 struct ReportOptions: ParsableArguments {
     @Option(name: .customLong("format"), help: ArgumentHelp(
         "table, json, csv, html (one self-contained page) or prometheus (node_exporter textfile collector). Default: what --output's extension says (.html, .json, .csv, .prom), else table.",
-        valueName: "format"))
+        valueName: "table|json|csv|html|prometheus"))
     var formatOption: ReportFormat?
 
     @Option(name: .customLong("output"), help: ArgumentHelp("Write the report to this file (atomically) instead of standard output; with --format prometheus, point it into the textfile collector's directory (e.g. .../phs-check.prom): the collector never sees a half-written file.", valueName: "file"),
@@ -118,7 +118,7 @@ struct ReportOptions: ParsableArguments {
 
     @Option(name: .customLong("history"), help: ArgumentHelp(
         "Record this run in an SQLite history (created when missing): findings get new or persisting, and the summary counts those resolved since the previous run.",
-        valueName: "db"), completion: .file(extensions: ["sqlite", "db"]))
+        valueName: "file"), completion: .file())
     var history: String?
 
     @Option(name: .customLong("sort"), help: ArgumentHelp(

@@ -5,6 +5,7 @@ import SyncAudit
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read the users from a DC, compare them with a cloud export, and report every password change that never synced.",
+        usage: "phs-check check --ldap-url <url> (--bind-dn <dn> --bind-password-file <file> | --sasl-mech GSSAPI) --cloud <graph|file> [<options>]\n       phs-check check --config <file> [<options>]",
         discussion: "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or input, 3 directory or Graph unreachable, or bind or app credential refused."
     )
 
@@ -23,17 +24,21 @@ struct Check: ParsableCommand {
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
             let warnings = Warnings(global: global)
+            let detection = Detection(global: global)
             // The cloud side is read while the directory is: Graph on its own task, an export
             // file here while the directory is read on another thread (a bad file still fails
             // the run at once).
             let graphRead = try cloud.startGraph(graph, timeout: directory.timeoutSeconds, warnings: warnings, logger: logger)
             let directoryRead = BackgroundWork { [directory, domains, global] () throws(Failure) in
-                try Comparison.Directory.live(directory, domains: domains, global: global, warnings: warnings, logger: logger)
+                try detection.time("directory read") { () throws(Failure) in
+                    try Comparison.Directory.live(directory, domains: domains, global: global, warnings: warnings, logger: logger)
+                }
             }
-            let file = graphRead == nil ? try cloud.load() : nil
+            let file = graphRead == nil ? try detection.time("cloud read") { () throws(Failure) in try cloud.load() } : nil
             let side = try directoryRead.value()
-            let loaded = try file ?? cloud.finish(graphRead!)
-            let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder)
+            let loaded = try file ?? detection.time("Graph read, after the directory") { () throws(Failure) in try cloud.finish(graphRead!) }
+            let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder,
+                                            detection: detection)
             if status != .clean { throw ExitCode(status.rawValue) }
         }
     }

@@ -7,6 +7,7 @@ import SyncAudit
 struct Collect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read every user from a domain controller and write a snapshot (JSON Lines).",
+        usage: "phs-check collect --ldap-url <url> (--bind-dn <dn> --bind-password-file <file> | --sasl-mech GSSAPI) --output <file> [<options>]",
         discussion: """
             The snapshot's first line describes the collection; each further line is one user \
             with the attributes phs-check compares, and a closing line counts them (a snapshot \
@@ -20,7 +21,7 @@ struct Collect: ParsableCommand {
     @OptionGroup(title: "Several domains (the config file's domains:)") var domains: DomainOptions
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("Write the snapshot to this file (atomically) instead of standard output.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write the snapshot to this file (atomically) instead of standard output.", valueName: "file"), completion: .file())
     var output: String?
 
     func run() throws {

@@ -5,6 +5,7 @@ import SyncAudit
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare a snapshot taken by `collect` with a cloud export, offline.",
+        usage: "phs-check compare --snapshot <file> [--snapshot <file> ...] --cloud <file> [<options>]",
         discussion: "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or input."
     )
 
@@ -32,11 +33,15 @@ struct Compare: ParsableCommand {
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {
             let warnings = Warnings(global: global)
+            let detection = Detection(global: global)
             // The export is read on another core while the snapshot is read here.
-            let export = BackgroundWork { [cloud] () throws(Failure) in try cloud.load() }
-            let side = try Comparison.Directory.snapshots(snapshot.paths, limits: cloud.limits, allowPartial: allowPartial)
+            let export = BackgroundWork { [cloud] () throws(Failure) in try detection.time("cloud read") { () throws(Failure) in try cloud.load() } }
+            let side = try detection.time("snapshot read") { () throws(Failure) in
+                try Comparison.Directory.snapshots(snapshot.paths, limits: cloud.limits, allowPartial: allowPartial)
+            }
             let loaded = try export.value()
-            let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder)
+            let status = try Comparison.run(side, cloud: loaded, comparison: comparison, warnings: warnings, recorder: recorder,
+                                            detection: detection)
             if status != .clean { throw ExitCode(status.rawValue) }
         }
     }
@@ -45,7 +50,7 @@ struct Compare: ParsableCommand {
 /// `--snapshot FILE`, repeatable: one snapshot per domain, or one file with a section per domain.
 struct SnapshotOption: ParsableArguments {
     @Option(name: .customLong("snapshot"), help: ArgumentHelp(
-        "A snapshot written by phs-check collect. Repeat for the snapshots of several domains.", valueName: "file"))
+        "A snapshot written by phs-check collect. Repeat for the snapshots of several domains.", valueName: "file"), completion: .file())
     var paths: [String] = []
 
     func validate() throws {

@@ -11,6 +11,7 @@ enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Explain one user: every on-premises and cloud fact, each rule's verdict, and the next step.",
+        usage: "phs-check explain <user> (--ldap-url <url> ... | --snapshot <file>) --cloud <graph|file> [<options>]",
         discussion: """
             USER is a sAMAccountName, UPN, DN, objectGUID or SID. explain judges the whole scope as \
             check does (live from the DC, or offline from --snapshot FILE) and shows that user's rule \
@@ -31,10 +32,10 @@ struct Explain: ParsableCommand {
     @OptionGroup(title: "Microsoft Graph (--cloud graph)") var graph: GraphOptions
     @OptionGroup(title: "Comparison") var comparison: ComparisonOptions
 
-    @Option(name: .customLong("format"), help: "table or json.")
+    @Option(name: .customLong("format"), help: ArgumentHelp("table or json.", valueName: "table|json"))
     var format: ExplainFormat = .table
 
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe: error, warning or never.")
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at least this severe: error, warning or never.", valueName: "error|warning|never"))
     var failOn: FailOn = .error
 
     @OptionGroup var global: GlobalOptions

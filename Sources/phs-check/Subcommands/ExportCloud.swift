@@ -21,7 +21,7 @@ struct ExportCloud: ParsableCommand {
 
     @OptionGroup(title: "Microsoft Graph") var graph: GraphOptions
 
-    @Option(name: .long, help: ArgumentHelp("Write the export to this file (atomically) instead of standard output.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write the export to this file (atomically) instead of standard output.", valueName: "file"), completion: .file())
     var output: String?
 
     @Option(name: .customLong("timeout"), help: ArgumentHelp("Bounds each connection and each request, e.g. 30s, 2m.", valueName: "duration"))

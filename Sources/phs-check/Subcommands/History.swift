@@ -11,6 +11,7 @@ enum HistoryFormat: String, ExpressibleByArgument, CaseIterable {
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the runs recorded with --history, and what one of them found new and resolved.",
+        usage: "phs-check history --history <file> [--run <n>] [--limit <n>] [--format table|json]",
         discussion: """
             Lists the runs newest first — when, as of when, the counts, and whether the run failed — \
             then the findings of one run (--run N; default: the latest successful run) that are new \
@@ -25,7 +26,7 @@ struct History: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("history"), help: ArgumentHelp("The history database written by check or compare --history.", valueName: "db"))
+    @Option(name: .customLong("history"), help: ArgumentHelp("The history database written by check or compare --history.", valueName: "file"), completion: .file())
     var history: String
 
     @Option(name: .customLong("run"), help: ArgumentHelp("The run whose new and resolved findings to show (default: the latest successful run).", valueName: "n"))
@@ -34,7 +35,7 @@ struct History: ParsableCommand {
     @Option(name: .customLong("limit"), help: ArgumentHelp("List at most this many runs; 0 lists them all.", valueName: "n"))
     var limit: Int = 20
 
-    @Option(name: .customLong("format"), help: "table or json.")
+    @Option(name: .customLong("format"), help: ArgumentHelp("table or json.", valueName: "table|json"))
     var format: HistoryFormat = .table
 
     @OptionGroup var global: GlobalOptions

@@ -41,12 +41,16 @@ enum Comparison {
 
     /// `check` and `compare`: judge, then write the report (and record the run with `--history`).
     static func run(_ directory: Directory, cloud: CloudOptions.Loaded, comparison: ComparisonOptions,
-                    warnings: Warnings, recorder: RunRecorder) throws(Failure) -> ExitStatus {
-        let result = try judge(directory, cloud: cloud, comparison: comparison, warnings: warnings)
+                    warnings: Warnings, recorder: RunRecorder, detection: Detection) throws(Failure) -> ExitStatus {
+        let result = try detection.time("comparison") { () throws(Failure) in
+            try judge(directory, cloud: cloud, comparison: comparison, warnings: warnings)
+        }
         let report = AuditReport(
             version: PHSCheck.version, generatedAt: Date(), directory: directory.source,
             cloud: .init(source: cloud.summary.source, format: cloud.summary.format.rawValue, users: cloud.users.count),
             result: result, warnings: warnings.all)
-        return try recorder.emit(report)
+        let status = try detection.time("reports") { () throws(Failure) in try recorder.emit(report) }
+        detection.report(directory: directory, cloud: cloud, result: result)
+        return status
     }
 }
