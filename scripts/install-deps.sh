@@ -25,6 +25,8 @@ PACKAGES=(
     valgrind
     # the LDAP fault tests make their own certificates (unknown CA, name mismatch)
     openssl
+    # CommandLineTests: the generated completion scripts are loaded by the shells they are for
+    zsh fish
     # scripts/graph-emulator.py: RSA signatures of client assertions (Microsoft Graph tests)
     python3-cryptography curl
 )

@@ -60,4 +60,49 @@ import Testing
             #expect(!result.stderr.contains("Error: "), "\(arguments): \(result.stderr)")
         }
     }
+
+    @Test("Shell completion: bash completes enumerated values and file names; zsh and fish load their scripts")
+    func completion() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("completion-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try CommandRunner.phsCheck(["--generate-completion-script", shell])
+            #expect(script.status == 0)
+            try script.stdout.write(to: URL(fileURLWithPath: "\(folder)/phs-check.\(shell)"))
+        }
+        FileManager.default.createFile(atPath: folder + "/report.html", contents: Data())
+        FileManager.default.createFile(atPath: folder + "/users.json", contents: Data())
+        // What bash offers after `phs-check compare --sort ` and `phs-check compare --output rep`.
+        let probe = """
+            source phs-check.bash
+            ask() { COMPREPLY=(); COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+                    _phs-check phs-check "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; echo "${COMPREPLY[*]}"; }
+            ask phs-check compare --sort ''
+            ask phs-check compare --output rep
+            ask phs-check check --fail-on ''
+            ask phs-check compare --cloud us
+            """
+        let bash = try CommandRunner.run("/bin/bash", ["-c", "cd '\(folder)' && " + probe])
+        let lines = bash.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(bash.status == 0, "\(bash.stderr)")
+        #expect(lines.count >= 4, "\(bash.output)\(bash.stderr)")
+        guard lines.count >= 4 else { return }
+        #expect(lines[0] == "severity waited name code")
+        #expect(lines[1] == "report.html")
+        #expect(lines[2] == "error warning new never")
+        #expect(lines[3] == "users.json")
+        for (shell, check) in [("zsh", ["-n"]), ("fish", ["--no-execute"])] {
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/" + shell) else {
+                if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("\(shell) is not installed (scripts/install-deps.sh installs it)") }
+                continue
+            }
+            let result = try CommandRunner.run("/usr/bin/" + shell, check + ["\(folder)/phs-check.\(shell)"])
+            #expect(result.status == 0, "\(shell): \(result.stderr)")
+        }
+        let zsh = try String(contentsOfFile: folder + "/phs-check.zsh", encoding: .utf8)
+        #expect(zsh.contains("'--output[") && zsh.contains("]:file:_files'"))
+        let fish = try String(contentsOfFile: folder + "/phs-check.fish", encoding: .utf8)
+        #expect(fish.contains("-l 'sort'") && fish.contains("'severity waited name code'"))
+    }
 }
