@@ -190,7 +190,7 @@ public enum TableReport {
     /// the message cut to what is left of `width` (at least 12 columns of it).
     static func compactLine(_ finding: Finding, waited: TimeInterval?, byDomain: Bool, paint: Paint, width: Int?) -> String {
         let f = FindingFields(finding).mapped { terminalSafe($0) }
-        var who = f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? (finding.scope == .domain ? "domain \(f.domain ?? "?")" : "tenant")
+        var who = subject(f, finding)
         if byDomain, finding.scope == .user, let domain = f.domain { who += " (" + domain + ")" }
         let mark = String(finding.severity.rawValue.prefix(1).uppercased())
         var columns = " " + pad(f.code, 28) + pad(cut(who, byDomain ? 33 : 21), byDomain ? 34 : 22)
@@ -204,6 +204,11 @@ public enum TableReport {
         return paint.severity(finding.severity, mark) + columns + message
     }
 
+    /// Whom or what a finding is about: the user's name, else the domain or the tenant.
+    static func subject(_ f: FindingFields, _ finding: Finding) -> String {
+        f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? (finding.scope == .domain ? "domain \(f.domain ?? "?")" : "tenant")
+    }
+
     /// `text` cut to `limit` characters, the last one `…` when cut.
     static func cut(_ text: String, _ limit: Int) -> String {
         text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
@@ -212,7 +217,7 @@ public enum TableReport {
     static func writeFull(_ finding: Finding, waited: TimeInterval?, byDomain: Bool, paint: Paint, wrap: Wrapper,
                           to out: inout some TextOutputStream) {
         let f = FindingFields(finding).mapped { terminalSafe($0) }
-        var who = [f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "tenant"]
+        var who = [subject(f, finding)]
         if let upn = f.userPrincipalName, upn != who[0] { who.append(upn) }
         var line = "  " + paint.bold(f.code) + "  " + who.joined(separator: "  ")
         if let status = f.status {

@@ -234,11 +234,18 @@ public final class RunHistoryStore: Sendable {
         }
     }
 
+    /// A history to read: at least the first migration applied (a file an older phs-check wrote
+    /// is read as it is: the reader uses no column a later migration added), none unknown.
     private static func checkSchema(_ database: DatabaseQueue, path: String) throws {
         let migrator = Self.migrator
-        let complete = try database.read { db in try migrator.hasCompletedMigrations(db) }
-        guard complete else {
+        let (applied, superseded) = try database.read { db in
+            (try db.tableExists("grdb_migrations") ? try migrator.appliedIdentifiers(db) : [], try db.tableExists("grdb_migrations") && migrator.hasBeenSuperseded(db))
+        }
+        guard applied.contains("v1") else {
             throw RunHistoryError("\(path) is not a phs-check history database (no phs-check run tables in it)")
+        }
+        if superseded {
+            throw RunHistoryError("\(path) was written by a newer phs-check: read it with that version")
         }
     }
 

@@ -39,6 +39,8 @@ public struct AuditSettings: Sendable, Hashable {
     /// Accepted findings (`--exceptions`), applied to the findings once they are made; an
     /// exception expires against the directory read's time (else `asOf`): the time of the data.
     public var exceptions: [FindingException] = []
+    /// The moment exceptions expire against: the directory read, else `asOf`.
+    public var exceptionsCheckedAt: Date { directoryReadAt ?? asOf }
 
     public static let defaultGrace: TimeInterval = 3600
     public static let defaultMaxSkew: TimeInterval = 300
@@ -103,7 +105,7 @@ public struct AuditResult: Sendable, Hashable {
     public var matchedByKey: [MatchKey: Int] = [:]
     /// Age of the oldest change that is `password-not-synced` (asOf − pwdLastSet), if any.
     public var oldestNotSyncedAge: TimeInterval? {
-        findings.filter { $0.code == .passwordNotSynced }.compactMap(waited).max()
+        findings.filter { $0.code == .passwordNotSynced && $0.accepted == nil }.compactMap(waited).max()
     }
 
     /// How long `finding`'s password change has waited (`AuditSettings.waited`).
@@ -252,7 +254,7 @@ public enum Audit {
         findings += scope.unreachableFindings()
         findings += rules.tenant(tenant, userFindings: findings, newestArrived: newestArrived)
         Self.sortInReportOrder(&findings)
-        let exceptionWarnings = FindingException.apply(settings.exceptions, to: &findings, now: settings.directoryReadAt ?? settings.asOf)
+        let exceptionWarnings = FindingException.apply(settings.exceptions, to: &findings, now: settings.exceptionsCheckedAt)
         var result = AuditResult(findings: findings, directoryUsers: directory.count, cloudUsers: cloud.count,
                                  matched: matched, settings: settings, inSync: inSync, warnings: [], traces: traces,
                                  domains: scope.summaries(findings))

@@ -29,8 +29,11 @@ extension Explanation {
     /// the tenant's findings see every user.
     public init(_ result: AuditResult, index: Int, directory: [DirectoryUser]) {
         let trace = result.traces[index] ?? RuleTrace(steps: [])
+        // The same exceptions as the run's: this user's findings accepted as in check's report.
+        var findings = trace.findings
+        _ = FindingException.apply(result.settings.exceptions, to: &findings, now: result.settings.exceptionsCheckedAt)
         self.init(user: directory[index], cloudUser: trace.cloudUser, matchedBy: trace.matchedBy, steps: trace.steps,
-                  findings: trace.findings + result.findings.filter { $0.scope == .tenant },
+                  findings: findings + result.findings.filter { $0.scope == .tenant },
                   warnings: result.warnings, settings: result.settings)
     }
 }

@@ -123,7 +123,7 @@ extension FindingCode {
             CatalogueEntry(
                 severity: .warning, scope: .user, title: "Cloud password time ambiguous",
                 meaning: "The export wrote the cloud's lastPasswordChangeDateTime as a local time in the hour the clocks went back, so it names two instants, and the two give different verdicts: this user could not be judged.",
-                nextStep: "Check this user in the next export, or export with exact times (Graph JSON, or PowerShell 7 ConvertTo-Json) so that no time is read twice.")
+                nextStep: "Check this user in the next export, or export with exact UTC times (phs-check export-cloud, or Graph /users JSON) so that no time is read twice.")
         case .domainUnreachable:
             CatalogueEntry(
                 severity: .error, scope: .domain, title: "Domain not read",

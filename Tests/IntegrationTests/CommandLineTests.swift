@@ -43,7 +43,7 @@ import Testing
         let check = try CommandRunner.phsCheck(["check", "--help"]).output
         #expect(check.contains("USAGE: phs-check check --ldap-url <url>"), "\(check)")
         let explain = try CommandRunner.phsCheck(["explain", "--help"]).output
-        #expect(explain.contains("--fail-on <error|warning|never>"))
+        #expect(explain.contains("--fail-on <error|warning|new|never>"))
     }
 
     @Test("Every error starts with phs-check: error:, from argument-parser, the config file or a command")

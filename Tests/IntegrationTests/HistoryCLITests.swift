@@ -203,7 +203,8 @@ import Testing
         let scenario = try Scenario()
         #expect(try scenario.compare(broken: ["alice"]).status == 1)
         // A failed run with a long message must stay on its line of the runs table.
-        let long = try scenario.compare(broken: [], ["--history", scenario.history, "--exceptions", scenario.folder + "/" + String(repeating: "missing-", count: 20) + ".yaml"])
+        let long = try CommandRunner.phsCheck(["compare", "--snapshot", scenario.folder + "/" + String(repeating: "missing-", count: 20) + ".jsonl",
+                                               "--cloud", try scenario.cloud(broken: []), "--history", scenario.history])
         #expect(long.status == 2)
         let folder = scenario.folder + "/shared"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)

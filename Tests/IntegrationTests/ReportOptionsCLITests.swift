@@ -37,7 +37,7 @@ import Testing
         (["--report", "json:/tmp/a.json", "--report", "json:/tmp/./a.json"], "two reports would be written to /tmp/./a.json"),
         (["--output", "/tmp/b.csv", "--report", "csv:/tmp/b.csv"], "two reports would be written to /tmp/b.csv"),
         (["--fail-on", "new"], "--fail-on new compares with the previous run: add --history"),
-        (["--limit", "0"], "--limit 0"),
+        (["--limit=-1"], "--limit -1"),
         (["--sort", "age"], "--sort"),
         (["--csv-delimiter", "pipe"], "--csv-delimiter"),
     ])

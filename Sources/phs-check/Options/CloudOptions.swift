@@ -175,6 +175,10 @@ struct ComparisonOptions: ParsableArguments {
                                 ("--max-cloud-sync-age", maxCloudSyncAge)] where Duration.parse(value) == nil {
             throw ValidationError(Duration.problem(option, value))
         }
+        // A mistake in the exceptions file is found before the DC and the export are read.
+        if let exceptions {
+            do { _ = try ExceptionsFile.load(path: exceptions) } catch { throw ValidationError(error.message) }
+        }
     }
 
     func settings(cloud: CloudOptions.Loaded, directoryReadAt: Date?) throws(Failure) -> AuditSettings {

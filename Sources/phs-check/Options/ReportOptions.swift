@@ -127,7 +127,7 @@ struct ReportOptions: ParsableArguments {
     var sort: TableLayout.Order = .severity
 
     @Option(name: .customLong("limit"), help: ArgumentHelp(
-        "Table: show at most this many findings (the counts still cover all of them).", valueName: "n"))
+        "Table: show at most this many findings (the counts still cover all of them); 0 shows all.", valueName: "n"))
     var limit: Int?
 
     @Option(name: .customLong("layout"), help: ArgumentHelp(
@@ -171,8 +171,8 @@ struct ReportOptions: ParsableArguments {
         if failOn == .new, history == nil {
             throw ValidationError("--fail-on new compares with the previous run: add --history FILE (the same file every night)")
         }
-        if let limit, limit < 1 {
-            throw ValidationError("--limit \(limit): give 1 or more findings to show (leave it out to show all)")
+        if let limit, limit < 0 {
+            throw ValidationError("--limit \(limit): give the number of findings to show, or 0 for all of them")
         }
     }
 
@@ -205,9 +205,10 @@ struct ReportOptions: ParsableArguments {
     /// `--fail-on` asks for. A report that cannot be written fails the run before any file
     /// is moved into place, so that the reports of one run agree.
     func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
+        let primary = ReportTarget(format: format, path: output ?? "-")
         var outputs: [Output] = []
         for target in targets {
-            let out = try Output(path: target.path)
+            let out = try Output(path: target.path, option: target == primary ? "--output" : "--report")
             // Table, JSON and CSV are written as they are rendered: their size grows with the findings.
             var stream = Output.Stream(out)
             switch target.format {
@@ -220,6 +221,9 @@ struct ReportOptions: ParsableArguments {
             try stream.finish()
             outputs.append(out)
         }
+        // Every file written and synced before the first is moved into place: a disk that fills
+        // on the last report leaves none of this run's reports published.
+        for out in outputs { try out.finishWriting() }
         for out in outputs { try out.commit() }
         return failOn.status(report)
     }
@@ -227,7 +231,7 @@ struct ReportOptions: ParsableArguments {
     /// The table's layout: on a terminal, its width and height; to a file or pipe, no wrapping.
     func tableLayout(toTerminal: Bool) -> TableLayout {
         let size = toTerminal ? Terminal.size() : nil
-        return TableLayout(order: sort, limit: limit, style: size == nil && layout == .auto ? .full : layout,
+        return TableLayout(order: sort, limit: limit == 0 ? nil : limit, style: size == nil && layout == .auto ? .full : layout,
                            width: size?.columns, screenLines: size?.lines ?? 24,
                            color: toTerminal && Self.colorOnStandardOutput)
     }

@@ -35,7 +35,7 @@ struct Explain: ParsableCommand {
     @Option(name: .customLong("format"), help: ArgumentHelp("table or json.", valueName: "table|json"))
     var format: ExplainFormat = .table
 
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding is at least this severe: error, warning or never.", valueName: "error|warning|never"))
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a finding no exception accepts is at least this severe: error, warning or never; new is warning here (explain keeps no history, so every finding is new).", valueName: "error|warning|new|never"))
     var failOn: FailOn = .error
 
     @OptionGroup var global: GlobalOptions
@@ -44,9 +44,7 @@ struct Explain: ParsableCommand {
         if !snapshot.paths.isEmpty, !directory.ldapURLs.isEmpty {
             throw ValidationError("--snapshot and --ldap-url are two sources of directory users: explain reads one; drop one")
         }
-        if failOn == .new {
-            throw ValidationError("--fail-on new needs a recorded previous run, which explain does not keep: use error, warning or never")
-        }
+
     }
 
     func run() throws {
@@ -73,7 +71,8 @@ struct Explain: ParsableCommand {
         case .json: ExplanationReport.json(explanation, version: PHSCheck.version)
         }
         print(text, terminator: "")
-        let status = failOn.status(worst: explanation.findings.map(\.severity).max())
+        // Explain keeps no history: every finding is new, so --fail-on new is --fail-on warning.
+        let status = (failOn == .new ? FailOn.warning : failOn).status(worst: explanation.findings.filter { $0.accepted == nil }.map(\.severity).max())
         if status != .clean { throw ExitCode(status.rawValue) }
     }
 }

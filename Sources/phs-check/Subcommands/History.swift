@@ -52,7 +52,7 @@ struct History: ParsableCommand {
             let store = try RunHistoryStore(path: history, access: .readOnly)
             defer { store.close() }
             if store.readsWithoutLocks {
-                global.warn("--history \(history): no write permission on its folder for SQLite's lock file, so it is read without locks; a run being recorded right now may be missing")
+                global.warn("--history \(history): no write permission on its folder for SQLite's lock file, so it is read without locks: a run being recorded right now, or one whose recorder was killed before it closed the file, may be missing")
             }
             runs = try store.runs(limit: limit == 0 ? nil : limit)
             diff = try store.diff(run: runID)

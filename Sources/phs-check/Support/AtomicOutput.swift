@@ -13,9 +13,11 @@ final class Output {
     private let temporaryPath: String?
     private var buffer = Data()
     private var finished = false
+    /// Everything flushed (and a file synced and closed): only the rename is left.
+    private var written = false
 
-    /// `path` nil or "-" means standard output.
-    init(path: String?) throws(Failure) {
+    /// `path` nil or "-" means standard output; `option` names where the path came from in messages.
+    init(path: String?, option: String = "--output") throws(Failure) {
         guard let path, path != "-" else {
             handle = FileHandle.standardOutput
             name = "standard output"
@@ -26,7 +28,7 @@ final class Output {
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
             guard let handle = FileHandle(forWritingAtPath: path) else {
-                throw .usage("--output \(path): cannot write to it (\(String(cString: strerror(errno))))")
+                throw .usage("\(option) \(path): cannot write to it (\(String(cString: strerror(errno))))")
             }
             self.handle = handle
             name = path
@@ -38,13 +40,13 @@ final class Output {
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw .usage("--output \(path): the folder \(directory) does not exist; create it or choose another path")
+            throw .usage("\(option) \(path): the folder \(directory) does not exist; create it or choose another path")
         }
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o644]),
               let handle = FileHandle(forWritingAtPath: temporary)
         else {
-            throw .usage("--output \(path): cannot write in \(directory) (\(String(cString: strerror(errno)))); choose a writable folder")
+            throw .usage("\(option) \(path): cannot write in \(directory) (\(String(cString: strerror(errno)))); choose a writable folder")
         }
         self.handle = handle
         self.name = path
@@ -134,17 +136,26 @@ final class Output {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes and, for a file, syncs and renames it into place.
-    func commit() throws(Failure) {
+    /// Flushes and, for a file, syncs and closes it: after this only the rename is left, so
+    /// that the several reports of one run can all be written before any is moved into place.
+    func finishWriting() throws(Failure) {
+        guard !written else { return }
         try flush()
-        finished = true
-        guard let finalPath, let temporaryPath else { return }
+        written = true
+        guard let finalPath, temporaryPath != nil else { return }
         do {
             try handle.synchronize()
             try handle.close()
         } catch {
             throw .usage("cannot write \(finalPath): \(error.localizedDescription)")
         }
+    }
+
+    /// Finishes writing and, for a file, renames it into place.
+    func commit() throws(Failure) {
+        try finishWriting()
+        finished = true
+        guard let finalPath, let temporaryPath else { return }
         defer { TemporaryFiles.remove(temporaryPath) }
         guard rename(temporaryPath, finalPath) == 0 else {
             let reason = String(cString: strerror(errno))
