@@ -73,6 +73,7 @@ let package = Package(
         .target(
             name: "ConfigLoader",
             dependencies: [
+                "SyncAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -202,27 +202,32 @@ public struct ConfigFile {
     /// Every setting of the file that `command` takes; every key is checked against every
     /// command, so a mistake shows whichever command runs.
     static func read(path: String, catalog: OptionCatalog, command: OptionCatalog.Command) throws(ConfigError) -> ([Setting], (node: Node, line: Int)?) {
+        try settings(yaml: readText(path: path, option: "--config", what: "a config file"), path: path, catalog: catalog, command: command)
+    }
+
+    /// A small YAML file's text for `option`: at most a megabyte of UTF-8 (a leading BOM dropped).
+    static func readText(path: String, option: String, what: String) throws(ConfigError) -> String {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ConfigError("--config \(path) is a directory: name the YAML file")
+            throw ConfigError("\(option) \(path) is a directory: name the YAML file")
         }
-        // At most a megabyte: a config file is a few dozen lines, and /dev/zero is not one.
+        // At most a megabyte: such a file is a few dozen lines, and /dev/zero is not one.
         guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.read(upToCount: Self.maxSize + 1) ?? Data() else {
-            throw ConfigError("--config \(path): cannot read it; check the path and its permissions")
+            throw ConfigError("\(option) \(path): cannot read it; check the path and its permissions")
         }
         try? handle.close()
         guard data.count <= Self.maxSize else {
-            throw ConfigError("--config \(path) is larger than 1 MiB: a config file is a few dozen lines; check the path")
+            throw ConfigError("\(option) \(path) is larger than 1 MiB: \(what) is a few dozen lines; check the path")
         }
         guard var text = String(data: data, encoding: .utf8) else {
-            throw ConfigError("--config \(path): not UTF-8 text; save the file as UTF-8")
+            throw ConfigError("\(option) \(path): not UTF-8 text; save the file as UTF-8")
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        return try settings(yaml: text, path: path, catalog: catalog, command: command)
+        return text
     }
 
-    static func settings(yaml text: String, path: String, catalog: OptionCatalog,
-                         command: OptionCatalog.Command) throws(ConfigError) -> ([Setting], (node: Node, line: Int)?) {
+    /// The YAML document of `text`; nil when it is empty or only comments.
+    static func compose(_ text: String, path: String) throws(ConfigError) -> Node? {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -231,8 +236,13 @@ public struct ConfigFile {
         } catch {
             throw ConfigError("\(path): not valid YAML: \(error)")
         }
-        guard let root else { return ([], nil) }  // empty, or nothing but comments
-        if isNull(root) { return ([], nil) }
+        guard let root, !isNull(root) else { return nil }
+        return root
+    }
+
+    static func settings(yaml text: String, path: String, catalog: OptionCatalog,
+                         command: OptionCatalog.Command) throws(ConfigError) -> ([Setting], (node: Node, line: Int)?) {
+        guard let root = try compose(text, path: path) else { return ([], nil) }  // empty, or nothing but comments
         guard let mapping = root.mapping else {
             throw ConfigError("\(path):\(root.mark?.line ?? 1): expected option names and values, one per line, such as `grace: 2h`")
         }
@@ -336,7 +346,7 @@ public struct ConfigFile {
     }
 
     /// A plain `~`, `null` or nothing; a quoted "" is an empty string.
-    private static func isNull(_ node: Node) -> Bool {
+    static func isNull(_ node: Node) -> Bool {
         node.scalar != nil && node.tag.rawValue == Tag.Name.null.rawValue
     }
 
@@ -419,7 +429,7 @@ public struct ConfigFile {
     }
 
     /// A YAML error as `FILE:LINE:COLUMN: ...`, without quoting the line (it may hold a secret).
-    private static func syntaxFailure(_ error: YamlError, path: String, text: String) -> ConfigError {
+    static func syntaxFailure(_ error: YamlError, path: String, text: String) -> ConfigError {
         func context(_ context: YamlError.Context?) -> String {
             guard let context, !context.text.isEmpty else { return "" }
             return " (\(context.text) that starts on line \(context.mark.line))"

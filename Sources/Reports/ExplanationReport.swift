@@ -98,7 +98,7 @@ public enum ExplanationReport {
             return w.finish()
         }
         top.add("steps", json: MultilineJSONObject.array(steps, indent: 4))
-        top.add("findings", json: MultilineJSONObject.array(e.findings.map(JSONReport.finding), indent: 4))
+        top.add("findings", json: MultilineJSONObject.array(e.findings.map { JSONReport.finding($0, waited: e.settings.waited($0)) }, indent: 4))
         top.add("warnings", json: JSONReport.warnings(e.warnings))
         top.add("nextStep", optional: e.nextStep)
         top.add("command", optional: e.command)

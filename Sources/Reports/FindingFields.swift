@@ -1,4 +1,5 @@
 import SyncAudit
+import Foundation
 
 extension AuditReport {
     /// Whether the reports show the run's domains one by one: several, or one not read.
@@ -26,8 +27,15 @@ struct FindingFields {
     var nextStep: String
     var command: String?
     var status: String?
+    /// How long the change has waited for the cloud (`AuditResult.waited`), whole seconds.
+    var waitedSeconds: Int?
+    var firstSeen: String?
+    var runsOpen: Int?
+    /// The reason of the exception that accepts the finding, and when it expires.
+    var accepted: String?
+    var acceptedUntil: String?
 
-    init(_ finding: Finding) {
+    init(_ finding: Finding, waited: TimeInterval? = nil) {
         let user = finding.directoryUser
         let cloud = finding.cloudUser
         code = finding.code.rawValue
@@ -48,6 +56,11 @@ struct FindingFields {
         nextStep = finding.nextStep
         command = finding.command
         status = finding.status?.rawValue
+        waitedSeconds = waited.map { Int($0.rounded(.down)) }
+        firstSeen = finding.firstSeen.map(Timestamp.format)
+        runsOpen = finding.runsOpen
+        accepted = finding.accepted?.reason
+        acceptedUntil = finding.accepted.map { Timestamp.format($0.expires) }
     }
 
     /// Name, value pairs in the report's column order.
@@ -56,7 +69,9 @@ struct FindingFields {
          ("userPrincipalName", userPrincipalName), ("distinguishedName", distinguishedName),
          ("objectGUID", objectGUID), ("immutableId", immutableId), ("cloudId", cloudId),
          ("matchedBy", matchedBy), ("onPremPasswordLastSet", onPremPasswordLastSet),
-         ("cloudLastPasswordChange", cloudLastPasswordChange), ("status", status), ("message", message),
+         ("cloudLastPasswordChange", cloudLastPasswordChange), ("waitedSeconds", waitedSeconds.map(String.init)),
+         ("status", status), ("firstSeen", firstSeen), ("runsOpen", runsOpen.map(String.init)),
+         ("accepted", accepted), ("acceptedUntil", acceptedUntil), ("message", message),
          ("nextStep", nextStep), ("command", command)]
     }
 
@@ -71,6 +86,7 @@ struct FindingFields {
         f.cloudId = cloudId.map(transform)
         f.message = transform(message)
         f.command = command.map(transform)
+        f.accepted = accepted.map(transform)
         return f
     }
 }

@@ -28,7 +28,10 @@ public enum HistoryReport {
                     String(run.newFindings), number(run.resolved),
                 ])
             } else {
-                failures[rows.count] = "failed: " + oneLine(run.failure ?? "unknown failure")
+                // One line, cut: a long message would wrap and break the table (--run N shows it whole).
+                let failure = oneLine(run.failure ?? "unknown failure")
+                failures[rows.count] = "failed: " + (failure.count <= failureWidth ? failure
+                    : String(failure.prefix(failureWidth - 1)) + "… (--run \(run.id) shows it whole)")
                 rows.append([String(run.id), Timestamp.format(run.finishedAt)])
             }
         }
@@ -82,6 +85,9 @@ public enum HistoryReport {
     }
 
     private static func number(_ value: Int?) -> String { value.map(String.init) ?? "-" }
+
+    /// How much of a failed run's message the runs table shows.
+    static let failureWidth = 70
 
     private static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: \.isNewline).joined(separator: " ")

@@ -1,4 +1,5 @@
 public import SyncAudit
+import Foundation
 
 /// `--format json`: the stable report of docs/FORMATS.md ("JSON report", docs/schema/report.schema.json).
 /// Keys in the contract's order; one finding per line so that the file diffs and greps well.
@@ -41,10 +42,13 @@ public enum JSONReport {
         summary.add("matched", report.result.matched)
         summary.add("bySeverity", json: bySeverity.finish())
         summary.add("byCode", json: byCode.finish())
+        summary.add("accepted", report.acceptedCount)
         if let resolved = report.resolved { summary.add("resolved", resolved) }
         top.add("summary", json: summary.finish())
+        top.add("containers", json: MultilineJSONObject.array(report.containers.map(container), indent: 4))
+        if let history = report.history { top.add("history", json: Self.history(history)) }
         top.add("warnings", json: warnings(report.warnings))
-        top.write(to: &out, endingWith: "findings", report.findings.lazy.map(finding), indent: 4)
+        top.write(to: &out, endingWith: "findings", report.findings.lazy.map { finding($0, waited: report.result.waited($0)) }, indent: 4)
     }
 
     /// The run's warnings as a JSON array: `[{"code":...,"message":...}]`.
@@ -78,10 +82,53 @@ public enum JSONReport {
         return w.finish()
     }
 
-    /// One finding as a compact JSON object, keys in the contract's order.
-    static func finding(_ finding: Finding) -> String {
+    /// One parent container's findings (docs/FORMATS.md "Containers").
+    static func container(_ summary: ContainerSummary) -> String {
         var w = JSONObjectWriter()
-        let f = FindingFields(finding)
+        w.add("container", summary.container)
+        var bySeverity = JSONObjectWriter()
+        bySeverity.add("error", summary.errors)
+        bySeverity.add("warning", summary.warnings)
+        bySeverity.add("info", summary.infos)
+        w.add("bySeverity", json: bySeverity.finish())
+        var byCode = JSONObjectWriter()
+        for (code, count) in summary.codes { byCode.add(code.rawValue, count) }
+        w.add("byCode", json: byCode.finish())
+        return w.finish()
+    }
+
+    /// With history: the resolved findings and the recent runs' counts.
+    static func history(_ history: HistoryContext) -> String {
+        let resolved = history.resolved.map { finding in
+            var w = JSONObjectWriter()
+            w.add("code", finding.code)
+            w.add("domain", finding.domain)
+            w.add("samAccountName", finding.samAccountName)
+            w.add("userPrincipalName", finding.userPrincipalName)
+            w.add("distinguishedName", finding.distinguishedName)
+            w.add("firstSeen", finding.firstSeen.map(Timestamp.format))
+            return w.finish()
+        }
+        let trend = history.trend.map { run in
+            var w = JSONObjectWriter()
+            w.add("runId", Int(run.runId))
+            w.add("startedAt", Timestamp.format(run.at))
+            w.add("error", run.errors)
+            w.add("warning", run.warnings)
+            w.add("info", run.infos)
+            w.add("new", run.new)
+            return w.finish()
+        }
+        var w = JSONObjectWriter()
+        w.add("resolved", json: "[" + resolved.joined(separator: ",") + "]")
+        w.add("trend", json: "[" + trend.joined(separator: ",") + "]")
+        return w.finish()
+    }
+
+    /// One finding as a compact JSON object, keys in the contract's order.
+    static func finding(_ finding: Finding, waited: TimeInterval?) -> String {
+        var w = JSONObjectWriter()
+        let f = FindingFields(finding, waited: waited)
         w.add("code", f.code)
         w.add("severity", f.severity)
         w.add("scope", f.scope)
@@ -96,11 +143,21 @@ public enum JSONReport {
             w.add("matchedBy", f.matchedBy)
             w.add("onPremPasswordLastSet", f.onPremPasswordLastSet)
             w.add("cloudLastPasswordChange", f.cloudLastPasswordChange)
+            w.add("waitedSeconds", f.waitedSeconds)
         }
         w.add("message", f.message)
         w.add("nextStep", f.nextStep)
         w.add("command", f.command)
         w.add("status", f.status)
+        w.add("firstSeen", f.firstSeen)
+        w.add("runsOpen", f.runsOpen)
+        if let accepted = finding.accepted {
+            var a = JSONObjectWriter()
+            a.add("reason", accepted.reason)
+            a.add("expires", Timestamp.format(accepted.expires))
+            a.add("exception", accepted.place)
+            w.add("accepted", json: a.finish())
+        }
         return w.finish()
     }
 }

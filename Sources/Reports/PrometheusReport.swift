@@ -30,10 +30,10 @@ public enum PrometheusReport {
         // By domain too: every user and domain code for each domain of the run, tenant codes
         // with domain "" (and every code with domain "" in a run that names no domains).
         struct Key: Hashable { var code: FindingCode; var domain: String }
-        let counts = Dictionary(grouping: report.findings) { Key(code: $0.code, domain: $0.domain ?? "") }.mapValues(\.count)
+        let counts = Dictionary(grouping: report.findings.filter { $0.accepted == nil }) { Key(code: $0.code, domain: $0.domain ?? "") }.mapValues(\.count)
         let ofRun = result.domains.filter { $0.status != .notRead }
         let covered = ofRun.map(\.name)
-        out.gauge("phs_check_findings", "Findings of the last run by code, severity, scope and domain (0 for codes that did not occur).",
+        out.gauge("phs_check_findings", "Findings of the last run by code, severity, scope and domain (0 for codes that did not occur); accepted findings (--exceptions) are not counted here.",
                   FindingCode.allCases.flatMap { code in
                       (code.scope == .tenant || covered.isEmpty ? [""] : covered).map { domain in
                           (["code": code.rawValue, "severity": code.severity.rawValue, "scope": code.scope.rawValue, "domain": domain],
@@ -48,6 +48,8 @@ public enum PrometheusReport {
             out.gauge("phs_check_domain_cloud_users_out_of_scope", "Synced cloud users of a domain that was not read (not in the run, or unreachable): not judged.",
                       result.domains.map { (["domain": $0.name], Double($0.cloudUsersOutOfScope)) })
         }
+        out.gauge("phs_check_accepted_findings", "Findings an exception in force accepts (--exceptions): shown in the report, counted in no other gauge.",
+                  Double(report.acceptedCount))
         let warned = Dictionary(grouping: report.warnings, by: \.code).mapValues(\.count)
         out.gauge("phs_check_warnings", "Warnings that make the last run's result less than certain (see the report); 0 when it is certain.",
                   Double(report.warnings.count))

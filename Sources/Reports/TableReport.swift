@@ -1,21 +1,85 @@
 public import SyncAudit
+import Foundation
 
-/// `--format table`: for a person at a terminal. The summary first, then the findings grouped
-/// by severity, each with who, the two times, and what to do. Colour only when asked (the
-/// caller decides: a TTY and no `NO_COLOR`).
+/// How the table lays out its findings (`--sort`, `--limit`, `--layout`, the terminal's size).
+public struct TableLayout: Sendable, Hashable {
+    public enum Order: String, Sendable, Hashable, CaseIterable {
+        /// Errors first, then warnings, then info; within each, the report's order.
+        case severity
+        /// The longest-waiting password change first; findings without a waiting change last.
+        case waited
+        /// By sAMAccountName (else UPN), ignoring case.
+        case name
+        /// By code, in the catalogue's order.
+        case code
+    }
+
+    public enum Style: String, Sendable, Hashable, CaseIterable {
+        /// Several lines a finding: who, the two times, the message, the command.
+        case full
+        /// One line a finding; messages cut to the width. Commands and next steps in the JSON and CSV reports.
+        case compact
+        /// `compact` when the findings would not fit one screen (`screenLines`), else `full`.
+        case auto
+    }
+
+    public var order: Order
+    /// Show at most this many findings (the summary always counts them all).
+    public var limit: Int?
+    public var style: Style
+    /// Wrap text at this many columns on word boundaries; nil: no wrapping (a file or pipe).
+    public var width: Int?
+    /// How many lines a screen has, for `auto`.
+    public var screenLines: Int
+    public var color: Bool
+
+    public init(order: Order = .severity, limit: Int? = nil, style: Style = .full, width: Int? = nil,
+                screenLines: Int = 24, color: Bool = false) {
+        self.order = order
+        self.limit = limit
+        self.style = style
+        self.width = width
+        self.screenLines = screenLines
+        self.color = color
+    }
+
+    /// Whether `findings` findings are shown one line each.
+    func compact(_ findings: Int) -> Bool {
+        switch style {
+        case .full: false
+        case .compact: true
+        // A full finding takes about three lines.
+        case .auto: findings * 3 > screenLines
+        }
+    }
+}
+
+/// `--format table`: for a person at a terminal. The summary first, then the findings (errors
+/// first by default), each with who, the two times, and what to do, then the findings by
+/// container, the next steps, and the summary's counts again so that they are on screen when
+/// the report ends. Colour only when asked (the caller decides: a TTY and no `NO_COLOR`).
 public enum TableReport {
     public static func render(_ report: AuditReport, color: Bool) -> String {
+        render(report, layout: TableLayout(color: color))
+    }
+
+    public static func render(_ report: AuditReport, layout: TableLayout) -> String {
         var text = ""
-        write(report, color: color, to: &text)
+        write(report, layout: layout, to: &text)
         return text
     }
 
-    /// Writes the report a line at a time.
     public static func write(_ report: AuditReport, color: Bool, to out: inout some TextOutputStream) {
-        let paint = Paint(enabled: color)
+        write(report, layout: TableLayout(color: color), to: &out)
+    }
+
+    /// Writes the report a line at a time.
+    public static func write(_ report: AuditReport, layout: TableLayout, to out: inout some TextOutputStream) {
+        let paint = Paint(enabled: layout.color)
+        let wrap = Wrapper(width: layout.width)
         let settings = report.result.settings
         out.write(paint.bold("phs-check \(report.version)") + "  " + Timestamp.format(report.generatedAt) + "\n\n")
-        out.write(warningBanner(report.warnings, paint: paint))
+        out.write(warningBanner(report.warnings, paint: paint, wrap: wrap))
         let source: String = switch settings.asOfSource {
         case .option: "from --as-of"
         case .graph: "when the Graph read began"
@@ -27,7 +91,7 @@ public enum TableReport {
             ("As of", "\(Timestamp.format(settings.asOf)) (\(source)); grace \(Self.duration(settings.grace)), max skew \(Self.duration(settings.maxSkew))"),
             ("Matched", "\(report.result.matched) users, \(report.result.inSync) with their latest password in the cloud"),
         ]
-        for (label, value) in rows { out.write("  " + pad(label, 10) + terminalSafe(value) + "\n") }
+        for (label, value) in rows { out.write(wrap.lines(terminalSafe(value), first: "  " + pad(label, 10), rest: String(repeating: " ", count: 13))) }
         let byDomain = report.showsDomains
         if byDomain {
             for (n, line) in domainLines(report.result.domains, paint: paint).enumerated() {
@@ -41,42 +105,134 @@ public enum TableReport {
             out.write(paint.green("No findings: every password change in scope reached Entra ID.") + "\n")
             return
         }
-        // One pass over the findings feeds both the counts line and the sections below it.
-        let severities = [Severity.error, .warning, .info]
-        let groups = Dictionary(grouping: report.findings, by: \.severity)
-        out.write("  " + severities.map { severity in
-            let n = groups[severity]?.count ?? 0
-            return paint.severity(severity, "\(n) \(Self.plural(severity, n))")
-        }.joined(separator: "   ") + "\n")
+        out.write(countsLine(report, paint: paint) + "\n")
         for (code, n) in report.countsByCode {
             out.write("    " + pad(code.rawValue, 30) + String(n) + "\n")
         }
 
-        for severity in severities {
-            guard let group = groups[severity] else { continue }
-            out.write("\n" + paint.severity(severity, Self.plural(severity, group.count).uppercased() + " (\(group.count))") + "\n")
-            for finding in group {
-                let f = FindingFields(finding).mapped { terminalSafe($0) }
-                var who = [f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "tenant"]
-                if let upn = f.userPrincipalName, upn != who[0] { who.append(upn) }
-                var line = "  " + paint.bold(f.code) + "  " + who.joined(separator: "  ")
-                if let status = f.status { line += "  [\(status)]" }
-                out.write(line + "\n")
-                var facts: [String] = []
-                if let onPrem = f.onPremPasswordLastSet { facts.append("on-prem \(onPrem)") }
-                if finding.scope == .user, finding.cloudUser != nil { facts.append("cloud \(f.cloudLastPasswordChange ?? "never")") }
-                if let matchedBy = f.matchedBy { facts.append("matched by \(matchedBy)") }
-                if byDomain, finding.scope == .user, let domain = f.domain { facts.append("domain \(domain)") }
-                if !facts.isEmpty { out.write("    " + paint.dim(facts.joined(separator: ", ")) + "\n") }
-                out.write("    " + f.message + "\n")
-                if let command = f.command { out.write("    Run: " + command + "\n") }
+        let ordered = order(report, by: layout.order)
+        let shown = layout.limit.map { min($0, ordered.count) } ?? ordered.count
+        let compact = layout.compact(shown)
+        var section: String?
+        for finding in ordered.prefix(shown) {
+            // Sections by severity when sorted by it; accepted findings in a section of their own.
+            let heading = finding.accepted != nil ? "ACCEPTED" : (layout.order == .severity ? Self.plural(finding.severity, 2).uppercased() : "FINDINGS")
+            if heading != section {
+                section = heading
+                let count = ordered.prefix(shown).reduce(0) { n, f in
+                    let h = f.accepted != nil ? "ACCEPTED" : (layout.order == .severity ? Self.plural(f.severity, 2).uppercased() : "FINDINGS")
+                    return n + (h == heading ? 1 : 0)
+                }
+                let title = heading + " (\(count))"
+                out.write("\n" + (heading == "ACCEPTED" || heading == "FINDINGS" ? paint.bold(title) : paint.severity(finding.severity, title)) + "\n")
+            }
+            let waited = report.result.waited(finding)
+            if compact {
+                out.write(compactLine(finding, waited: waited, byDomain: byDomain, paint: paint, width: layout.width) + "\n")
+            } else {
+                writeFull(finding, waited: waited, byDomain: byDomain, paint: paint, wrap: wrap, to: &out)
             }
         }
+        if shown < ordered.count {
+            out.write("\n" + paint.bold("\(ordered.count - shown) more findings not shown (--limit \(shown)):") + " every finding is in --format csv, json or html.\n")
+        }
+
+        let containers = report.containers
+        if containers.count > 1 || containers.first.map({ $0.total > 1 }) == true {
+            out.write("\nBY CONTAINER (where the findings are; a cluster points at one OU's sync scope or policy)\n")
+            for summary in containers.prefix(10) {
+                let codes = summary.codes.map { "\($0.count) \($0.code.rawValue)" }.joined(separator: ", ")
+                out.write(wrap.lines(terminalSafe(summary.container) + "  " + paint.dim(codes), first: "  " + pad(String(summary.total), 6), rest: String(repeating: " ", count: 10)))
+            }
+            if containers.count > 10 { out.write("  … \(containers.count - 10) more containers\n") }
+        }
+
         // What each code means for anyone, once per code rather than once per finding.
         out.write("\nNEXT STEPS\n")
         for (code, _) in report.countsByCode {
-            out.write("  " + paint.bold(code.rawValue) + "  " + code.entry.nextStep + "\n")
+            out.write(wrap.lines(code.entry.nextStep, first: "  " + paint.bold(code.rawValue) + "  ", firstWidth: code.rawValue.count + 4, rest: "    "))
         }
+        // The counts again, so that they are on screen when a long report ends.
+        out.write("\n" + paint.bold("Summary") + "  " + countsLine(report, paint: paint).drop { $0 == " " } + "\n")
+    }
+
+    /// `3 errors   1 warning   2 info`, and the accepted findings when there are any.
+    static func countsLine(_ report: AuditReport, paint: Paint) -> String {
+        var parts = [Severity.error, .warning, .info].map { severity in
+            let n = report.count(severity)
+            return paint.severity(severity, "\(n) \(Self.plural(severity, n))")
+        }
+        let accepted = report.acceptedCount
+        if accepted > 0 { parts.append("\(accepted) accepted") }
+        return "  " + parts.joined(separator: "   ")
+    }
+
+    /// The findings in the order `order` asks for; accepted findings after all others.
+    static func order(_ report: AuditReport, by order: TableLayout.Order) -> [Finding] {
+        let findings = report.findings
+        let keys: [(Int, Int, Double, String, Int)] = findings.enumerated().map { index, finding in
+            let accepted = finding.accepted == nil ? 0 : 1
+            switch order {
+            case .severity:
+                return (accepted, -(Severity.allCases.firstIndex(of: finding.severity) ?? 0), 0, "", index)
+            case .waited:
+                return (accepted, 0, -(report.result.waited(finding) ?? -.infinity), "", index)
+            case .name:
+                return (accepted, 0, 0, (finding.samAccountName ?? finding.userPrincipalName ?? "\u{10FFFF}").lowercased(), index)
+            case .code:
+                return (accepted, FindingCode.allCases.firstIndex(of: finding.code) ?? 0, 0, "", index)
+            }
+        }
+        return keys.sorted { $0 < $1 }.map { findings[$0.4] }
+    }
+
+    /// One line: severity letter, code, who, how long it waited, the status with history, and
+    /// the message cut to what is left of `width` (at least 12 columns of it).
+    static func compactLine(_ finding: Finding, waited: TimeInterval?, byDomain: Bool, paint: Paint, width: Int?) -> String {
+        let f = FindingFields(finding).mapped { terminalSafe($0) }
+        var who = f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? (finding.scope == .domain ? "domain \(f.domain ?? "?")" : "tenant")
+        if byDomain, finding.scope == .user, let domain = f.domain { who += " (" + domain + ")" }
+        let mark = String(finding.severity.rawValue.prefix(1).uppercased())
+        var columns = " " + pad(f.code, 28) + pad(cut(who, byDomain ? 33 : 21), byDomain ? 34 : 22)
+            + pad(waited.map(HumanDuration.format) ?? "", 11)
+        if let status = f.status { columns += pad(status, 11) }
+        var message = f.message
+        if let width {
+            let room = max(width - 1 - columns.count, 12)
+            message = cut(message, room)
+        }
+        return paint.severity(finding.severity, mark) + columns + message
+    }
+
+    /// `text` cut to `limit` characters, the last one `…` when cut.
+    static func cut(_ text: String, _ limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+    }
+
+    static func writeFull(_ finding: Finding, waited: TimeInterval?, byDomain: Bool, paint: Paint, wrap: Wrapper,
+                          to out: inout some TextOutputStream) {
+        let f = FindingFields(finding).mapped { terminalSafe($0) }
+        var who = [f.samAccountName ?? f.userPrincipalName ?? f.cloudId ?? "tenant"]
+        if let upn = f.userPrincipalName, upn != who[0] { who.append(upn) }
+        var line = "  " + paint.bold(f.code) + "  " + who.joined(separator: "  ")
+        if let status = f.status {
+            line += "  [\(status)" + (f.runsOpen.map { $0 > 1 ? ", \($0) runs" : "" } ?? "") + "]"
+        }
+        out.write(line + "\n")
+        var facts: [String] = []
+        if let onPrem = f.onPremPasswordLastSet { facts.append("on-prem \(onPrem)") }
+        if finding.scope == .user, finding.cloudUser != nil { facts.append("cloud \(f.cloudLastPasswordChange ?? "never")") }
+        if let waited { facts.append("waited \(HumanDuration.format(waited))") }
+        if let matchedBy = f.matchedBy { facts.append("matched by \(matchedBy)") }
+        if byDomain, finding.scope == .user, let domain = f.domain { facts.append("domain \(domain)") }
+        if let firstSeen = f.firstSeen, f.status == "persisting" { facts.append("first seen \(firstSeen)") }
+        if !facts.isEmpty { out.write(wrap.lines(facts.joined(separator: ", "), first: "    ", rest: "    ", style: paint.dim)) }
+        out.write(wrap.lines(f.message, first: "    ", rest: "    "))
+        if let accepted = f.accepted, let until = f.acceptedUntil {
+            out.write(wrap.lines("Accepted until \(until): \(accepted) (\(terminalSafe(finding.accepted?.place ?? "")))", first: "    ", rest: "    "))
+        }
+        // A command is never wrapped: what is copied from the terminal must be the command.
+        if let command = f.command { out.write("    Run: " + command + "\n") }
     }
 
     /// One line per domain: what was read and found there, or why it was not judged.
@@ -153,13 +309,43 @@ public func terminalSafe(_ text: String, keepingNewlines: Bool = false) -> Strin
 
 /// The run's warnings as a banner above a terminal report, so that a report read alone still
 /// says what made it less than certain.
-func warningBanner(_ warnings: [RunWarning], paint: Paint) -> String {
+func warningBanner(_ warnings: [RunWarning], paint: Paint, wrap: Wrapper = Wrapper(width: nil)) -> String {
     guard !warnings.isEmpty else { return "" }
     var out = paint.severity(.warning, "WARNINGS (\(warnings.count)): this result is less than certain") + "\n"
     for warning in warnings {
-        out += "  " + paint.bold(warning.code.rawValue) + "  " + terminalSafe(warning.message) + "\n"
+        out += wrap.lines(terminalSafe(warning.message), first: "  " + paint.bold(warning.code.rawValue) + "  ",
+                          firstWidth: warning.code.rawValue.count + 4, rest: "    ")
     }
     return out + "\n"
+}
+
+/// Wraps text on spaces to a width; a word longer than a line stays whole on a line of its own
+/// (a UPN or a DN is never cut). Without a width, one line.
+struct Wrapper {
+    let width: Int?
+
+    /// `text` as lines, each ending in a newline: the first after `first` (of visible width
+    /// `firstWidth`, when it holds escape codes), the others after `rest`.
+    func lines(_ text: String, first: String, firstWidth: Int? = nil, rest: String, style: (String) -> String = { $0 }) -> String {
+        guard let width else { return first + style(text) + "\n" }
+        var out = ""
+        var line = ""
+        var prefix = first
+        var room = width - (firstWidth ?? first.count)
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            if line.isEmpty {
+                line = String(word)
+            } else if line.count + 1 + word.count <= room {
+                line += " " + word
+            } else {
+                out += prefix + style(line) + "\n"
+                prefix = rest
+                room = width - rest.count
+                line = String(word)
+            }
+        }
+        return out + prefix + style(line) + "\n"
+    }
 }
 
 /// ANSI styling that is a no-op when disabled.

@@ -30,6 +30,10 @@ public final class RunHistoryStore: Sendable {
 
     public let path: String
     public let busyTimeout: TimeInterval
+    /// Read-only access without SQLite's locks: the reader could not create the `-shm` file a
+    /// WAL database needs (no write permission on the folder), so the file was opened as
+    /// immutable. A run being recorded at that moment may be missing from what is read.
+    public let readsWithoutLocks: Bool
     /// One connection: a CLI run needs no parallel reads, and being the only connection it is
     /// the last to close, so closing checkpoints the WAL (a pool's read-only readers cannot).
     private let database: DatabaseQueue
@@ -62,14 +66,43 @@ public final class RunHistoryStore: Sendable {
         configuration.journalMode = .wal
         configuration.label = "phs-check history"
         do {
-            database = try Self.open(path: path, configuration: configuration, busyTimeout: busyTimeout)
+            (database, readsWithoutLocks) = try Self.open(path: path, access: access, configuration: configuration, busyTimeout: busyTimeout)
+        } catch {
+            throw Self.describe(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    /// Opens and migrates (or checks) the file; a reader that cannot create the `-shm` file a
+    /// WAL database needs (in the history's group, without write permission on its folder)
+    /// opens it as immutable instead.
+    private static func open(path: String, access: Access, configuration: Configuration,
+                             busyTimeout: TimeInterval) throws -> (DatabaseQueue, Bool) {
+        do {
+            let database = try Self.open(path: path, configuration: configuration, busyTimeout: busyTimeout)
             switch access {
             case .readWrite: try Self.migrate(database, path: path)
             case .readOnly: try Self.checkSchema(database, path: path)
             }
-        } catch {
-            throw Self.describe(error, path: path, busyTimeout: busyTimeout)
+            return (database, false)
+        } catch let error as DatabaseError where access == .readOnly && Self.needsSharedMemoryFile(error) {
+            let database = try DatabaseQueue(path: Self.immutableURI(path), configuration: configuration)
+            try Self.checkSchema(database, path: path)
+            return (database, true)
         }
+    }
+
+    /// SQLite could not open a WAL database read-only because it cannot create or open its
+    /// `-shm` file: `SQLITE_CANTOPEN`, or `SQLITE_READONLY` and its extended codes.
+    private static func needsSharedMemoryFile(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_READONLY
+    }
+
+    /// `file:` URI of `path` with `immutable=1` (SQLite reads it without locks or `-shm`).
+    static func immutableURI(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
     }
 
     /// Opens the connection. Switching a new file to WAL mode needs an exclusive lock that
@@ -152,6 +185,14 @@ public final class RunHistoryStore: Sendable {
                 CREATE INDEX runDomain_run ON runDomain(runId);
                 """)
         }
+        // First sighting and runs open (issue 13). Findings recorded before this migration count
+        // from the run they were recorded in: the history did not keep more.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                ALTER TABLE finding ADD COLUMN firstSeenRunId INTEGER REFERENCES run(id);
+                ALTER TABLE finding ADD COLUMN runsOpen INTEGER;
+                """)
+        }
         return migrator
     }
 
@@ -226,22 +267,36 @@ public final class RunHistoryStore: Sendable {
         do {
             return try inImmediateTransaction { db in
                 let previous = try Self.latestSuccessfulRunId(db)
-                let previousIdentities = try previous.map { try Self.identities(db, run: $0) } ?? []
-                let annotated = FindingStatuses.annotate(report, previous: previousIdentities)
+                let prior = try previous.map { try Self.priorFindings(db, run: $0) } ?? [:]
+                var annotated = FindingStatuses.annotate(report, previous: prior.mapValues(\.prior), now: startedAt)
                 let id = try Self.insertRun(db, annotated, startedAt: startedAt, finishedAt: finishedAt, previous: previous)
                 let insert = try db.makeStatement(sql: """
                     INSERT INTO finding (runId, identity, code, severity, status, samAccountName,
-                                         userPrincipalName, distinguishedName, message, domain)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         userPrincipalName, distinguishedName, message, domain,
+                                         firstSeenRunId, runsOpen)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+                var current = Set<String>()
                 for finding in annotated.findings {
+                    let identity = finding.identity
+                    current.insert(identity)
                     try insert.execute(arguments: [
-                        id, finding.identity, finding.code.rawValue, finding.severity.rawValue,
+                        id, identity, finding.code.rawValue, finding.severity.rawValue,
                         (finding.status ?? .new).rawValue,
                         finding.samAccountName, finding.userPrincipalName, finding.distinguishedName,
-                        finding.message, finding.domain,
+                        finding.message, finding.domain, prior[identity]?.firstSeenRunId ?? id, finding.runsOpen,
                     ])
                 }
+                let resolved = prior.values.filter { !current.contains($0.finding.identity) }
+                    .sorted { $0.order < $1.order }
+                    .map { entry in
+                        HistoryContext.ResolvedFinding(
+                            code: entry.finding.code, samAccountName: entry.finding.samAccountName,
+                            userPrincipalName: entry.finding.userPrincipalName,
+                            distinguishedName: entry.finding.distinguishedName, domain: entry.finding.domain,
+                            firstSeen: entry.prior.firstSeen)
+                    }
+                annotated.history = HistoryContext(resolved: resolved, trend: try Self.trend(db, runs: Self.trendRuns))
                 let insertDomain = try db.makeStatement(sql: """
                     INSERT INTO runDomain (runId, name, status, source, failure, directoryUsers, matched,
                                            errors, warnings, infos, cloudUsersOutOfScope)
@@ -384,6 +439,51 @@ public final class RunHistoryStore: Sendable {
         try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run WHERE succeeded")
     }
 
+    /// How many successful runs, this one included, `HistoryContext.trend` shows.
+    public static let trendRuns = 30
+
+    /// A finding of the previous run: what it carries on to this run, and what it was in case it is resolved.
+    private struct PriorFinding {
+        var finding: RecordedFinding
+        var prior: FindingStatuses.Prior
+        var firstSeenRunId: Int64
+        var order: Int64
+    }
+
+    /// The findings of `run`, by identity. Rows recorded before the `v3` migration count as
+    /// first seen in `run`, open one run.
+    private static func priorFindings(_ db: Database, run: Int64) throws -> [String: PriorFinding] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT f.rowid AS position, f.*, COALESCE(f.firstSeenRunId, f.runId) AS seenRun,
+                   COALESCE(f.runsOpen, 1) AS open, COALESCE(seen.startedAt, this.startedAt) AS seenAt
+            FROM finding f JOIN run this ON this.id = f.runId LEFT JOIN run seen ON seen.id = f.firstSeenRunId
+            WHERE f.runId = ?
+            """, arguments: [run])
+        var prior: [String: PriorFinding] = [:]
+        prior.reserveCapacity(rows.count)
+        for row in rows {
+            let finding = Self.finding(row)
+            prior[finding.identity] = PriorFinding(
+                finding: finding, prior: FindingStatuses.Prior(firstSeen: row["seenAt"], runsOpen: row["open"]),
+                firstSeenRunId: row["seenRun"], order: row["position"])
+        }
+        return prior
+    }
+
+    /// The counts of the last `runs` successful runs, oldest first.
+    private static func trend(_ db: Database, runs: Int) throws -> [HistoryContext.RunCounts] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, startedAt, errors, warnings, infos,
+                   (SELECT COUNT(*) FROM finding WHERE finding.runId = run.id AND finding.status = 'new') AS newCount
+            FROM run WHERE succeeded ORDER BY id DESC LIMIT ?
+            """, arguments: [runs])
+            .reversed()
+            .map { row in
+                HistoryContext.RunCounts(runId: row["id"], at: row["startedAt"], errors: row["errors"] ?? 0,
+                                         warnings: row["warnings"] ?? 0, infos: row["infos"] ?? 0, new: row["newCount"])
+            }
+    }
+
     private static func identities(_ db: Database, run: Int64) throws -> Set<String> {
         try Set(String.fetchAll(db, sql: "SELECT identity FROM finding WHERE runId = ?", arguments: [run]))
     }
@@ -425,13 +525,15 @@ public final class RunHistoryStore: Sendable {
     }
 
     private static func findings(_ db: Database, sql: String, arguments: StatementArguments) throws -> [RecordedFinding] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            RecordedFinding(
-                identity: row["identity"], code: row["code"], severity: row["severity"],
-                status: FindingStatus(rawValue: row["status"]) ?? .new, samAccountName: row["samAccountName"],
-                userPrincipalName: row["userPrincipalName"], distinguishedName: row["distinguishedName"],
-                message: row["message"], domain: row["domain"])
-        }
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map(finding)
+    }
+
+    private static func finding(_ row: Row) -> RecordedFinding {
+        RecordedFinding(
+            identity: row["identity"], code: row["code"], severity: row["severity"],
+            status: FindingStatus(rawValue: row["status"]) ?? .new, samAccountName: row["samAccountName"],
+            userPrincipalName: row["userPrincipalName"], distinguishedName: row["distinguishedName"],
+            message: row["message"], domain: row["domain"])
     }
 
     /// `1-3, 5, 7-9`.

@@ -36,6 +36,9 @@ public struct AuditSettings: Sendable, Hashable {
     /// A Cloud Sync password hash sync job without a successful run for longer than this is a
     /// finding (`--max-cloud-sync-age`, default 3 h, as the Entra Connect heartbeat).
     public var maxCloudSyncAge: TimeInterval
+    /// Accepted findings (`--exceptions`), applied to the findings once they are made; an
+    /// exception expires against the directory read's time (else `asOf`): the time of the data.
+    public var exceptions: [FindingException] = []
 
     public static let defaultGrace: TimeInterval = 3600
     public static let defaultMaxSkew: TimeInterval = 300
@@ -60,6 +63,18 @@ public struct AuditSettings: Sendable, Hashable {
         self.directoryReadAt = directoryReadAt
         self.maxExportAge = maxExportAge
         self.maxCloudSyncAge = maxCloudSyncAge
+    }
+
+    /// How long a password change has waited for the cloud (asOf − pwdLastSet), for the findings
+    /// about a change that has not arrived: `password-not-synced`, `password-sync-pending` and
+    /// `password-change-unconfirmed`; nil for every other finding.
+    public func waited(_ finding: Finding) -> TimeInterval? {
+        switch finding.code {
+        case .passwordNotSynced, .passwordSyncPending, .passwordChangeUnconfirmed:
+            return finding.directoryUser?.pwdLastSet.date.map { asOf.timeIntervalSince($0) }
+        default:
+            return nil
+        }
     }
 
     /// How much older the export is than the directory read; nil when the read time is unknown.
@@ -89,17 +104,8 @@ public struct AuditResult: Sendable, Hashable {
         findings.filter { $0.code == .passwordNotSynced }.compactMap(waited).max()
     }
 
-    /// How long a password change has waited for the cloud (asOf − pwdLastSet), for the findings
-    /// about a change that has not arrived: `password-not-synced`, `password-sync-pending` and
-    /// `password-change-unconfirmed`; nil for every other finding.
-    public func waited(_ finding: Finding) -> TimeInterval? {
-        switch finding.code {
-        case .passwordNotSynced, .passwordSyncPending, .passwordChangeUnconfirmed:
-            return finding.directoryUser?.pwdLastSet.date.map { settings.asOf.timeIntervalSince($0) }
-        default:
-            return nil
-        }
-    }
+    /// How long `finding`'s password change has waited (`AuditSettings.waited`).
+    public func waited(_ finding: Finding) -> TimeInterval? { settings.waited(finding) }
 }
 
 /// Why a comparison was not made: its result could only look cleaner than the truth.
@@ -243,10 +249,11 @@ public enum Audit {
         findings += scope.unreachableFindings()
         findings += rules.tenant(tenant, userFindings: findings, newestArrived: newestArrived)
         Self.sortInReportOrder(&findings)
+        let exceptionWarnings = FindingException.apply(settings.exceptions, to: &findings, now: settings.directoryReadAt ?? settings.asOf)
         var result = AuditResult(findings: findings, directoryUsers: directory.count, cloudUsers: cloud.count,
                                  matched: matched, settings: settings, inSync: inSync, warnings: [], traces: traces,
                                  domains: scope.summaries(findings))
-        result.warnings = warnings(result, syncStateKnown: rules.syncStateKnown) + scope.warnings()
+        result.warnings = warnings(result, syncStateKnown: rules.syncStateKnown) + scope.warnings() + exceptionWarnings
         return result
     }
 

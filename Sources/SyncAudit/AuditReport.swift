@@ -57,19 +57,29 @@ public struct AuditReport: Sendable, Hashable {
 
     public var findings: [Finding] { result.findings }
 
+    /// The findings of `severity` that no exception accepts.
     public func count(_ severity: Severity) -> Int {
-        findings.reduce(0) { $0 + ($1.severity == severity ? 1 : 0) }
+        findings.reduce(0) { $0 + ($1.severity == severity && $1.accepted == nil ? 1 : 0) }
     }
 
-    /// Finding counts by code, only codes that occur.
+    /// The findings an exception accepts (`--exceptions`).
+    public var acceptedCount: Int { findings.reduce(0) { $0 + ($1.accepted == nil ? 0 : 1) } }
+
+    /// Finding counts by code (accepted ones not counted), only codes that occur.
     public var countsByCode: [(code: FindingCode, count: Int)] {
         var counts: [FindingCode: Int] = [:]
-        for finding in findings { counts[finding.code, default: 0] += 1 }
+        for finding in findings where finding.accepted == nil { counts[finding.code, default: 0] += 1 }
         return FindingCode.allCases.compactMap { code in counts[code].map { (code, $0) } }
     }
 
-    /// The most severe finding, if any.
-    public var worstSeverity: Severity? { findings.map(\.severity).max() }
+    /// The most severe finding no exception accepts, if any.
+    public var worstSeverity: Severity? { findings.lazy.filter { $0.accepted == nil }.map(\.severity).max() }
+
+    /// The most severe finding that no exception accepts and the previous recorded run did not
+    /// have (`--fail-on new`); nil without history.
+    public var worstNewSeverity: Severity? {
+        findings.lazy.filter { $0.accepted == nil && $0.status == .new }.map(\.severity).max()
+    }
 }
 
 /// What a run recorded in a history knows beyond its own findings (`--history`).
@@ -142,14 +152,14 @@ public struct ContainerSummary: Sendable, Hashable {
 }
 
 extension AuditReport {
-    /// The user findings by parent container, most findings first (ties by container name);
+    /// The user findings no exception accepts by parent container, most findings first (ties by container name);
     /// findings without a DN (cloud-only users without one) are not counted. Containers are
     /// compared ignoring case, as AD compares DNs, and named as first met.
     public var containers: [ContainerSummary] {
         var order: [String: Int] = [:]
         var summaries: [ContainerSummary] = []
         var codeCounts: [[FindingCode: Int]] = []
-        for finding in findings where finding.scope == .user {
+        for finding in findings where finding.scope == .user && finding.accepted == nil {
             guard let dn = finding.distinguishedName, let parent = DistinguishedNameText.parent(of: dn) else { continue }
             let key = parent.lowercased()
             let index: Int

@@ -255,7 +255,7 @@ struct DomainScope {
     func summaries(_ findings: [Finding]) -> [DomainSummary] {
         guard !domains.isEmpty else { return [] }
         var result = summaries
-        for finding in findings {
+        for finding in findings where finding.accepted == nil {
             if let name = finding.domain, let i = index[name] { result[i].count(finding.severity) }
         }
         for (name, users) in notRead.sorted(by: { $0.key < $1.key }) {

@@ -85,6 +85,9 @@ public struct Finding: Sendable, Hashable {
     /// row (this one included) it has been open.
     public var firstSeen: Date?
     public var runsOpen: Int?
+    /// Set when an exception in force covers this finding (`--exceptions`): it is shown as
+    /// accepted and counts toward neither the severity counts nor `--fail-on`.
+    public var accepted: Acceptance?
     /// What a tenant finding is about when the tenant has several of it (a Cloud Sync job:
     /// `cloud-sync:<service principal id>/<job id>`); part of `identity`.
     public var tenantSubject: String?

@@ -36,4 +36,6 @@ public enum WarningCode: String, Sendable, Hashable, CaseIterable, Codable {
     case tenantStatePartial = "tenant-state-partial"
     /// A domain was not read and some synced cloud users name no domain: not judged as orphans.
     case cloudDomainUnknown = "cloud-domain-unknown"
+    /// An entry of the exceptions file has expired: the findings it covered count again.
+    case exceptionExpired = "exception-expired"
 }

@@ -20,6 +20,11 @@ public enum Timestamp {
         return text + "Z"
     }
 
+    /// The UTC day of `date`: `2024-03-04`.
+    public static func formatDay(_ date: Date) -> String {
+        String(format(date).prefix(10))
+    }
+
     /// Reads `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`; a space may stand for `T`.
     /// A time without a zone is read as UTC only when `assumeUTC` is true, else `nil`.
     public static func parse(_ text: some StringProtocol, assumeUTC: Bool = false) -> Date? {

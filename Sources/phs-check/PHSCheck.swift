@@ -31,7 +31,7 @@ struct PHSCheck: ParsableCommand {
         do {
             expansion = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), root: Self.self)
         } catch {
-            printError("phs-check: \(error.message)")
+            printError(errorLine(error.message))
             Foundation.exit(ExitStatus.usage.rawValue)
         }
         let command: any ParsableCommand
@@ -39,12 +39,12 @@ struct PHSCheck: ParsableCommand {
             command = try parseAsRoot(expansion.arguments)
         } catch {
             if let word = expansion.arguments.first, let nearest = nearestCommand(to: word) {
-                printError("phs-check: '\(word)' is not a command; did you mean '\(nearest)'? (phs-check --help lists them)")
+                printError(errorLine("'\(word)' is not a command; did you mean '\(nearest)'? (phs-check --help lists them)"))
                 Foundation.exit(ExitStatus.usage.rawValue)
             }
             let code = exitCode(for: error)
             if code == .validationFailure {
-                printError(expansion.annotate(fullMessage(for: error)))
+                printError(expansion.annotate(errorLine(fullMessage(for: error))))
                 Foundation.exit(ExitStatus.usage.rawValue)
             }
             exit(withError: error)
@@ -55,7 +55,7 @@ struct PHSCheck: ParsableCommand {
             var command = command
             try command.run()
         } catch let failure as Failure {
-            printError(expansion.annotate("phs-check: \(failure.message)"))
+            printError(expansion.annotate(errorLine(failure.message)))
             Foundation.exit(failure.status.rawValue)
         } catch {
             exit(withError: error)
@@ -68,6 +68,13 @@ struct PHSCheck: ParsableCommand {
         let names = configuration.subcommands.map { $0._commandName } + ["help"]
         guard !word.hasPrefix("-"), !names.contains(word) else { return nil }
         return ConfigFile.suggestion(for: word, among: names)
+    }
+
+    /// Every error phs-check prints starts the same way, `phs-check: error: `, whether it comes
+    /// from argument-parser (which writes `Error: `), the config file or a command.
+    static func errorLine(_ message: String) -> String {
+        let text = message.hasPrefix("Error: ") ? String(message.dropFirst("Error: ".count)) : message
+        return "phs-check: error: " + text
     }
 
     /// A message on standard error. It may quote the directory, an export or a server (a DN, a

@@ -123,7 +123,7 @@ import Testing
 
         // A third run in the table format says which findings are new and which persist.
         let third = try scenario.compare(broken: ["carol"], ["--format", "table"])
-        #expect(third.output.contains("carol@corp.example  [persisting]"))
+        #expect(third.output.contains("carol@corp.example  [persisting, 2 runs]"), "\(third.output)")
         #expect(third.output.contains("Resolved  1 findings since the previous run"))
         #expect(try scenario.integrity() == "ok")
         #expect(try FileManager.default.contentsOfDirectory(atPath: scenario.folder).filter { $0.hasPrefix("history") } == ["history.sqlite"])
@@ -192,6 +192,44 @@ import Testing
             let id = try #require(run["id"] as? Int)
             #expect(run["previousRun"] as? Int == (id == 1 ? nil : id - 1))
         }
+    }
+
+    @Test("history as a reader in the history's group (no write permission on the folder): read without locks, with a warning")
+    func groupReader() throws {
+        guard getuid() == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("CI runs as root: this test needs it to act as another user") }
+            return
+        }
+        let scenario = try Scenario()
+        #expect(try scenario.compare(broken: ["alice"]).status == 1)
+        // A failed run with a long message must stay on its line of the runs table.
+        let long = try scenario.compare(broken: [], ["--history", scenario.history, "--exceptions", scenario.folder + "/" + String(repeating: "missing-", count: 20) + ".yaml"])
+        #expect(long.status == 2)
+        let folder = scenario.folder + "/shared"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let copy = folder + "/history.sqlite"
+        try FileManager.default.copyItem(atPath: scenario.history, toPath: copy)
+        // root:nogroup, folder 0750 and file 0640: nobody (group nogroup) may read, never write.
+        for (path, mode) in [(folder, 0o750), (copy, 0o640)] {
+            #expect(chown(path, 0, 65534) == 0 && chmod(path, mode_t(mode)) == 0)
+        }
+        let result = try CommandRunner.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                                CommandRunner.phsCheck, "history", "--history", copy])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("read without locks"), "\(result.stderr)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("History \(copy): 2 runs") == true, "\(result.output)")
+        let failed = try #require(lines.first { $0.contains("failed: ") })
+        #expect(failed.count < 140, "\(failed)")
+        #expect(failed.hasSuffix("… (--run 2 shows it whole)"), "\(failed)")
+        #expect(!FileManager.default.fileExists(atPath: copy + "-shm"))
+
+        // The same reader without read permission: refused, naming the file.
+        #expect(chmod(copy, 0o600) == 0)
+        let denied = try CommandRunner.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                                CommandRunner.phsCheck, "history", "--history", copy])
+        #expect(denied.status == 2)
+        #expect(denied.stderr.contains(copy), "\(denied.stderr)")
     }
 
     @Test("history refuses a missing database, a file that is not one, and an unknown run, with exit 2")

@@ -124,7 +124,7 @@ struct LDAPFaultCLITests {
         let (result, _) = try collect([unreachable, notTLS, mute], ["--timeout", "2s", "--base-dn", "DC=fake,DC=test"], folder: folder)
         #expect(result.status == 3)
         let lines = result.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.contains("phs-check: none of the 3 --ldap-url answered:"))
+        #expect(lines.contains("phs-check: error: none of the 3 --ldap-url answered:"))
         #expect(lines.contains { $0.hasPrefix("  - cannot reach \(unreachable) ") })
         #expect(lines.contains { $0.hasPrefix("  - \(notTLS) does not speak TLS on that port") })
         #expect(lines.contains { $0.hasPrefix("  - \(mute) did not answer in time") })

@@ -139,7 +139,7 @@ import Testing
         let first = try CommandRunner.run("/bin/sh", ["-c", command])
         #expect(first.status == 0, "\(first.stderr)")
         let log = try String(contentsOfFile: machine.path("log/nightly.log"), encoding: .utf8)
-        #expect(log.contains("phs-check: cannot reach ldaps://127.0.0.1:9"), "\(log)")
+        #expect(log.contains("phs-check: error: cannot reach ldaps://127.0.0.1:9"), "\(log)")
         let last = log.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d phs-check check exit 3 "#, options: .regularExpression) != nil, "\(last)")
 

@@ -20,7 +20,14 @@ struct GoldenTests {
     static let cases: [Case] = [
         Case(file: "full.table.txt") { TableReport.render(ReportFixture.full, color: false) },
         Case(file: "full.table-color.txt") { TableReport.render(ReportFixture.full, color: true) },
+        Case(file: "full.table-compact.txt") {
+            TableReport.render(ReportFixture.full, layout: TableLayout(order: .waited, limit: 8, style: .compact, width: 100))
+        },
+        Case(file: "full.table-wrapped.txt") {
+            TableReport.render(ReportFixture.full, layout: TableLayout(order: .name, style: .full, width: 72))
+        },
         Case(file: "full.json") { JSONReport.render(ReportFixture.full) },
+        Case(file: "full.semicolon.csv") { CSVReport.render(ReportFixture.full, delimiter: UInt8(ascii: ";")) },
         Case(file: "full.csv") { CSVReport.render(ReportFixture.full) },
         Case(file: "full.prom") { PrometheusReport.render(ReportFixture.full) },
         Case(file: "full.html") { HTMLReport.render(ReportFixture.full) },

@@ -78,6 +78,35 @@ struct FindingStatusTests {
 
 @Suite("Run history in SQLite")
 struct RunHistoryStoreTests {
+    @Test("three runs: first seen and runs open carried on, resolved users named, the trend counts each run")
+    func firstSeenAndTrend() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunHistoryStore(path: folder.file())
+        let night = { (day: Double) in Fixture.asOf.addingTimeInterval(day * 86_400) }
+
+        let first = try store.record(report: Fixture.report(broken: ["alice", "bob"]), startedAt: night(0))
+        #expect(first.report.findings.map(\.runsOpen) == [1, 1])
+        #expect(first.report.findings.map(\.firstSeen) == [night(0), night(0)])
+        #expect(first.report.history?.resolved == [])
+
+        _ = try store.record(report: Fixture.report(broken: ["alice", "bob", "carol"]), startedAt: night(1))
+        // alice is fixed; bob stays (third run), carol stays (second run), dave breaks.
+        let third = try store.record(report: Fixture.report(broken: ["bob", "carol", "dave"]), startedAt: night(2))
+        let byName = Dictionary(uniqueKeysWithValues: third.report.findings.map { ($0.samAccountName!, $0) })
+        #expect(byName["bob"]?.runsOpen == 3 && byName["bob"]?.firstSeen == night(0))
+        #expect(byName["carol"]?.runsOpen == 2 && byName["carol"]?.firstSeen == night(1))
+        #expect(byName["dave"]?.runsOpen == 1 && byName["dave"]?.firstSeen == night(2) && byName["dave"]?.status == .new)
+
+        let history = try #require(third.report.history)
+        #expect(history.resolved.map(\.samAccountName) == ["alice"])
+        #expect(history.resolved.first?.firstSeen == night(0))
+        #expect(history.resolved.first?.code == "password-not-synced")
+        #expect(history.trend.map(\.at) == [night(0), night(1), night(2)])
+        #expect(history.trend.map(\.errors) == [2, 3, 3])
+        #expect(history.trend.map(\.new) == [2, 1, 1])
+        #expect(history.trend.last?.runId == third.id)
+    }
+
     @Test("one user fixed and another broken: resolved 1, one new, the rest persisting")
     func fixedAndBroken() throws {
         let folder = try TemporaryFolder()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConfigLoader
 import CloudExport
 import EntraGraph
 import Foundation
@@ -160,6 +161,11 @@ struct ComparisonOptions: ParsableArguments {
         valueName: "name"))
     var connectorName: String?
 
+    @Option(name: .customLong("exceptions"), help: ArgumentHelp(
+        "A YAML file of accepted findings (code, user or dn pattern, reason, expires): they are shown as accepted and count toward neither the totals nor --fail-on; an expired one is a warning.",
+        valueName: "file"), completion: .file(extensions: ["yaml", "yml"]))
+    var exceptions: String?
+
     func validate() throws {
         if let asOf, Timestamp.parse(asOf) == nil {
             throw ValidationError("--as-of \(asOf): write an ISO 8601 time with its zone, e.g. 2024-03-04T05:06:07Z")
@@ -177,7 +183,11 @@ struct ComparisonOptions: ParsableArguments {
         else {
             throw .usage("\(cloud.summary.source) carries no timestamps to tell when it was taken: pass --as-of with the time of the export")
         }
-        return AuditSettings(
+        var exceptionList: [FindingException] = []
+        if let exceptions {
+            do { exceptionList = try ExceptionsFile.load(path: exceptions) } catch { throw .usage(error.message) }
+        }
+        var settings = AuditSettings(
             asOf: asOf, asOfSource: source,
             grace: Duration.parse(grace)?.seconds ?? AuditSettings.defaultGrace,
             maxSkew: Duration.parse(maxSkew)?.seconds ?? AuditSettings.defaultMaxSkew,
@@ -185,6 +195,8 @@ struct ComparisonOptions: ParsableArguments {
             connectorName: connectorName, directoryReadAt: directoryReadAt,
             maxExportAge: Duration.parse(maxExportAge)?.seconds ?? AuditSettings.defaultMaxExportAge,
             maxCloudSyncAge: Duration.parse(maxCloudSyncAge)?.seconds ?? AuditSettings.heartbeatLimit)
+        settings.exceptions = exceptionList
+        return settings
     }
 }
 

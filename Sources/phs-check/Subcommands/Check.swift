@@ -18,7 +18,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let logger = global.makeLogger()
-        try Output.refuseOverwriting(report.output, inputs: [("--cloud", cloud.isGraph ? nil : cloud.cloud), ("--tenant", cloud.tenant), ("--history", report.history)])
+        try Output.refuseOverwriting(report.targets.map(\.path), inputs: [("--cloud", cloud.isGraph ? nil : cloud.cloud), ("--tenant", cloud.tenant), ("--history", report.history)])
         // With --history: opened first, and a run that fails from here on is recorded as failed.
         let recorder = try RunRecorder(report: report, global: global)
         try recorder.run {

@@ -26,7 +26,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         _ = global.makeLogger()
-        try Output.refuseOverwriting(report.output, inputs: snapshot.paths.map { ("--snapshot", $0) } + [("--cloud", cloud.cloud),
+        try Output.refuseOverwriting(report.targets.map(\.path), inputs: snapshot.paths.map { ("--snapshot", $0) } + [("--cloud", cloud.cloud),
                                                              ("--tenant", cloud.tenant), ("--history", report.history)])
         // With --history: opened first, and a run that fails from here on is recorded as failed.
         let recorder = try RunRecorder(report: report, global: global)

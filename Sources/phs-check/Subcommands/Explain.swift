@@ -43,6 +43,9 @@ struct Explain: ParsableCommand {
         if !snapshot.paths.isEmpty, !directory.ldapURLs.isEmpty {
             throw ValidationError("--snapshot and --ldap-url are two sources of directory users: explain reads one; drop one")
         }
+        if failOn == .new {
+            throw ValidationError("--fail-on new needs a recorded previous run, which explain does not keep: use error, warning or never")
+        }
     }
 
     func run() throws {

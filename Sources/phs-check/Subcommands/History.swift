@@ -15,7 +15,11 @@ struct History: ParsableCommand {
             Lists the runs newest first — when, as of when, the counts, and whether the run failed — \
             then the findings of one run (--run N; default: the latest successful run) that are new \
             since the successful run before it, and the findings of that run that are resolved. \
-            The database is only read.
+            The database is only read: reading it needs read permission on the file (e.g. a member \
+            of the phs-check group, with the history at mode 0640 in a folder at 0750). Without \
+            write permission on the folder, SQLite cannot make its lock file beside the database, \
+            so the file is read without locks, with a warning: a run recorded at that very moment \
+            may be missing.
 
             Exit codes: 0, 2 the database is missing or unreadable, or has no run N.
             """
@@ -46,6 +50,9 @@ struct History: ParsableCommand {
         do {
             let store = try RunHistoryStore(path: history, access: .readOnly)
             defer { store.close() }
+            if store.readsWithoutLocks {
+                global.warn("--history \(history): no write permission on its folder for SQLite's lock file, so it is read without locks; a run being recorded right now may be missing")
+            }
             runs = try store.runs(limit: limit == 0 ? nil : limit)
             diff = try store.diff(run: runID)
         } catch {

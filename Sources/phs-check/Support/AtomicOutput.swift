@@ -56,6 +56,10 @@ final class Output {
     /// Refuses an `--output` that names one of the run's inputs (the same file by device and
     /// inode, or the same path): the report would replace the snapshot, export or history it
     /// was made from. Call before reading anything.
+    static func refuseOverwriting(_ outputs: [String], inputs: [(option: String, path: String?)]) throws(Failure) {
+        for output in outputs { try refuseOverwriting(output, inputs: inputs) }
+    }
+
     static func refuseOverwriting(_ output: String?, inputs: [(option: String, path: String?)]) throws(Failure) {
         guard let output, output != "-" else { return }
         func status(_ path: String) -> stat? {
@@ -71,7 +75,7 @@ final class Output {
             let same = target.map { t in status(path).map { $0.st_dev == t.st_dev && $0.st_ino == t.st_ino } ?? false }
                 ?? (canonical(path) == canonical(output))
             if same {
-                throw .usage("--output \(output) is the file given to \(option): the report would replace it. Write the report to another file")
+                throw .usage("\(output) is the file given to \(option): the report would replace it. Write the report to another file")
             }
         }
     }

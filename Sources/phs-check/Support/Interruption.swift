@@ -38,7 +38,7 @@ enum Interruption {
 
     private static func interrupted(_ number: Int32, _ name: String) {
         let message = "interrupted by \(name) before the run finished; nothing was compared"
-        PHSCheck.printError("phs-check: \(message)")
+        PHSCheck.printError(PHSCheck.errorLine(message))
         lock.withLock { handler }?(message)
         TemporaryFiles.removeAll()
         exit(128 + number)

@@ -86,10 +86,13 @@ final class RunRecorder {
     /// the run in the transaction described above. Returns the exit status `--fail-on` asks for.
     func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
         let status = try write(report)
-        // A report written to a file says so on standard error, with its counts.
-        if let path = self.report.output, path != "-", !global.quiet {
-            let counts = [Severity.error, .warning, .info].map { "\(report.count($0)) \($0.rawValue)\(report.count($0) == 1 || $0 == .info ? "" : "s")" }
-            PHSCheck.printError("phs-check: wrote \(path) (\(self.report.format.rawValue)): \(counts.joined(separator: ", "))")
+        // Each report written to a file says so on standard error, with its counts.
+        if !global.quiet {
+            var counts = [Severity.error, .warning, .info].map { "\(report.count($0)) \($0.rawValue)\(report.count($0) == 1 || $0 == .info ? "" : "s")" }
+            if report.acceptedCount > 0 { counts.append("\(report.acceptedCount) accepted") }
+            for target in self.report.targets where !target.isStandardOutput {
+                PHSCheck.printError("phs-check: wrote \(target.path) (\(target.format.rawValue)): \(counts.joined(separator: ", "))")
+            }
         }
         return status
     }
