@@ -47,8 +47,9 @@ struct FindingsData {
             let onPrem = onPremDate.map(Timestamp.format)
             let cloudTime = cloud?.lastPasswordChangeDateTime.map(Timestamp.format)
             let domain = domains ? finding.domain : nil
-            // The replacement order: longer values first (a DN holds the name, a UPN too).
-            let values = [finding.distinguishedName, finding.userPrincipalName, finding.samAccountName, onPrem, cloudTime, finding.domain]
+            // The replacement order: longer values first (a DN holds the name, a UPN too). Only
+            // values the row carries: a run of one domain writes no domain, so its name stays text.
+            let values = [finding.distinguishedName, finding.userPrincipalName, finding.samAccountName, onPrem, cloudTime, domain]
             var waited: String?
             if let onPremDate, finding.code == .passwordNotSynced || finding.code == .passwordSyncPending {
                 waited = HumanDuration.format(asOf.timeIntervalSince(onPremDate))

@@ -99,6 +99,18 @@ extension HTMLChromiumTests {
         #expect(made.contains { $0.contains("<div class=\"seen\">open for 7 runs</div>") })
     }
 
+    @Test("Rows made from data in a run of one domain are the rows the page writes (the domain's name in a command)")
+    func rowsFromDataOneDomain() throws {
+        var report = ReportFixture.full
+        report.result.domains = Array(report.result.domains.prefix(1))
+        let written = HTMLReportTests.bodyRows(try Self.renderedDOM(HTMLReport.render(report)).replacingOccurrences(of: "<tr ", with: "\n<tr "))
+        let made = HTMLReportTests.bodyRows(try Self.renderedDOM(HTMLReport.render(report, renderedRows: Self.allAsData)).replacingOccurrences(of: "<tr ", with: "\n<tr "))
+        #expect(made.count == written.count && made.count > 0)
+        for (a, b) in zip(written, made) { #expect(a == b) }
+        #expect(made.contains { $0.contains("-ADConnectorName <wbr>'corp.example'") || $0.contains("-ADConnectorName <wbr>&#39;corp.example&#39;") })
+        #expect(!made.contains { $0.contains("'null'") })
+    }
+
     @Test("A container of the Containers panel filters the findings to those it holds; again, or Clear, shows all",
           arguments: [HTMLReport.renderedRows, allAsData])
     func containerFilter(renderedRows: Int) throws {
