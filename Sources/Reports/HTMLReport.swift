@@ -256,7 +256,7 @@ public enum HTMLReport {
             }
             h += "<td>\(f.matchedBy ?? "\u{2014}")</td>"
             if withStatus { h += statusCell(finding) }
-            h += "<td class=\"message\">\(esc(f.message))\(f.command.map { "<code class=\"cmd\">\(breakableCommand($0))</code>" } ?? "")</td>"
+            h += "<td class=\"message\">\(breakable(f.message))\(f.command.map { "<code class=\"cmd\">\(breakableCommand($0))</code>" } ?? "")</td>"
             h += "</tr>\n"
         }
         h += "</tbody>\n</table>\n</div>\n<p class=\"nomatch\" id=\"nomatch\" hidden>No finding matches the filter.</p>\n"
@@ -524,13 +524,13 @@ public enum HTMLReport {
     /// this run last, as stacked bars (errors at the bottom) with the total above.
     static func trendChart(_ history: HistoryContext) -> String {
         let runs = Array(history.trend.suffix(trendRuns))
-        var h = "<section class=\"panel trend\" aria-labelledby=\"trend-h\">\n"
+        var h = "<section class=\"panel runs\" aria-labelledby=\"trend-h\">\n"
         h += "<h2 id=\"trend-h\">Findings over the last \(runs.count == 1 ? "run" : "\(num(runs.count)) runs")</h2>\n"
         guard let last = runs.last else {
             return h + "<p class=\"note\">No run is recorded yet.</p>\n</section>\n"
         }
         h += "<p class=\"legend\"><span class=\"key key-error\"></span>errors <b>\(num(last.errors))</b> <span class=\"key key-warning\"></span>warnings <b>\(num(last.warnings))</b> "
-        h += "<span class=\"key key-info\"></span>info <b>\(num(last.infos))</b> <span class=\"oldest\">this run: <b>\(num(last.new))</b> new</span></p>\n"
+        h += "<span class=\"key key-info\"></span>info <b>\(num(last.infos))</b> <span class=\"oldest\">new in this run: <b>\(num(last.new))</b></span></p>\n"
         func plural(_ n: Int, _ one: String, _ many: String) -> String { "\(num(n)) \(n == 1 ? one : many)" }
         func tip(_ run: HistoryContext.RunCounts) -> String {
             "Run \(run.runId), \(Timestamp.format(run.at)): \(plural(run.errors, "error", "errors")), "
@@ -612,7 +612,8 @@ public enum HTMLReport {
         return out
     }
 
-    /// A DN that may wrap after its commas (`<wbr>`), rather than inside a name.
+    /// A DN (or a message, which may hold DNs) that may wrap after its commas (`<wbr>`), rather
+    /// than inside a name.
     static func breakable(_ dn: String) -> String {
         esc(dn).replacingOccurrences(of: ",", with: ",<wbr>")
     }
@@ -773,7 +774,7 @@ dl{margin:0}
 .legend .oldest{margin-left:auto}
 .key{display:inline-block;width:12px;height:12px;border-radius:2px}
 .key-error{background:var(--error)}.key-pending{background:var(--pending)}.key-warning{background:var(--warning)}.key-info{background:var(--info)}
-.histogram,.trend{width:100%;height:auto;display:block;max-height:300px}
+svg.histogram,svg.trend{width:100%;height:auto;display:block;max-height:300px}
 .histogram .grid,.trend .grid{stroke:var(--line);stroke-width:1}
 .histogram .axis,.trend .axis{stroke:var(--muted);stroke-width:1.2}
 .histogram text,.trend text{fill:var(--muted);font-size:12px;font-family:inherit;font-variant-numeric:tabular-nums}
@@ -790,6 +791,8 @@ dl{margin:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.zero{color:var(--muted)}
 td.codes{font-size:12.5px}
+.resolved code{white-space:nowrap}
+.domains,.containers{margin-bottom:16px}
 .container-link{font:inherit;font-family:ui-monospace,"SFMono-Regular","Cascadia Mono",Consolas,"DejaVu Sans Mono",monospace;font-size:12px;text-align:left;background:none;border:0;padding:0;color:var(--fg);cursor:pointer;text-decoration:underline dotted var(--muted);overflow-wrap:break-word}
 .container-link:hover,.container-link[aria-pressed=true]{color:var(--info)}
 .hint{margin:-4px 0 10px;color:var(--muted);font-size:12.5px}
@@ -799,12 +802,13 @@ td.codes{font-size:12.5px}
 .container-filter button{font:inherit;font-size:12px;margin-left:8px;padding:1px 8px;border:1px solid var(--line);border-radius:4px;background:var(--panel);color:var(--fg);cursor:pointer}
 #status-filter{font:inherit;padding:3px 6px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 .seen{font-size:11.5px;color:var(--muted);margin-top:3px}
+.seen time{white-space:nowrap}
 .controls{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin-bottom:10px}
 #filter{font:inherit;flex:1 1 280px;max-width:460px;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 .toggle{display:inline-flex;align-items:center;gap:6px;cursor:pointer;user-select:none}
 .toggle b{font-weight:600}
 table{border-collapse:collapse;width:100%;table-layout:fixed}
-.col-sev{width:92px}.col-code{width:218px}.col-user{width:18%}.col-time{width:122px}.col-key{width:116px}.col-status{width:98px}
+.col-sev{width:92px}.col-code{width:218px}.col-user{width:18%}.col-time{width:122px}.col-key{width:116px}.col-status{width:118px}
 @media (max-width:1320px){.scroll{overflow-x:auto}table{min-width:1260px}}
 th,td{text-align:left;vertical-align:top;padding:8px 10px;border-bottom:1px solid var(--line)}
 thead th{background:var(--head);position:sticky;top:0;z-index:1;padding:0;vertical-align:bottom}
@@ -866,7 +870,7 @@ code,.cmd,.dn,a.code{font-size:9px}
 main,.top,footer{max-width:none;padding-left:0;padding-right:0}
 .controls,.copy,.bycode,.more,.hint,.container-filter,th .sort::after{display:none!important}
 .scroll-y{max-height:none;overflow:visible}
-.histogram,.trend{max-height:170px}
+svg.histogram,svg.trend{max-height:170px}
 .row{grid-template-columns:1fr 1fr}
 .panel,.card,.alert{box-shadow:none;break-inside:avoid}
 .findings{break-inside:auto}
@@ -1011,7 +1015,7 @@ tr{break-inside:avoid}
     tr.appendChild(td);
     tr.appendChild(el("td", null, d[F.matchedBy] || "\u2014"));
     if (withStatus) { tr.appendChild(statusCell(d)); }
-    td = el("td", "message", expand(d, F.message));
+    td = breakable(el("td", "message"), expand(d, F.message), ",");
     var command = expand(d, F.command);
     if (command !== null) { var c = breakable(el("code", "cmd"), command, " "); copyButton(c); td.appendChild(c); }
     tr.appendChild(td);

@@ -154,14 +154,18 @@ extension HTMLChromiumTests {
     }
 
     /// A driver that lists, on `<html data-overlaps>`, every pair of texts of the charts whose
-    /// boxes meet and every text outside its chart, or "none"; `data-charts` counts the charts.
+    /// boxes meet, every text outside its chart and every chart outside its panel, or "none";
+    /// `data-charts` counts the charts.
     static let chartLayout = """
         (function () {
           var out = [], charts = document.querySelectorAll("svg.histogram, svg.trend");
           Array.prototype.forEach.call(charts, function (svg) {
             var texts = Array.prototype.slice.call(svg.querySelectorAll("text"));
             var boxes = texts.map(function (t) { return t.getBoundingClientRect(); });
-            var frame = svg.getBoundingClientRect();
+            var frame = svg.getBoundingClientRect(), panel = svg.closest("section").getBoundingClientRect();
+            if (frame.left < panel.left || frame.right > panel.right || frame.top < panel.top || frame.bottom > panel.bottom) {
+              out.push("chart outside its panel " + svg.getAttribute("class"));
+            }
             boxes.forEach(function (a, i) {
               if (a.left < frame.left - 0.5 || a.right > frame.right + 0.5 || a.top < frame.top - 0.5 || a.bottom > frame.bottom + 0.5) {
                 out.push("outside " + texts[i].textContent);
@@ -208,7 +212,7 @@ extension HTMLChromiumTests {
         #expect(dom.contains("<h2 id=\"resolved-h\">Resolved since the previous run"))
     }
 
-    @Test("No text of the charts meets another or leaves its chart, at any width and with six-figure counts",
+    @Test("No text of the charts meets another or leaves its chart, no chart its panel, at any width and with six-figure counts",
           arguments: ["1400,1000", "700,1000", "420,1000"])
     func chartLayout(windowSize: String) throws {
         var report = HTMLReportTests.many(1500)

@@ -180,7 +180,7 @@ extension HTMLReportTests {
 
         // Without history: statuses alone give the filter and the column, nothing else.
         #expect(Self.full.contains("id=\"status-filter\""))
-        #expect(!Self.full.contains("class=\"panel trend\"") && !Self.full.contains("id=\"resolved-h\""))
+        #expect(!Self.full.contains("class=\"panel runs\"") && !Self.full.contains("id=\"resolved-h\""))
         #expect(!Self.clean.contains("id=\"status-filter\""))
     }
 
