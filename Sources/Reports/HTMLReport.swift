@@ -328,7 +328,7 @@ public enum HTMLReport {
         guard !containers.isEmpty else { return "" }
         var h = "<section class=\"panel containers\" aria-labelledby=\"containers-h\">\n<h2 id=\"containers-h\">Containers "
         h += "<span class=\"muted\">user findings by the OU or container that holds the user</span></h2>\n"
-        h += "<table>\n<thead><tr><th scope=\"col\">Container</th><th scope=\"col\" class=\"num\">Findings</th><th scope=\"col\" class=\"num\">Errors</th>"
+        h += "<div class=\"wide\">\n<table>\n<thead><tr><th scope=\"col\">Container</th><th scope=\"col\" class=\"num\">Findings</th><th scope=\"col\" class=\"num\">Errors</th>"
         h += "<th scope=\"col\" class=\"num\">Warnings</th><th scope=\"col\" class=\"num\">Info</th><th scope=\"col\">Most frequent codes</th></tr></thead>\n<tbody>\n"
         for summary in containers.prefix(containersShown) {
             h += "<tr><th scope=\"row\"><button type=\"button\" class=\"container-link\" data-container=\"\(esc(summary.container))\" "
@@ -341,7 +341,7 @@ public enum HTMLReport {
             let others = summary.codes.count > 3 ? " \u{00B7} \(num(summary.codes.count - 3)) more" : ""
             h += "<td class=\"codes\">\(codes.joined(separator: " \u{00B7} "))\(others)</td></tr>\n"
         }
-        h += "</tbody>\n</table>\n"
+        h += "</tbody>\n</table>\n</div>\n"
         if containers.count > containersShown {
             let rest = containers.dropFirst(containersShown)
             let findings = rest.reduce(0) { $0 + $1.total }
@@ -782,8 +782,10 @@ svg.histogram,svg.trend{width:100%;height:auto;display:block;max-height:300px}
 .trend .this .tick{fill:var(--fg);font-weight:600}
 .bar-error{fill:var(--error)}.bar-pending{fill:var(--pending)}.bar-warning{fill:var(--warning)}.bar-info{fill:var(--info)}
 .row.history{grid-template-columns:minmax(340px,7fr) minmax(300px,5fr)}
+@media (max-width:900px){.row.history{grid-template-columns:1fr}}
 .note{color:var(--muted);font-size:12.5px;margin:8px 0 0}
 .scroll-y{max-height:300px;overflow-y:auto}
+.wide{overflow-x:auto}
 .resolved table,.containers table{table-layout:auto;border-collapse:collapse;width:100%}
 .resolved th,.resolved td,.containers th,.containers td{padding:4px 8px;border-bottom:1px solid var(--line)}
 .resolved thead th,.containers thead th{position:static;padding:4px 8px;font-size:11.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
@@ -791,6 +793,7 @@ svg.histogram,svg.trend{width:100%;height:auto;display:block;max-height:300px}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.zero{color:var(--muted)}
 td.codes{font-size:12.5px}
+td.codes code{white-space:nowrap}
 .resolved code{white-space:nowrap}
 .domains,.containers{margin-bottom:16px}
 .container-link{font:inherit;font-family:ui-monospace,"SFMono-Regular","Cascadia Mono",Consolas,"DejaVu Sans Mono",monospace;font-size:12px;text-align:left;background:none;border:0;padding:0;color:var(--fg);cursor:pointer;text-decoration:underline dotted var(--muted);overflow-wrap:break-word}
@@ -809,7 +812,7 @@ td.codes{font-size:12.5px}
 .toggle b{font-weight:600}
 table{border-collapse:collapse;width:100%;table-layout:fixed}
 .col-sev{width:92px}.col-code{width:218px}.col-user{width:18%}.col-time{width:122px}.col-key{width:116px}.col-status{width:118px}
-@media (max-width:1320px){.scroll{overflow-x:auto}table{min-width:1260px}}
+@media (max-width:1320px){.scroll{overflow-x:auto}#findings{min-width:1260px}}
 th,td{text-align:left;vertical-align:top;padding:8px 10px;border-bottom:1px solid var(--line)}
 thead th{background:var(--head);position:sticky;top:0;z-index:1;padding:0;vertical-align:bottom}
 th .sort{font:inherit;font-weight:600;font-size:11.5px;color:var(--muted);background:none;border:0;padding:8px 10px;width:100%;text-align:left;cursor:pointer;text-transform:uppercase;letter-spacing:.03em;white-space:normal}
@@ -874,7 +877,7 @@ svg.histogram,svg.trend{max-height:170px}
 .row{grid-template-columns:1fr 1fr}
 .panel,.card,.alert{box-shadow:none;break-inside:avoid}
 .findings{break-inside:auto}
-table{min-width:0}
+table,#findings{min-width:0}
 .scroll{overflow:visible}
 thead{display:table-header-group}
 thead th{position:static}

@@ -154,8 +154,9 @@ extension HTMLChromiumTests {
     }
 
     /// A driver that lists, on `<html data-overlaps>`, every pair of texts of the charts whose
-    /// boxes meet, every text outside its chart and every chart outside its panel, or "none";
-    /// `data-charts` counts the charts.
+    /// boxes meet, every text outside its chart, every chart outside its panel and every panel
+    /// of history, containers or domains whose content is wider than it, or "none"; `data-charts`
+    /// counts the charts.
     static let chartLayout = """
         (function () {
           var out = [], charts = document.querySelectorAll("svg.histogram, svg.trend");
@@ -176,6 +177,9 @@ extension HTMLChromiumTests {
                 }
               });
             });
+          });
+          Array.prototype.forEach.call(document.querySelectorAll("section.runs, section.resolved, section.containers, section.domains"), function (e) {
+            if (e.scrollWidth > e.clientWidth + 1) { out.push("wider than its panel: " + e.getAttribute("class")); }
           });
           document.documentElement.setAttribute("data-overlaps", out.length ? out.join(" | ") : "none");
           document.documentElement.setAttribute("data-charts", String(charts.length));
@@ -212,7 +216,7 @@ extension HTMLChromiumTests {
         #expect(dom.contains("<h2 id=\"resolved-h\">Resolved since the previous run"))
     }
 
-    @Test("No text of the charts meets another or leaves its chart, no chart its panel, at any width and with six-figure counts",
+    @Test("No text of the charts meets another or leaves its chart, nothing leaves its panel, at any width and with six-figure counts",
           arguments: ["1400,1000", "700,1000", "420,1000"])
     func chartLayout(windowSize: String) throws {
         var report = HTMLReportTests.many(1500)
