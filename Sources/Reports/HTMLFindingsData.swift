@@ -11,9 +11,10 @@ import SyncAudit
 /// The page's script reads it with `JSON.parse` from a `<script type="application/json">`
 /// block, which is never run; `<` is written as `\u003c` so no value can close the block.
 struct FindingsData {
-    /// The names of a row's fields, in order (the script reads them by position).
+    /// The names of a row's fields, in order (the script reads them by position). A report whose
+    /// findings carry a status (`--history`) adds `firstSeen` and `runsOpen`; others end at `cloudId`.
     static let fields = ["code", "sam", "upn", "dn", "domain", "onPrem", "cloud", "matchedBy", "status", "message",
-                         "command", "waited", "cloudId"]
+                         "command", "waited", "cloudId", "firstSeen", "runsOpen"]
 
     private(set) var json = ""
 
@@ -46,15 +47,16 @@ struct FindingsData {
             let onPrem = onPremDate.map(Timestamp.format)
             let cloudTime = cloud?.lastPasswordChangeDateTime.map(Timestamp.format)
             let domain = domains ? finding.domain : nil
-            // The replacement order: longer values first (a DN holds the name, a UPN too).
-            let values = [finding.distinguishedName, finding.userPrincipalName, finding.samAccountName, onPrem, cloudTime, finding.domain]
+            // The replacement order: longer values first (a DN holds the name, a UPN too). Only
+            // values the row carries: a run of one domain writes no domain, so its name stays text.
+            let values = [finding.distinguishedName, finding.userPrincipalName, finding.samAccountName, onPrem, cloudTime, domain]
             var waited: String?
             if let onPremDate, finding.code == .passwordNotSynced || finding.code == .passwordSyncPending {
                 waited = HumanDuration.format(asOf.timeIntervalSince(onPremDate))
             }
             let onPremField = onPrem.map(Self.string) ?? (user?.pwdLastSet == .mustChange ? "\"m\"" : "null")
             let cloudField = cloudTime.map(Self.string) ?? (cloud != nil ? "0" : "null")
-            let row: [String] = [
+            var row: [String] = [
                 String(codes.firstIndex(of: finding.code)!),
                 Self.string(finding.samAccountName), Self.string(finding.userPrincipalName), Self.string(finding.distinguishedName),
                 Self.string(domain), onPremField, cloudField, Self.string(finding.matchedBy?.rawValue),
@@ -62,6 +64,10 @@ struct FindingsData {
                 template(finding.message, values), template(finding.command, values), Self.string(waited),
                 Self.string(finding.samAccountName == nil && finding.userPrincipalName == nil ? cloud?.id : nil),
             ]
+            if status {
+                row.append(Self.string(finding.firstSeen.map(Timestamp.format)))
+                row.append(finding.runsOpen.map { String($0) } ?? "null")
+            }
             rows.append("[" + row.joined(separator: ",") + "]")
         }
         var w = "{\"codes\":[" + codes.map { "[\"\($0.rawValue)\",\"\($0.severity.rawValue)\"]" }.joined(separator: ",") + "]"

@@ -137,6 +137,35 @@ enum ReportFixture {
             result: result, resolved: 2)
     }()
 
+    /// `full` as a run recorded in a history that knows more: each finding's first sighting and
+    /// runs open, the two resolved findings (a user and a tenant finding), and three runs' counts.
+    static let withHistory: AuditReport = {
+        var report = full
+        let runs: [String: Int] = [hostileName: 3, "obrien": 7, "ivan": 2]
+        for index in report.result.findings.indices {
+            let finding = report.result.findings[index]
+            let open = finding.status == .new ? 1 : runs[finding.directoryUser?.samAccountName ?? ""] ?? 5
+            report.result.findings[index].runsOpen = open
+            report.result.findings[index].firstSeen = asOf.addingTimeInterval(-Double(open - 1) * day + 60)
+        }
+        let new = report.findings.count { $0.status == .new }
+        report.history = HistoryContext(
+            resolved: [
+                .init(code: "password-not-synced", samAccountName: "peggy", userPrincipalName: "peggy.o'neil@corp.example",
+                      distinguishedName: "CN=peggy,OU=Staff,DC=corp,DC=example", domain: "corp.example",
+                      firstSeen: asOf.addingTimeInterval(-2 * day + 60)),
+                .init(code: "phs-heartbeat-stale", samAccountName: nil, userPrincipalName: nil, distinguishedName: nil,
+                      domain: nil, firstSeen: nil),
+            ],
+            trend: [
+                .init(runId: 1, at: asOf.addingTimeInterval(-2 * day), errors: 12, warnings: 3, infos: 4, new: 19),
+                .init(runId: 2, at: asOf.addingTimeInterval(-day), errors: 14, warnings: 4, infos: 3, new: 4),
+                .init(runId: 3, at: asOf, errors: report.count(.error), warnings: report.count(.warning),
+                      infos: report.count(.info), new: new),
+            ])
+        return report
+    }()
+
     /// Every user in sync: the empty state.
     static let clean: AuditReport = {
         let directory = [user(20, "peggy"), user(21, "quinn"), user(22, "rupert", pwdLastSet: ago(3 * hour))]

@@ -31,6 +31,7 @@ struct GoldenTests {
         Case(file: "full.csv") { CSVReport.render(ReportFixture.full) },
         Case(file: "full.prom") { PrometheusReport.render(ReportFixture.full) },
         Case(file: "full.html") { HTMLReport.render(ReportFixture.full) },
+        Case(file: "history.html") { HTMLReport.render(ReportFixture.withHistory) },
         Case(file: "clean.table.txt") { TableReport.render(ReportFixture.clean, color: false) },
         Case(file: "clean.json") { JSONReport.render(ReportFixture.clean) },
         Case(file: "clean.csv") { CSVReport.render(ReportFixture.clean) },
