@@ -36,6 +36,9 @@ public struct CloudExportError: Error, Sendable, Hashable, CustomStringConvertib
         case invalidOption
         /// No user carries a field the comparison needs (it was not asked for in the export).
         case missingField
+        /// A compressed (gzip) export that is damaged or cut off, named `.gz` but not gzip, or
+        /// that decompresses to more than `--max-input-size`.
+        case compressed
     }
 
     public var kind: Kind
