@@ -94,4 +94,14 @@ extension CloudExportError {
         self.init(kind: kind, file: file, line: position.line, column: position.column,
                   byteOffset: position.byteOffset, problem: problem, fix: fix)
     }
+
+    /// A read that failed: "reading failed: …" for a file that cannot be read, or what is wrong
+    /// with a compressed one (no position: the fault is in the compressed bytes, not the text).
+    init(_ fault: IOFault, _ file: String, at position: SourcePosition = .unknown) {
+        if fault.kind == .unreadableFile {
+            self.init(.unreadableFile, file, at: position, "reading failed: \(fault.message)", fix: fault.fix)
+        } else {
+            self.init(fault.kind, file, fault.message, fix: fault.fix)
+        }
+    }
 }

@@ -194,7 +194,7 @@ final class MemoryStream: ByteStream {
 
 /// What went wrong while decoding; the reader turns it into a `CloudExportError` with its position.
 enum DecodeFault: Error {
-    case io(String)
+    case io(IOFault)
     /// Invalid bytes where the decoded text stops.
     case invalid(String)
     /// The file ends inside a character.
@@ -285,7 +285,7 @@ final class DecodedInput {
             let n = try stream.read(into: raw + rawEnd, count: rawCapacity - rawEnd)
             if n == 0 { rawEOF = true } else { rawEnd += n }
         } catch {
-            throw .io(error.message)
+            throw .io(error)
         }
     }
 
@@ -335,7 +335,7 @@ final class DecodedInput {
                     if got == 0 { rawEOF = true }
                     n += got
                 } catch {
-                    throw .io(error.message)
+                    throw .io(error)
                 }
             }
         }
