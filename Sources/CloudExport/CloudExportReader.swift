@@ -328,9 +328,10 @@ public enum CloudExportReader {
             // ended before (and decodes nothing twice).
             do { try gzip.verifyRest() } catch { throw CloudExportError(error, name) }
             return summary
-        } catch let error as CloudExportError where error.kind != .compressed {
+        } catch let error as CloudExportError where error.kind != .compressed && error.kind != .unreadableFile {
             // Damaged compressed data can decode to text that looks wrong before the CRC-32
-            // says why: the damage is what to report, then.
+            // says why: the damage is what to report, then. (A read that failed is reported
+            // as it is: decoding on could only fail the same way.)
             do { try gzip.verifyRest() } catch { throw CloudExportError(error, name) }
             throw error
         }

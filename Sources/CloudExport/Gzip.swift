@@ -259,7 +259,12 @@ final class GzipStream: ByteStream {
                         continue
                     }
                 } else {
-                    for _ in 0..<3 { _ = try inflater.readByte() }  // the magic, checked by `decompressing`
+                    // The magic `decompressing` found (read again after a rewind: still there?).
+                    for b in Gzip.magic {
+                        guard try inflater.readByte() == b else {
+                            throw .damaged("the file no longer starts with the gzip bytes 1f 8b 08")
+                        }
+                    }
                 }
                 try readHeaderRest()
                 inflater.startStream()
