@@ -16,6 +16,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzMsolCSV", cloud),
     ("FuzzCloudExport", cloud),
     ("FuzzTenantFacts", cloud),
+    ("FuzzGzip", cloud),
     ("FuzzSnapshot", ["FuzzSupport", .product(name: "SyncAudit", package: "phs-check")]),
     ("FuzzConfig", ["FuzzSupport", .product(name: "ConfigLoader", package: "phs-check"),
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),

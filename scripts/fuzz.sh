@@ -19,7 +19,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fuzz="$root/Fuzz"
 seconds="${1:-60}"
 (($#)) && shift
-all=(FuzzGraphJSON FuzzMgCSV FuzzMsolCSV FuzzCloudExport FuzzTenantFacts FuzzSnapshot FuzzConfig FuzzADDecoders)
+all=(FuzzGraphJSON FuzzMgCSV FuzzMsolCSV FuzzCloudExport FuzzTenantFacts FuzzGzip FuzzSnapshot FuzzConfig FuzzADDecoders)
 if (($#)); then targets=("$@"); else targets=("${all[@]}"); fi
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS-PER-TARGET] [TARGET...]" >&2; exit 2; }
 for t in "${targets[@]}"; do

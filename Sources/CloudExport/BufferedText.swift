@@ -68,8 +68,8 @@ struct BufferedText: ~Copyable {
             return true
         } catch {
             switch error {
-            case .io(let message):
-                throw CloudExportError(.unreadableFile, file, at: here, "reading failed: \(message)")
+            case .io(let fault):
+                throw CloudExportError(fault, file, at: here)
             case .truncated(let message):
                 throw CloudExportError(.truncated, file, at: here, message, fix: Self.cutOffFix)
             case .invalid(let message):

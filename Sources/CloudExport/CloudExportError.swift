@@ -36,6 +36,9 @@ public struct CloudExportError: Error, Sendable, Hashable, CustomStringConvertib
         case invalidOption
         /// No user carries a field the comparison needs (it was not asked for in the export).
         case missingField
+        /// A compressed (gzip) export that is damaged or cut off, named `.gz` but not gzip, or
+        /// that decompresses to more than `--max-input-size`.
+        case compressed
     }
 
     public var kind: Kind
@@ -90,5 +93,15 @@ extension CloudExportError {
     init(_ kind: Kind, _ file: String, at position: SourcePosition = .unknown, _ problem: String, fix: String? = nil) {
         self.init(kind: kind, file: file, line: position.line, column: position.column,
                   byteOffset: position.byteOffset, problem: problem, fix: fix)
+    }
+
+    /// A read that failed: "reading failed: …" for a file that cannot be read, or what is wrong
+    /// with a compressed one (no position: the fault is in the compressed bytes, not the text).
+    init(_ fault: IOFault, _ file: String, at position: SourcePosition = .unknown) {
+        if fault.kind == .unreadableFile {
+            self.init(.unreadableFile, file, at: position, "reading failed: \(fault.message)", fix: fault.fix)
+        } else {
+            self.init(fault.kind, file, fault.message, fix: fault.fix)
+        }
     }
 }

@@ -316,10 +316,47 @@ public enum CloudExportReader {
         try read(stream: MemoryStream(bytes), name: name, options: options, onUser: onUser)
     }
 
-    /// Reads from `stream`; `buffers` sets every buffer size on the way (tests shrink them).
-    static func read(stream: any ByteStream, name: String, options: CloudReadOptions,
+    /// Reads from `stream`, decompressed when it is gzip; `buffers` sets every buffer size on
+    /// the way (tests shrink them). A `RecordingStream` (standard input) must not have been read.
+    static func read(stream raw: any ByteStream, name: String, options: CloudReadOptions,
                      buffers: ReadBuffers = ReadBuffers(),
                      onUser: (CloudUser) throws -> Void) throws -> CloudExportSummary {
+        let stream = try decompressing(raw, name, limit: options.limits.maxInputSize, buffers)
+        guard let gzip = (stream as? GzipStream) ?? ((stream as? RecordingStream)?.inner as? GzipStream) else {
+            return try readText(stream: stream, name: name, options: options, buffers: buffers, onUser: onUser)
+        }
+        do {
+            let summary = try readText(stream: stream, name: name, options: options, buffers: buffers, onUser: onUser)
+            // The readers stop at the end of the text, so this only checks a member the text
+            // ended before (and decodes nothing twice).
+            do { try gzip.verifyRest() } catch { throw CloudExportError(error, name) }
+            return summary
+        } catch let error as CloudExportError where error.kind != .compressed && error.kind != .unreadableFile {
+            // Damaged compressed data can decode to text that looks wrong before the CRC-32
+            // says why: the damage is what to report, then. (A read that failed is reported
+            // as it is: decoding on could only fail the same way.)
+            do { try gzip.verifyRest() } catch { throw CloudExportError(error, name) }
+            throw error
+        }
+    }
+
+    /// `stream`, or a `GzipStream` over it when it is gzip. Standard input stays recorded, as
+    /// the decompressed text (a CSV is read twice).
+    static func decompressing(_ stream: any ByteStream, _ name: String, limit: Int,
+                              _ buffers: ReadBuffers = ReadBuffers()) throws(CloudExportError) -> any ByteStream {
+        do {
+            if let recording = stream as? RecordingStream {
+                return RecordingStream(try Gzip.decompressing(recording.inner, name: name, limit: limit, buffers: buffers),
+                                       limit: recording.limit)
+            }
+            return try Gzip.decompressing(stream, name: name, limit: limit, buffers: buffers)
+        } catch {
+            throw CloudExportError(error, name)
+        }
+    }
+
+    private static func readText(stream: any ByteStream, name: String, options: CloudReadOptions,
+                                 buffers: ReadBuffers, onUser: (CloudUser) throws -> Void) throws -> CloudExportSummary {
         var input = try decodedInput(stream, name, buffers)
         guard let first = input.firstNonWhitespace() else {
             // Empty, or only whitespace — unless an encoding fault stopped the look.
@@ -387,7 +424,7 @@ public enum CloudExportReader {
             do {
                 input = try decodedInput(try recording.replayable(chunk: buffers.raw), name, buffers)
             } catch let error as IOFault {
-                throw CloudExportError(.unreadableFile, name, "reading failed: \(error.message)")
+                throw CloudExportError(error, name)
             }
         }
         let reader = CSVUserReader(file: name, options: options, capacity: buffers.csv)
@@ -402,8 +439,8 @@ public enum CloudExportReader {
             return try DecodedInput(stream: stream, buffers: buffers)
         } catch {
             switch error {
-            case .io(let message):
-                throw CloudExportError(.unreadableFile, name, "reading failed: \(message)")
+            case .io(let fault):
+                throw CloudExportError(fault, name)
             case .invalid(let message), .truncated(let message):
                 throw CloudExportError(.encoding, name, at: SourcePosition(line: 1, column: 1, byteOffset: 0), message,
                                        fix: "Save the export as UTF-8 or UTF-16 with a byte order mark")

@@ -23,6 +23,7 @@ public enum TenantFactsReader {
     }
 
     static func read(stream: any ByteStream, name: String, limits: InputLimits = InputLimits()) throws(CloudExportError) -> TenantFacts {
+        let stream = try CloudExportReader.decompressing(stream, name, limit: limits.maxInputSize)
         let input = try CloudExportReader.decodedInput(stream, name)
         var lex = JSONLexer(input: input, file: name, capacity: 1 << 16, maxString: limits.maxRecordSize)
         var facts = TenantFacts()

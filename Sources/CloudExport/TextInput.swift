@@ -41,6 +41,11 @@ struct ReadBuffers: Sendable {
     var csv = 1 << 16
     /// The JSON lexer's first room for an unescaped string; it grows as needed. At least 1.
     var scratch = 4096
+    /// Compressed bytes a gzip export is read in. At least 1.
+    var compressed = 1 << 16
+    /// The most decompressed bytes the gzip decoder produces before handing them over (its
+    /// buffer holds its 32 KiB window and `Inflater.outputRoom` more). At least 1.
+    var inflated = 1 << 17
 
     /// The least room a decoded read needs: one whole character (4 bytes of UTF-8, or the
     /// 4 bytes of a UTF-16 surrogate pair).
@@ -57,7 +62,11 @@ protocol ByteStream: AnyObject {
 }
 
 struct IOFault: Error {
+    /// What the reader reports it as: a file that cannot be read, or (gzip) a damaged one.
+    var kind: CloudExportError.Kind = .unreadableFile
     var message: String
+    /// What to do, when more than "check the file" can be said.
+    var fix: String? = nil
 
     /// More than `limit` bytes would have to be held in memory.
     static func overLimit(_ limit: Int) -> IOFault {
@@ -185,7 +194,7 @@ final class MemoryStream: ByteStream {
 
 /// What went wrong while decoding; the reader turns it into a `CloudExportError` with its position.
 enum DecodeFault: Error {
-    case io(String)
+    case io(IOFault)
     /// Invalid bytes where the decoded text stops.
     case invalid(String)
     /// The file ends inside a character.
@@ -276,7 +285,7 @@ final class DecodedInput {
             let n = try stream.read(into: raw + rawEnd, count: rawCapacity - rawEnd)
             if n == 0 { rawEOF = true } else { rawEnd += n }
         } catch {
-            throw .io(error.message)
+            throw .io(error)
         }
     }
 
@@ -326,7 +335,7 @@ final class DecodedInput {
                     if got == 0 { rawEOF = true }
                     n += got
                 } catch {
-                    throw .io(error.message)
+                    throw .io(error)
                 }
             }
         }

@@ -55,6 +55,21 @@ struct CloudFuzzRegressionTests {
         }
     }
 
+    /// `fuzzGzip` of Fuzz/Sources/CloudFuzzing/CloudFuzzing.swift: bits 0–3 of the selector the
+    /// read sizes, bits 4–7 the decoding step; the same bytes or the same gzip fault either way.
+    @Test func gzip() {
+        for (name, input) in Self.inputs("FuzzGzip") {
+            let (step, inflated) = (Int((input.first ?? 0) & 15) + 1, Int((input.first ?? 0) >> 4) + 1)
+            let data = Array(input.dropFirst())
+            let expected = GzipTests.gunzip(data, limit: 1 << 20)
+            if case .failure(let fault) = expected { #expect(fault.kind == .compressed && fault.fix != nil, "\(name): \(fault.message)") }
+            let tiny = GzipTests.gunzip(data, step: step, count: step, buffers: ReadBuffers(compressed: step, inflated: inflated),
+                                        limit: 1 << 20)
+            #expect(GzipTests.message(tiny) == GzipTests.message(expected), "FuzzGzip/\(name)")
+            #expect((try? tiny.get()) == (try? expected.get()), "FuzzGzip/\(name)")
+        }
+    }
+
     @Test func tenantFiles() {
         for (name, input) in Self.inputs("FuzzTenantFacts") {
             let file = "FuzzTenantFacts/\(name)"

@@ -157,3 +157,73 @@ public func fuzzTenant(_ input: [UInt8]) {
     let stepped = read(SteppedStream(text, step: Int(selector & 15) + 1, rewindable: false))
     invariant(stepped == expected, "a read \(Int(selector & 15) + 1) bytes at a time differs: \(stepped) instead of \(expected)")
 }
+
+/// The most a fuzzed gzip input may decompress to: a bomb is refused here, quickly.
+let gzipLimit = 1 << 20
+
+/// `stream` detected as gzip and decompressed whole, reading `count` bytes at a time; empty
+/// when it is not gzip.
+func gunzip(_ stream: any ByteStream, buffers: ReadBuffers = ReadBuffers(), count: Int = 1 << 16) -> Result<[UInt8], IOFault> {
+    do {
+        let decoded = try Gzip.decompressing(stream, name: "fuzz.gz", limit: gzipLimit, buffers: buffers)
+        guard let gzip = decoded as? GzipStream else { return .success([]) }
+        return drain(gzip, count: count)
+    } catch {
+        return .failure(error)
+    }
+}
+
+/// Everything `gzip` still gives, read `count` bytes at a time.
+func drain(_ gzip: GzipStream, count: Int = 1 << 16) -> Result<[UInt8], IOFault> {
+    var out: [UInt8] = []
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 8)
+    defer { buffer.deallocate() }
+    do {
+        while true {
+            let n = try gzip.read(into: buffer, count: count)
+            if n == 0 { return .success(out) }
+            invariant(n <= count, "a read gave \(n) bytes for \(count)")
+            out.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: n))
+        }
+    } catch {
+        return .failure(error)
+    }
+}
+
+/// The decoder gives the same bytes, or the same fault, at the default sizes, with reads of a
+/// few bytes in and out and a tiny decoding step, and after a rewind; a fault is a gzip fault
+/// with a message and a fix; the output never passes the limit.
+/// Selector: bits 0–3 the read sizes (1–16), bits 4–7 the decoding step (1–16).
+public func fuzzGzip(_ input: [UInt8]) {
+    let (selector, data) = selector(input)
+    let step = Int(selector & 15) + 1
+    let inflated = Int(selector >> 4) + 1
+    let expected = gunzip(MemoryStream(data))
+    switch expected {
+    case .success(let out):
+        invariant(out.count <= gzipLimit, "\(out.count) bytes decoded, past the limit")
+        if !out.isEmpty { invariant(Array(data.prefix(3)) == Gzip.magic, "bytes decoded from no gzip") }
+    case .failure(let fault):
+        invariant(fault.kind == .compressed, "a fault of kind \(fault.kind): \(fault.message)")
+        invariant(!fault.message.isEmpty && fault.fix != nil, "a fault without message or fix")
+    }
+    func same(_ a: Result<[UInt8], IOFault>, _ b: Result<[UInt8], IOFault>) -> Bool {
+        switch (a, b) {
+        case (.success(let x), .success(let y)): x == y
+        case (.failure(let x), .failure(let y)): x.message == y.message && x.kind == y.kind
+        default: false
+        }
+    }
+    let tiny = gunzip(SteppedStream(data, step: step, rewindable: false),
+                      buffers: ReadBuffers(compressed: step, inflated: inflated), count: step)
+    invariant(same(tiny, expected), "read \(step) bytes at a time, step \(inflated): \(tiny) instead of \(expected)")
+
+    // Rewound after a full read, the same stream decodes the same again.
+    if let stream = try? Gzip.decompressing(SteppedStream(data, step: 1 << 16, rewindable: true), name: "fuzz.gz",
+                                            limit: gzipLimit) as? GzipStream {
+        _ = try? stream.verifyRest()
+        invariant(stream.rewind(), "a rewindable stream did not rewind")
+        let again = drain(stream)
+        invariant(same(again, expected), "after a rewind: \(again) instead of \(expected)")
+    }
+}

@@ -9,7 +9,7 @@ import SyncAudit
 /// The cloud export to compare with, and how to read it.
 struct CloudOptions: ParsableArguments {
     @Option(name: .customLong("cloud"), help: ArgumentHelp(
-        "graph (check and explain) reads Entra ID live over Microsoft Graph (see the Microsoft Graph options); else the cloud export: an export-cloud file, Graph /users JSON, Get-MgUser ConvertTo-Json or Export-Csv, or Get-MsolUser Export-Csv. - reads standard input (./graph names a file called graph).",
+        "graph (check and explain) reads Entra ID live over Microsoft Graph (see the Microsoft Graph options); else the cloud export: an export-cloud file, Graph /users JSON, Get-MgUser ConvertTo-Json or Export-Csv, or Get-MsolUser Export-Csv, each also gzip-compressed (.gz). - reads standard input (./graph names a file called graph).",
         valueName: "graph|file"), completion: .file())
     var clouds: [String] = []
 
@@ -34,7 +34,7 @@ struct CloudOptions: ParsableArguments {
     var cloudDateFormat: String?
 
     @Option(name: .customLong("tenant"), help: ArgumentHelp(
-        "Graph organization and/or onPremisesSynchronization JSON: the PHS heartbeat and tenant features.", valueName: "file"), completion: .file())
+        "Graph organization and/or onPremisesSynchronization JSON (also gzip-compressed): the PHS heartbeat and tenant features.", valueName: "file"), completion: .file())
     var tenant: String?
 
     @Option(name: .customLong("max-record-size"), help: ArgumentHelp(
@@ -42,7 +42,7 @@ struct CloudOptions: ParsableArguments {
     var maxRecordSize: String = "1MiB"
 
     @Option(name: .customLong("max-input-size"), help: ArgumentHelp(
-        "The most held in memory for an input that cannot be read twice (a CSV export on standard input) or is read whole (--tenant).",
+        "The most held in memory for an input that cannot be read twice (a CSV export on standard input) or is read whole (--tenant), and the most a .gz export decompresses to.",
         valueName: "size"))
     var maxInputSize: String = "4GiB"
 
