@@ -19,6 +19,7 @@ public enum HTMLReport {
     public static let renderedRows = 200
 
     public static func render(_ report: AuditReport, renderedRows: Int = renderedRows) -> String {
+        let report = markingAccepted(report)
         let settings = report.result.settings
         let errors = report.count(.error), warnings = report.count(.warning), infos = report.count(.info)
         let script = Self.script
@@ -417,11 +418,25 @@ public enum HTMLReport {
         ("1\u{2013}3 d", 3 * 86_400), ("3\u{2013}7 d", 7 * 86_400), ("7\u{2013}30 d", 30 * 86_400), ("> 30 d", .infinity),
     ]
 
-    /// Per bucket, how many not-synced and how many pending changes have waited that long
-    /// (`AuditResult.waited`).
+    /// The report with each accepted finding's message opened by its acceptance (`Accepted until
+    /// DATE: REASON (FILE line N).`), so that every row of the page, written or made by its
+    /// script from the data, says it; the counts already leave accepted findings out.
+    static func markingAccepted(_ report: AuditReport) -> AuditReport {
+        guard report.acceptedCount > 0 else { return report }
+        var marked = report
+        for index in marked.result.findings.indices {
+            guard let accepted = marked.result.findings[index].accepted else { continue }
+            marked.result.findings[index].message = "Accepted until \(Timestamp.formatDay(accepted.expires.addingTimeInterval(-1))): \(accepted.reason) (\(accepted.place)). "
+                + marked.result.findings[index].message
+        }
+        return marked
+    }
+
+    /// Per bucket, how many not-synced and how many pending changes no exception accepts have
+    /// waited that long (`AuditResult.waited`).
     static func histogram(_ report: AuditReport) -> [(notSynced: Int, pending: Int)] {
         var counts = Array(repeating: (notSynced: 0, pending: 0), count: buckets.count)
-        for finding in report.findings where finding.code == .passwordNotSynced || finding.code == .passwordSyncPending {
+        for finding in report.findings where (finding.code == .passwordNotSynced || finding.code == .passwordSyncPending) && finding.accepted == nil {
             guard let age = report.result.waited(finding) else { continue }
             let index = buckets.firstIndex { age < $0.upTo } ?? buckets.count - 1
             if finding.code == .passwordNotSynced { counts[index].notSynced += 1 } else { counts[index].pending += 1 }

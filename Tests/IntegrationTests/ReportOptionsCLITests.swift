@@ -185,4 +185,24 @@ import Testing
         let quiet = try s.compare(broken: ["alice"], ["--format", "json"])
         #expect(!quiet.stderr.contains("phs-check: join:"))
     }
+
+    @Test("a gzip-compressed export is read as the plain file; a damaged one is refused naming the file")
+    func compressedExport() throws {
+        let s = try Scenario()
+        let plain = try s.cloud(broken: ["alice"])
+        #expect(try CommandRunner.run("/bin/gzip", ["-k", "-9", plain]).status == 0)
+        let expected = try s.compare(broken: ["alice"], ["--format", "json"])
+        let compressed = try CommandRunner.phsCheck(["compare", "--snapshot", s.snapshot, "--cloud", plain + ".gz",
+                                                     "--as-of", Scenario.asOf, "--format", "json"])
+        #expect(compressed.status == 1, "\(compressed.stderr)")
+        let findings = { (data: Data) in (try HistoryCLITests.object(data)["findings"] as? [[String: Any]])?.map { $0["samAccountName"] as? String } }
+        #expect(try findings(compressed.stdout) == findings(expected.stdout))
+        // Cut in half: refused, exit 2, no report.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: s.folder + "/cut.json.gz"))
+        let cut = try CommandRunner.phsCheck(["compare", "--snapshot", s.snapshot, "--cloud", s.folder + "/cut.json.gz", "--as-of", Scenario.asOf])
+        #expect(cut.status == 2)
+        #expect(cut.stdout.isEmpty)
+        #expect(cut.stderr.contains("cut.json.gz") && cut.stderr.contains("ends early"), "\(cut.stderr)")
+    }
 }

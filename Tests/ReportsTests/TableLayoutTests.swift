@@ -62,3 +62,17 @@ struct TableLayoutTests {
         #expect(json.contains(#""accepted":1"#))
     }
 }
+
+@Suite("Accepted findings in the HTML page")
+struct HTMLAcceptedTests {
+    @Test("an accepted finding's row says so, and the histogram leaves it out")
+    func marked() throws {
+        var report = ReportFixture.full
+        let index = try #require(report.result.findings.firstIndex { $0.samAccountName == "alice" && $0.code == .passwordNotSynced })
+        report.result.findings[index].accepted = Acceptance(reason: "Leaver <HR-1>", expires: ReportFixture.asOf.addingTimeInterval(2 * 86_400), place: "ex.yaml line 2")
+        let html = HTMLReport.render(report)
+        #expect(html.contains("Accepted until 2024-03-06: Leaver &lt;HR-1&gt; (ex.yaml line 2). The password of alice"))
+        let before = HTMLReport.histogram(ReportFixture.full).reduce(0) { $0 + $1.notSynced }
+        #expect(HTMLReport.histogram(report).reduce(0) { $0 + $1.notSynced } == before - 1)
+    }
+}
