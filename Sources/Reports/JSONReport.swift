@@ -34,13 +34,11 @@ public enum JSONReport {
         top.add("cloud", json: cloud.finish())
         top.add("domains", json: MultilineJSONObject.array(report.result.domains.map(domain), indent: 4))
 
-        var bySeverity = JSONObjectWriter()
-        for severity in [Severity.error, .warning, .info] { bySeverity.add(severity.rawValue, report.count(severity)) }
         var byCode = JSONObjectWriter()
         for (code, count) in report.countsByCode { byCode.add(code.rawValue, count) }
         var summary = JSONObjectWriter()
         summary.add("matched", report.result.matched)
-        summary.add("bySeverity", json: bySeverity.finish())
+        summary.add("bySeverity", json: bySeverity(report.count(.error), report.count(.warning), report.count(.info)))
         summary.add("byCode", json: byCode.finish())
         summary.add("accepted", report.acceptedCount)
         if let resolved = report.resolved { summary.add("resolved", resolved) }
@@ -73,12 +71,17 @@ public enum JSONReport {
         w.add("directoryUsers", summary.directoryUsers)
         w.add("matched", summary.matched)
         w.add("inSync", summary.inSync)
-        var findings = JSONObjectWriter()
-        findings.add("error", summary.errors)
-        findings.add("warning", summary.warnings)
-        findings.add("info", summary.infos)
-        w.add("bySeverity", json: findings.finish())
+        w.add("bySeverity", json: bySeverity(summary.errors, summary.warnings, summary.infos))
         w.add("cloudUsersOutOfScope", summary.cloudUsersOutOfScope)
+        return w.finish()
+    }
+
+    /// `{"error":E,"warning":W,"info":I}`.
+    static func bySeverity(_ errors: Int, _ warnings: Int, _ infos: Int) -> String {
+        var w = JSONObjectWriter()
+        w.add("error", errors)
+        w.add("warning", warnings)
+        w.add("info", infos)
         return w.finish()
     }
 
@@ -86,11 +89,7 @@ public enum JSONReport {
     static func container(_ summary: ContainerSummary) -> String {
         var w = JSONObjectWriter()
         w.add("container", summary.container)
-        var bySeverity = JSONObjectWriter()
-        bySeverity.add("error", summary.errors)
-        bySeverity.add("warning", summary.warnings)
-        bySeverity.add("info", summary.infos)
-        w.add("bySeverity", json: bySeverity.finish())
+        w.add("bySeverity", json: bySeverity(summary.errors, summary.warnings, summary.infos))
         var byCode = JSONObjectWriter()
         for (code, count) in summary.codes { byCode.add(code.rawValue, count) }
         w.add("byCode", json: byCode.finish())
