@@ -106,8 +106,10 @@ if printf '%s\n' "$needed" | grep -E '^lib(swift|Foundation|dispatch|BlocksRunti
     die "the binary needs the Swift runtime's shared libraries above (built without --static-swift-stdlib?)"
 fi
 
-VERSION_TOOL=$("$BUILT" --version) || die "phs-check --version failed"
-[[ $VERSION_TOOL =~ ^[0-9][0-9A-Za-z.+~]*$ ]] || die "phs-check --version printed '$VERSION_TOOL', not a version"
+# `phs-check 0.1.0 with libldap 2.5.13 (OpenLDAP, TLS: GnuTLS)`: the second word.
+VERSION_LINE=$("$BUILT" --version) || die "phs-check --version failed"
+VERSION_TOOL=$(printf '%s\n' "$VERSION_LINE" | sed -n 's/^phs-check \([0-9][0-9A-Za-z.+~]*\) with libldap .*/\1/p')
+[ -n "$VERSION_TOOL" ] || die "phs-check --version printed '$VERSION_LINE', not 'phs-check VERSION with libldap ...'"
 CHANGELOG=packaging/debian/changelog
 VERSION=$(dpkg-parsechangelog -l "$CHANGELOG" -S Version)
 [ "${VERSION%-*}" = "$VERSION_TOOL" ] ||
