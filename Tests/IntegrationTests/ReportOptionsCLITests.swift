@@ -20,6 +20,11 @@ import Testing
         }
         let report = try HistoryCLITests.object(try Data(contentsOf: URL(fileURLWithPath: json)))
         #expect(((report["summary"] as? [String: Any])?["bySeverity"] as? [String: Int])?["error"] == 1)
+        // The findings by container: alice's OU.
+        let containers = report["containers"] as? [[String: Any]]
+        #expect(containers?.map { $0["container"] as? String } == ["OU=Staff,DC=corp,DC=example"])
+        #expect((report["findings"] as? [[String: Any]])?.first?["waitedSeconds"] as? Int == 57_600)
+        #expect(try String(contentsOfFile: html, encoding: .utf8).contains("OU=Staff,DC=corp,DC=example"))
         #expect(try String(contentsOfFile: prom, encoding: .utf8).contains(#"phs_check_findings{code="password-not-synced",domain="corp.example",scope="user",severity="error"} 1"#))
         #expect(try String(contentsOfFile: html, encoding: .utf8).contains("<!DOCTYPE html>"))
         // The run was recorded once.
