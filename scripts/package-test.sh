@@ -23,8 +23,9 @@
 #       collect and compare), zsh (compinit maps phs-check to _phs-check) and fish
 #       (`complete -C` offers the commands);
 #    8. systemd installed: systemd-analyze verify of phs-check.service and .timer, alone and
-#       with each example drop-in; the sysusers file parses (systemd-sysusers --dry-run on an
-#       empty root creates the user); the timer is disabled;
+#       with each example drop-in, and the service's Documentation= man page; the sysusers
+#       file parses (systemd-sysusers --dry-run on an empty root creates the user); the timer
+#       is disabled;
 #    9. remove: the conffile and the state stay; purge: they go, with the timer's link the admin
 #       made (systemctl enable), the user stays; reinstall with systemd present: the postinst
 #       made the user with systemd-sysusers, the timer is still disabled; dpkg -i again works.
@@ -290,6 +291,10 @@ verify() {
     [ -z "$out" ] || { echo "$out"; return 1; }
 }
 verify && echo "ok: phs-check.service phs-check.timer"
+# --man=yes: the unit'"'"'s Documentation=man:phs-check(1) is a page man finds.
+systemd-analyze verify --man=yes --generators=no phs-check.service 2>&1 | tee /tmp/verify-man.out
+! [ -s /tmp/verify-man.out ]
+grep -q "^Documentation=man:phs-check(1) " /usr/lib/systemd/system/phs-check.service
 ex=/usr/share/doc/phs-check/examples/systemd/phs-check.service.d
 mkdir -p /etc/systemd/system/phs-check.service.d
 for d in prometheus.conf kerberos.conf; do

@@ -91,8 +91,10 @@ fi
 lap "tools"
 
 # --- 2. the release binary ------------------------------------------------------------------------
-say "swift build -c release --static-swift-stdlib --product phs-check (scratch path $SCRATCH)"
-BUILD=(swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH")
+say "swift build -c release --static-swift-stdlib -Xlinker -z -Xlinker now --product phs-check (scratch path $SCRATCH)"
+# -z now: every symbol bound at start, the GOT then read-only (full RELRO, lintian's
+# hardening-no-bindnow); only the link changes.
+BUILD=(swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" -Xlinker -z -Xlinker now)
 nice -n 10 "${BUILD[@]}" --product phs-check >&2 || die "swift build failed"
 BIN_DIR=$("${BUILD[@]}" --show-bin-path)
 BUILT=$BIN_DIR/phs-check
@@ -211,7 +213,9 @@ COMPLETIONS=(
 for entry in "${COMPLETIONS[@]}"; do
     shell=${entry%%:*} path=$STAGE/${entry#*:}
     install -d "$(dirname "$path")"
-    "$BIN" --generate-completion-script "$shell" > "$path" || die "phs-check --generate-completion-script $shell failed"
+    # (Completion files are sourced, never run: no #! line.)
+    "$BIN" --generate-completion-script "$shell" > "$WORK/completion" || die "phs-check --generate-completion-script $shell failed"
+    sed '1{/^#!/d}' "$WORK/completion" > "$path"
     grep -q compare "$path" || die "the $shell completion does not know the command compare"
     chmod 0644 "$path"
 done
@@ -229,7 +233,7 @@ install -d -m 0755 "$DOC" "$EX/systemd/phs-check.service.d" "$EX/cron.d" "$UNITS
 # package's is /usr/bin/phs-check.
 packaged() { # source, destination, header comment line...
     local src=$1 dst=$2; shift 2
-    { printf '# %s\n' "$@"; sed 's#/usr/local/bin/phs-check#/usr/bin/phs-check#g' "$src"; } > "$dst"
+    { printf '# %s\n' "$@" | sed 's/ *$//'; sed 's#/usr/local/bin/phs-check#/usr/bin/phs-check#g' "$src"; } > "$dst"
     chmod 0644 "$dst"
     ! grep -q /usr/local/bin/phs-check "$dst" || die "$dst still names /usr/local/bin/phs-check"
 }
@@ -238,6 +242,9 @@ packaged Config/systemd/phs-check.service "$UNITS/phs-check.service" \
     "  systemctl enable --now phs-check.timer      (/usr/share/doc/phs-check/README.Debian)" \
     "Change it with \`systemctl edit phs-check.service\`; the install lines below are for a copy" \
     "made by hand, not for this package." ""
+# Where `systemctl status` and `systemctl help` send the admin: the package's man page and notes.
+sed -i '/^Description=/a Documentation=man:phs-check(1) file:/usr/share/doc/phs-check/README.Debian' "$UNITS/phs-check.service"
+grep -q '^Documentation=' "$UNITS/phs-check.service" || die "no Description= line in phs-check.service to add Documentation= after"
 packaged Config/systemd/phs-check.timer "$UNITS/phs-check.timer" \
     "Installed by the phs-check package, disabled: systemctl enable --now phs-check.timer" ""
 for dropin in Config/systemd/phs-check.service.d/*.conf; do
