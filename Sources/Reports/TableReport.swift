@@ -113,17 +113,16 @@ public enum TableReport {
         let ordered = order(report, by: layout.order)
         let shown = layout.limit.map { min($0, ordered.count) } ?? ordered.count
         let compact = layout.compact(shown)
+        // Sections by severity when sorted by it; accepted findings in a section of their own.
+        let headings = ordered.prefix(shown).map { finding in
+            finding.accepted != nil ? "ACCEPTED" : (layout.order == .severity ? Self.plural(finding.severity, 2).uppercased() : "FINDINGS")
+        }
+        let sectionSizes = Dictionary(headings.map { ($0, 1) }, uniquingKeysWith: +)
         var section: String?
-        for finding in ordered.prefix(shown) {
-            // Sections by severity when sorted by it; accepted findings in a section of their own.
-            let heading = finding.accepted != nil ? "ACCEPTED" : (layout.order == .severity ? Self.plural(finding.severity, 2).uppercased() : "FINDINGS")
+        for (finding, heading) in zip(ordered.prefix(shown), headings) {
             if heading != section {
                 section = heading
-                let count = ordered.prefix(shown).reduce(0) { n, f in
-                    let h = f.accepted != nil ? "ACCEPTED" : (layout.order == .severity ? Self.plural(f.severity, 2).uppercased() : "FINDINGS")
-                    return n + (h == heading ? 1 : 0)
-                }
-                let title = heading + " (\(count))"
+                let title = heading + " (\(sectionSizes[heading] ?? 0))"
                 out.write("\n" + (heading == "ACCEPTED" || heading == "FINDINGS" ? paint.bold(title) : paint.severity(finding.severity, title)) + "\n")
             }
             let waited = report.result.waited(finding)

@@ -205,10 +205,10 @@ struct ReportOptions: ParsableArguments {
     /// `--fail-on` asks for. A report that cannot be written fails the run before any file
     /// is moved into place, so that the reports of one run agree.
     func emit(_ report: AuditReport) throws(Failure) -> ExitStatus {
-        let primary = ReportTarget(format: format, path: output ?? "-")
         var outputs: [Output] = []
         for target in targets {
-            let out = try Output(path: target.path, option: target == primary ? "--output" : "--report")
+            // validate() refused two targets on one path, so a target is either --report's or --output's.
+            let out = try Output(path: target.path, option: reports.contains(target) ? "--report" : "--output")
             // Table, JSON and CSV are written as they are rendered: their size grows with the findings.
             var stream = Output.Stream(out)
             switch target.format {
