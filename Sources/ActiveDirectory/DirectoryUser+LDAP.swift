@@ -20,11 +20,13 @@ extension DirectoryUser {
         public static let uSNChanged = "uSNChanged"
         public static let adminDescription = "adminDescription"
         public static let replPropertyMetaData = "replPropertyMetaData"
+        /// Every class of the object, from `top` down to its structural class.
+        public static let objectClass = "objectClass"
 
         public static let all = [
             distinguishedName, samAccountName, userPrincipalName, objectGUID, consistencyGuid,
             objectSid, pwdLastSet, userAccountControl, accountExpires, accountControlComputed,
-            whenChanged, uSNChanged, adminDescription, replPropertyMetaData,
+            whenChanged, uSNChanged, adminDescription, replPropertyMetaData, objectClass,
         ]
     }
 
@@ -121,6 +123,10 @@ extension DirectoryUser {
         let changed = text(A.whenChanged) { t throws(AttributeDecodeError) in try ADDecoder.generalizedTime(t, attribute: A.whenChanged) }
         let usn = text(A.uSNChanged) { t throws(AttributeDecodeError) in try ADDecoder.integer(t, attribute: A.uSNChanged) }
         let adminDescription = text(A.adminDescription) { $0 }
+        // AD lists the classes from top down to the structural class, the most specific, last;
+        // inetOrgPerson, a subclass of user, is named wherever it falls.
+        let classes = values(A.objectClass).compactMap { String(data: $0, encoding: .utf8) }
+        let structuralClass = classes.first { $0.caseInsensitiveCompare("inetOrgPerson") == .orderedSame } ?? classes.last
         let meta = decode(A.replPropertyMetaData) { data throws(AttributeDecodeError) in
             try ADDecoder.replPropertyMetaData(data)
         }
@@ -140,6 +146,7 @@ extension DirectoryUser {
             whenChanged: changed,
             uSNChanged: usn,
             adminDescription: adminDescription,
+            structuralClass: structuralClass,
             unicodePwdLastChanged: meta?.unicodePwdLastChanged,
             notes: notes
         )

@@ -68,6 +68,9 @@ public enum ExplanationReport {
         user.add("mustChangePassword", u.pwdLastSet == .mustChange)
         user.add("unicodePwdLastChanged", u.unicodePwdLastChanged.map(Timestamp.format))
         user.add("adminDescription", u.adminDescription)
+        user.add("structuralClass", u.structuralClass)
+        user.add("accountExpires", u.accountExpires.map(Timestamp.format))
+        user.add("flags", u.userAccountControl.names)
         top.add("user", json: user.finish())
         if let c = e.cloudUser {
             var cloud = JSONObjectWriter()
@@ -117,10 +120,13 @@ public enum ExplanationReport {
             ("objectGUID", u.objectGUID.map { "\($0.uuidString) (\($0.base64))" } ?? "-"),
             ("mS-DS-ConsistencyGuid", u.consistencyGuid?.base64EncodedString() ?? "-"),
             ("objectSid", u.objectSid ?? "-"),
-            ("enabled", u.isEnabled ? "yes" : "no (\(u.userAccountControl.names.joined(separator: ", ")))"),
+            ("enabled", u.isEnabled ? "yes" : "no"),
+            ("userAccountControl", u.userAccountControl.names.joined(separator: ", ")),
+            ("accountExpires", u.accountExpires.map(Timestamp.format) ?? "never"),
             ("pwdLastSet", pwd),
             ("unicodePwd changed", u.unicodePwdLastChanged.map(Timestamp.format) ?? "-"),
             ("adminDescription", u.adminDescription ?? "-"),
+            ("object class", u.structuralClass ?? "-"),
         ]
     }
 

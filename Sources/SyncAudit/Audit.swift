@@ -25,6 +25,8 @@ public struct AuditSettings: Sendable, Hashable {
     /// The tenant syncs temporary passwords (`--force-password-change-on-logon`; the tenant's
     /// `userForcePasswordChangeOnLogonEnabled` turns it on too, see `Audit.run`).
     public var forcePasswordChangeOnLogon: Bool
+    /// Entra Connect's selective password hash sync mode (`--selective-phs`, default exclude).
+    public var selectivePHS: SelectivePHS = .exclude
     /// `Invoke-ADSyncDiagnostics -ADConnectorName`, when known; the commands use the domain's DNS
     /// name otherwise.
     public var connectorName: String?
@@ -39,8 +41,9 @@ public struct AuditSettings: Sendable, Hashable {
     /// Accepted findings (`--exceptions`), applied to the findings once they are made; an
     /// exception expires against the directory read's time (else `asOf`): the time of the data.
     public var exceptions: [FindingException] = []
-    /// The moment exceptions expire against: the directory read, else `asOf`.
-    public var exceptionsCheckedAt: Date { directoryReadAt ?? asOf }
+    /// The time of the directory's state: its read, else `asOf`. Exceptions expire against it,
+    /// and an account's `accountExpires` is judged at it.
+    public var directoryTime: Date { directoryReadAt ?? asOf }
 
     public static let defaultGrace: TimeInterval = 3600
     public static let defaultMaxSkew: TimeInterval = 300
@@ -254,7 +257,7 @@ public enum Audit {
         findings += scope.unreachableFindings()
         findings += rules.tenant(tenant, userFindings: findings, newestArrived: newestArrived)
         Self.sortInReportOrder(&findings)
-        let exceptionWarnings = FindingException.apply(settings.exceptions, to: &findings, now: settings.exceptionsCheckedAt)
+        let exceptionWarnings = FindingException.apply(settings.exceptions, to: &findings, now: settings.directoryTime)
         var result = AuditResult(findings: findings, directoryUsers: directory.count, cloudUsers: cloud.count,
                                  matched: matched, settings: settings, inSync: inSync, warnings: [], traces: traces,
                                  domains: scope.summaries(findings))

@@ -25,6 +25,9 @@ public struct DirectoryUser: Sendable, Hashable {
     public var whenChanged: Date?
     public var uSNChanged: Int64?
     public var adminDescription: String?
+    /// The object's structural class, the most specific value of `objectClass` (`user`, or
+    /// `inetOrgPerson`); nil when not read (a snapshot taken before phs-check recorded it).
+    public var structuralClass: String?
     /// The last originating change of `unicodePwd` from `replPropertyMetaData`.
     public var unicodePwdLastChanged: Date?
     /// One sentence per attribute that was missing or could not be decoded.
@@ -48,6 +51,7 @@ public struct DirectoryUser: Sendable, Hashable {
         whenChanged: Date? = nil,
         uSNChanged: Int64? = nil,
         adminDescription: String? = nil,
+        structuralClass: String? = nil,
         unicodePwdLastChanged: Date? = nil,
         notes: [String] = [],
         domain: String? = nil
@@ -66,6 +70,7 @@ public struct DirectoryUser: Sendable, Hashable {
         self.whenChanged = whenChanged
         self.uSNChanged = uSNChanged
         self.adminDescription = adminDescription
+        self.structuralClass = structuralClass
         self.unicodePwdLastChanged = unicodePwdLastChanged
         self.notes = notes
         self.domain = domain
@@ -80,9 +85,9 @@ public struct DirectoryUser: Sendable, Hashable {
         consistencyGuid?.base64EncodedString() ?? objectGUID?.base64
     }
 
-    /// `adminDescription` is `PHSFiltered`: selective password hash sync excludes this user.
-    public var isExcludedFromPHS: Bool {
-        adminDescription?.caseInsensitiveCompare("PHSFiltered") == .orderedSame
+    /// `objectClass` names `inetOrgPerson`: an object password hash sync does not support.
+    public var isInetOrgPerson: Bool {
+        structuralClass?.caseInsensitiveCompare("inetOrgPerson") == .orderedSame
     }
 }
 

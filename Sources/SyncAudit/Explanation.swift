@@ -31,7 +31,7 @@ extension Explanation {
         let trace = result.traces[index] ?? RuleTrace(steps: [])
         // The same exceptions as the run's: this user's findings accepted as in check's report.
         var findings = trace.findings
-        _ = FindingException.apply(result.settings.exceptions, to: &findings, now: result.settings.exceptionsCheckedAt)
+        _ = FindingException.apply(result.settings.exceptions, to: &findings, now: result.settings.directoryTime)
         self.init(user: directory[index], cloudUser: trace.cloudUser, matchedBy: trace.matchedBy, steps: trace.steps,
                   findings: findings + result.findings.filter { $0.scope == .tenant },
                   warnings: result.warnings, settings: result.settings)

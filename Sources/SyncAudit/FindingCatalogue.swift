@@ -62,8 +62,8 @@ extension FindingCode {
         case .phsExcluded:
             CatalogueEntry(
                 severity: .info, scope: .user, title: "Excluded from password hash sync",
-                meaning: "adminDescription is PHSFiltered: selective password hash sync excludes the user, so its cloud password is managed separately.",
-                nextStep: "Nothing, if that is intended; otherwise clear adminDescription.")
+                meaning: "Selective password hash sync leaves the user out: adminDescription is PHSFiltered (exclude mode, the default), or is not PHSIncluded (--selective-phs include), so its cloud password is managed separately.",
+                nextStep: "Nothing, if that is intended; otherwise clear PHSFiltered (exclude mode) or set adminDescription to PHSIncluded (include mode), and check --selective-phs names the mode the Entra Connect server's sync rules use.")
         case .ambiguousMatch:
             CatalogueEntry(
                 severity: .error, scope: .user, title: "Ambiguous match",
@@ -124,6 +124,26 @@ extension FindingCode {
                 severity: .warning, scope: .user, title: "Cloud password time ambiguous",
                 meaning: "The export wrote the cloud's lastPasswordChangeDateTime as a local time in the hour the clocks went back, so it names two instants, and the two give different verdicts: this user could not be judged.",
                 nextStep: "Check this user in the next export, or export with exact UTC times (phs-check export-cloud, or Graph /users JSON) so that no time is read twice.")
+        case .cloudPasswordNewer:
+            CatalogueEntry(
+                severity: .warning, scope: .user, title: "Cloud password newer than on-premises",
+                meaning: "Entra ID's password changed later than the on-premises one, by more than --grace: it was most likely reset in the cloud without being written back (an admin reset in the Microsoft 365 admin center or with PowerShell is never written back; any cloud change is not, without password writeback), so the two passwords differ until the next on-premises change overwrites the cloud one.",
+                nextStep: "Look up the user's password resets in the Entra audit log. If the cloud reset was meant to stand, set the same password on-premises; to keep the two in step, reset passwords where writeback carries them (the Entra admin center or Graph with password writeback on). A late or repeated sync of the same password (a full password sync) also shows here: then nothing is wrong.")
+        case .expiredOnPremises:
+            CatalogueEntry(
+                severity: .warning, scope: .user, title: "Expired on-premises, active in the cloud",
+                meaning: "The account expired on-premises (accountExpires is past), but accountExpires is not synced to Entra ID: with password hash sync the cloud account stays active and its password still signs in.",
+                nextStep: "Disable the expired account on-premises (Microsoft recommends a scheduled script that disables accounts once they expire) so that the next sync blocks sign-in in the cloud; re-enable it when the expiry is removed.")
+        case .smartcardRequired:
+            CatalogueEntry(
+                severity: .info, scope: .user, title: "Smart card required",
+                meaning: "Smart card is required for interactive logon (SMARTCARD_REQUIRED): the DC gave the account a random password, and password hash sync sends that random hash to Entra ID. Entra Connect Sync before version 2.4.18.0 did not sync the new random hash when the requirement was turned off and on again (a lost card), so the temporary password could keep signing in to Entra ID.",
+                nextStep: "Check that the sync server runs Microsoft Entra Connect Sync 2.4.18.0 or later (its version is in Programs and Features). If it ran an older one, upgrade it and start a full password sync, as Microsoft recommends for domains with smart-card-required users.")
+        case .phsUnsupportedObject:
+            CatalogueEntry(
+                severity: .warning, scope: .user, title: "Object type without password sync",
+                meaning: "The user is an inetOrgPerson object: Microsoft supports password hash sync only for objects of class user (Entra Connect Sync and Entra Cloud Sync alike), so its password may not reach Entra ID even when the account does.",
+                nextStep: "Give the person a user object instead (AD cannot change an object's structural class: create a user and move the account's attributes and memberships), or manage this account's password in the cloud.")
         case .domainUnreachable:
             CatalogueEntry(
                 severity: .error, scope: .domain, title: "Domain not read",

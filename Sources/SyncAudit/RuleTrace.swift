@@ -2,8 +2,9 @@
 /// chain"). A step that decides the user's case stops the chain: the steps after it are
 /// `notReached`.
 public enum RuleStep: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Is the user in password hash sync scope (enabled, not `PHSFiltered`)? A property of the
-    /// directory user alone, judged whether or not a cloud account matched.
+    /// Is the user in password hash sync scope (enabled, not left out by selective PHS), and an
+    /// object PHS supports (not `inetOrgPerson`)? A property of the directory user alone, judged
+    /// whether or not a cloud account matched.
     case phsScope = "phs-scope"
     /// Which cloud user, by which key; none or several end the chain.
     case join
@@ -11,8 +12,12 @@ public enum RuleStep: String, Sendable, Hashable, CaseIterable, Codable {
     /// Does the cloud account carry this user's anchor? If not, the chain ends.
     case anchor
     case accountState = "account-state"
+    /// Has the account expired on-premises (`accountExpires`, which is not synced)?
+    case accountExpiry = "account-expiry"
     /// Is the cloud account fed by sync at all? If not, the chain ends.
     case cloudSync = "cloud-sync"
+    /// Is a smart card required for interactive logon (its password a random one)?
+    case smartCard = "smart-card"
     case password
 
     /// How `explain` names the step.
@@ -23,7 +28,9 @@ public enum RuleStep: String, Sendable, Hashable, CaseIterable, Codable {
         case .provisioning: "Provisioning"
         case .anchor: "Anchor"
         case .accountState: "Account state"
+        case .accountExpiry: "Account expiry"
         case .cloudSync: "Cloud sync"
+        case .smartCard: "Smart card"
         case .password: "Password"
         }
     }

@@ -60,11 +60,21 @@ struct Rules {
                      cloud: CloudUser? = matchedCloud, by key: MatchKey? = matchedBy) -> RuleTrace.Outcome {
             .finding(Finding(code: code, directoryUser: user, cloudUser: cloud, matchedBy: key, message: message, command: command))
         }
-        let inScope = user.isEnabled && !user.isExcludedFromPHS
+        let excluded = settings.selectivePHS.excludes(adminDescription: user.adminDescription)
+        let inScope = user.isEnabled && !excluded
 
-        t.step(.phsScope, facts: Self.scopeFacts(user)) {
-            guard user.isEnabled, user.isExcludedFromPHS else { return (.pass, false) }
-            return (finding(.phsExcluded, "\(name) has adminDescription PHSFiltered: selective password hash sync excludes it."), false)
+        t.step(.phsScope, facts: Self.scopeFacts(user, settings.selectivePHS)) {
+            // A disabled user is out of scope; account-state says what that means for the cloud.
+            guard user.isEnabled else { return (.pass, false) }
+            if excluded {
+                let message = settings.selectivePHS == .include
+                    ? "\(name) is not marked \(SelectivePHS.includedValue) (adminDescription \(user.adminDescription.map { "is \($0)" } ?? "is not set")): selective password hash sync in include mode leaves its password out."
+                    : "\(name) has adminDescription \(SelectivePHS.filteredValue): selective password hash sync excludes it."
+                return (finding(.phsExcluded, message), false)
+            }
+            // Still judged: whether its password arrived is the impact, this is the reason.
+            guard user.isInetOrgPerson else { return (.pass, false) }
+            return (finding(.phsUnsupportedObject, "\(name) is an inetOrgPerson object: password hash sync is supported only for user objects, so its password may not reach Entra ID."), false)
         }
 
         t.step(.join, facts: Self.joinFacts(user, pairing)) {
@@ -105,13 +115,26 @@ struct Rules {
                 : "\(name) is disabled on-premises but still enabled in Entra ID (\(cloud.displayName)); its password no longer syncs."), false)
         }
 
+        t.step(.accountExpiry, facts: Self.expiryFacts(user, cloud, at: settings.directoryTime)) {
+            guard user.isEnabled, let expires = user.accountExpires, expires <= settings.directoryTime,
+                  cloud.accountEnabled != false
+            else { return (.pass, false) }
+            let cloudState = cloud.accountEnabled == true ? "is still enabled in Entra ID" : "is not known to be disabled in Entra ID (the export has no accountEnabled)"
+            return (finding(.expiredOnPremises, "\(name) expired on-premises at \(Timestamp.format(expires)), but \(cloud.displayName) \(cloudState): accountExpires is not synced, so its password still signs in to the cloud."), false)
+        }
+
         t.step(.cloudSync, facts: "onPremisesSyncEnabled \(cloud.onPremisesSyncEnabled.map(String.init) ?? "null")\(syncStateKnown ? "" : " (unknown for this export: no user has it true, so not judged)")") {
             guard syncStateKnown, cloud.onPremisesSyncEnabled != true else { return (.pass, false) }
             return (finding(.cloudSyncDisabled, "\(cloud.displayName) is \(cloud.onPremisesSyncEnabled == false ? "no longer" : "not") synchronized from on-premises (onPremisesSyncEnabled is \(cloud.onPremisesSyncEnabled.map(String.init) ?? "null"))."), true)
         }
 
+        t.step(.smartCard, facts: user.userAccountControl.contains(.smartcardRequired) ? "SMARTCARD_REQUIRED set" : "SMARTCARD_REQUIRED not set") {
+            guard inScope, user.userAccountControl.contains(.smartcardRequired) else { return (.pass, false) }
+            return (finding(.smartcardRequired, "\(name) must log on with a smart card: its password is random. Entra Connect Sync before 2.4.18.0 did not sync a new random password when the requirement was turned on again, so check the version of the sync server."), false)
+        }
+
         if !inScope {
-            // Out of PHS scope (disabled or PHSFiltered): there is no password to expect.
+            // Out of PHS scope (disabled, or left out by selective PHS): no password to expect.
             t.step(.password, facts: "out of PHS scope: no password expected") { (.notReached, true) }
         } else {
             t.step(.password, facts: Self.passwordFacts(user, cloud, settings)) {
@@ -139,6 +162,9 @@ struct Rules {
             return (.changedAfterExport, "\(name) changed the password at \(Timestamp.format(onPrem)), after the cloud export was taken (\(Timestamp.format(settings.asOf))).", nil)
         }
         let cloudTime = cloud.lastPasswordChangeDateTime
+        if let cloudTime, cloudTime > onPrem.addingTimeInterval(settings.grace) {
+            return (.cloudPasswordNewer, "Entra ID's password of \(cloud.displayName) changed at \(Timestamp.format(cloudTime)), \(HumanDuration.format(cloudTime.timeIntervalSince(onPrem))) after the on-premises one (\(Timestamp.format(onPrem))): it was changed in the cloud, so the two passwords differ until the next on-premises change overwrites it.", nil)
+        }
         let behind = cloudTime.map { $0 < onPrem.addingTimeInterval(-settings.maxSkew) } ?? true
         guard behind else { return nil }
         if let unicodePwd = user.unicodePwdLastChanged, let cloudTime,
@@ -155,9 +181,15 @@ struct Rules {
 
     // MARK: Facts, as explain shows them
 
-    static func scopeFacts(_ user: DirectoryUser) -> String {
+    static func scopeFacts(_ user: DirectoryUser, _ mode: SelectivePHS) -> String {
         let state = user.isEnabled ? "enabled" : "disabled (out of PHS scope)"
-        return "\(state); adminDescription \(user.adminDescription ?? "not set")"
+        let selective = mode == .off ? "selective PHS off" : "selective PHS \(mode.rawValue) mode"
+        return "\(state); adminDescription \(user.adminDescription ?? "not set") (\(selective)); object class \(user.structuralClass ?? "not recorded")"
+    }
+
+    static func expiryFacts(_ user: DirectoryUser, _ cloud: CloudUser, at now: Date) -> String {
+        let expiry = user.accountExpires.map { "accountExpires \(Timestamp.format($0))\($0 <= now ? " (expired)" : "")" } ?? "never expires"
+        return "\(expiry) on-premises; \(cloud.accountEnabled.map { $0 ? "enabled" : "disabled" } ?? "unknown") in Entra ID"
     }
 
     static func joinFacts(_ user: DirectoryUser, _ pairing: Pairing) -> String {

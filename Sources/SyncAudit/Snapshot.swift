@@ -119,6 +119,7 @@ public enum Snapshot {
         w.add("pwdLastSet", user.pwdLastSet.date.map(Timestamp.format))
         w.add("pwdLastSetRaw", user.pwdLastSet.raw.map { String($0) })
         w.add("samAccountName", user.samAccountName)
+        w.add("structuralClass", user.structuralClass)
         w.add("uSNChanged", user.uSNChanged)
         w.add("unicodePwdLastChanged", user.unicodePwdLastChanged.map(Timestamp.format))
         w.add("userAccountControl", user.userAccountControl.rawValue)
@@ -169,7 +170,7 @@ public enum Snapshot {
 private enum UserFields: Int, CaseIterable {
     case accountExpires, adminDescription, consistencyGuid, distinguishedName, enabled, flags, lockedOut
     case mustChangePassword, notes, objectGUID, objectGUIDBase64, objectSid, passwordExpired, pwdLastSet
-    case pwdLastSetRaw, samAccountName, uSNChanged, unicodePwdLastChanged, userAccountControl
+    case pwdLastSetRaw, samAccountName, structuralClass, uSNChanged, unicodePwdLastChanged, userAccountControl
     case userPrincipalName, whenChanged
 
     /// The names' bytes, in the sorted order `Snapshot.encode` writes them.
@@ -191,7 +192,7 @@ private enum UserFields: Int, CaseIterable {
 
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> DirectoryUser {
         var distinguishedName: String?, samAccountName: String?, userPrincipalName: String?
-        var objectGUID: ObjectGUID?, consistencyGuid: Data?, objectSid: String?, adminDescription: String?
+        var objectGUID: ObjectGUID?, consistencyGuid: Data?, objectSid: String?, adminDescription: String?, structuralClass: String?
         var pwdLastSet: Date?, pwdLastSetRaw: Int64?, mustChangePassword: Bool?, userAccountControl: UInt32?
         var flags = false, enabled = false, lockedOut: Bool?, passwordExpired: Bool?
         var accountExpires: Date?, whenChanged: Date?, unicodePwdLastChanged: Date?, uSNChanged: Int64?
@@ -206,6 +207,7 @@ private enum UserFields: Int, CaseIterable {
             case .userPrincipalName: userPrincipalName = try field.optionalText(value)
             case .objectSid: objectSid = try field.optionalText(value)
             case .adminDescription: adminDescription = try field.optionalText(value)
+            case .structuralClass: structuralClass = try field.optionalText(value)
             case .objectGUIDBase64:
                 // Written for people and scripts; the GUID is read from objectGUID.
                 switch value {
@@ -277,6 +279,7 @@ private enum UserFields: Int, CaseIterable {
             whenChanged: whenChanged,
             uSNChanged: uSNChanged,
             adminDescription: adminDescription,
+            structuralClass: structuralClass,
             unicodePwdLastChanged: unicodePwdLastChanged,
             notes: notes
         )

@@ -27,6 +27,7 @@ struct DirectoryUserMappingTests {
             "uSNChanged": [utf8("12346")],
             "adminDescription": [utf8("PHSFiltered")],
             "replPropertyMetaData": [hex(ReplPropertyMetaDataTests.twoEntriesHex)],
+            "objectClass": ["top", "person", "organizationalPerson", "user"].map(utf8),
         ]
     }
 
@@ -55,8 +56,19 @@ struct DirectoryUserMappingTests {
         #expect(user.whenChanged == unix(1_714_979_289))
         #expect(user.uSNChanged == 12346)
         #expect(user.adminDescription == "PHSFiltered")
-        #expect(user.isExcludedFromPHS)
+        #expect(user.structuralClass == "user")
+        #expect(!user.isInetOrgPerson)
         #expect(user.unicodePwdLastChanged == unix(1_709_528_767))
+    }
+
+    @Test("The structural class: the last objectClass value, inetOrgPerson wherever the server lists it, nil when none")
+    func structuralClass() {
+        let inet = Self.user { $0["objectClass"] = ["top", "person", "organizationalPerson", "user", "inetOrgPerson"].map(utf8) }
+        #expect(inet.structuralClass == "inetOrgPerson" && inet.isInetOrgPerson)
+        let unordered = Self.user { $0["objectClass"] = ["inetOrgPerson", "top", "user"].map(utf8) }
+        #expect(unordered.isInetOrgPerson)
+        let none = Self.user { $0["objectClass"] = nil }
+        #expect(none.structuralClass == nil && !none.isInetOrgPerson)
     }
 
     @Test func attributeNamesAreCaseInsensitive() {

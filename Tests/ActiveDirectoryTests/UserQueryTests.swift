@@ -12,7 +12,7 @@ struct UserQueryTests {
         #expect(query.attributes == [
             "distinguishedName", "sAMAccountName", "userPrincipalName", "objectGUID", "mS-DS-ConsistencyGuid",
             "objectSid", "pwdLastSet", "userAccountControl", "accountExpires", "msDS-User-Account-Control-Computed",
-            "whenChanged", "uSNChanged", "adminDescription", "replPropertyMetaData",
+            "whenChanged", "uSNChanged", "adminDescription", "replPropertyMetaData", "objectClass",
         ])
     }
 

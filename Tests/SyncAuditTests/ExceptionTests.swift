@@ -99,8 +99,9 @@ struct AmbiguousHourTests {
 
     @Test("both readings in sync: the user is in sync, no finding")
     func agree() {
-        // 25.10.2026 02:37:07 Europe/Berlin: 00:37:07Z or 01:37:07Z; the change was at 00:30Z.
-        let result = Self.run(pwdLastSet: "2026-10-25T00:30:00Z", earlier: "2026-10-25T00:37:07Z", later: "2026-10-25T01:37:07Z")
+        // 25.10.2026 02:37:07 Europe/Berlin: 00:37:07Z or 01:37:07Z; the change was at 00:37:30Z, so
+        // the cloud is within the skew before it by one reading, within the grace after it by the other.
+        let result = Self.run(pwdLastSet: "2026-10-25T00:37:30Z", earlier: "2026-10-25T00:37:07Z", later: "2026-10-25T01:37:07Z")
         #expect(result.findings.isEmpty)
         #expect(result.inSync == 1)
     }

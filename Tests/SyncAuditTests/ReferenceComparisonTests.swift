@@ -98,7 +98,7 @@ private struct Dataset {
                 userPrincipalName: "\(name)@bench.example", objectGUID: guid(i), objectSid: sid(i),
                 pwdLastSet: .set(asOf - 10 * day - Double(i), raw: FileTime.ticks(from: asOf - 10 * day - Double(i))),
                 userAccountControl: [.normalAccount, .dontExpirePassword], whenChanged: asOf - 20 * day, uSNChanged: Int64(i),
-                domain: "bench")
+                structuralClass: "user", domain: "bench")
             var cloudUser: CloudUser? = CloudUser(
                 id: "c-\(i)", userPrincipalName: "\(name)@bench.example", accountEnabled: true,
                 lastPasswordChangeDateTime: user.pwdLastSet.date.map { $0 + 30 }, onPremisesImmutableId: guid(i).base64,
@@ -156,6 +156,10 @@ private struct Dataset {
                 changed(asOf - 2 * day)
                 cloudUser?.lastPasswordChangeDateTime = asOf - 2 * day - 3600
                 cloudUser?.lastPasswordChangeLaterReading = asOf - 2 * day
+            case 21: cloudUser?.lastPasswordChangeDateTime = asOf - 2 * day // cloud-password-newer
+            case 22: user.accountExpires = asOf - day // expired-on-premises
+            case 23: user.userAccountControl.insert(.smartcardRequired) // smartcard-required
+            case 24: user.structuralClass = "inetOrgPerson" // phs-unsupported-object
             default: break
             }
             directory.append(user)
@@ -208,6 +212,7 @@ private enum Reference {
         var whenChanged: String?
         var uSNChanged: Int64?
         var adminDescription: String?
+        var structuralClass: String?
         var unicodePwdLastChanged: String?
         var notes: [String]?
     }
@@ -228,7 +233,7 @@ private enum Reference {
                 consistencyGuid: u.consistencyGuid.flatMap { Data(base64Encoded: $0) }, objectSid: u.objectSid, pwdLastSet: pwd,
                 userAccountControl: UserAccountControl(rawValue: u.userAccountControl), accountExpires: time(u.accountExpires),
                 lockedOut: u.lockedOut, passwordExpired: u.passwordExpired, whenChanged: time(u.whenChanged), uSNChanged: u.uSNChanged,
-                adminDescription: u.adminDescription, unicodePwdLastChanged: time(u.unicodePwdLastChanged), notes: u.notes ?? [],
+                adminDescription: u.adminDescription, structuralClass: u.structuralClass, unicodePwdLastChanged: time(u.unicodePwdLastChanged), notes: u.notes ?? [],
                 domain: header.domainName)
         }
     }

@@ -36,6 +36,13 @@ struct RuleTraceTests {
         // The case: matched by SID, anchored elsewhere, and enabled on one side only.
         pair("anchored", 10, enabled: false, anchor: other, sid: "S-1-5-21-1-2-3-10")
         pair("unsynced", 11, syncEnabled: false)
+        pair("cloudnewer", 14, lastChange: Fixture.asOf.addingTimeInterval(-60))
+        pair("expired", 15, lastChange: Fixture.asOf)
+        directory[directory.count - 1].accountExpires = Fixture.asOf.addingTimeInterval(-hour)
+        pair("smartcard", 16, lastChange: Fixture.asOf)
+        directory[directory.count - 1].userAccountControl.insert(.smartcardRequired)
+        pair("inetorg", 17)
+        directory[directory.count - 1].structuralClass = "inetOrgPerson"
         // Two directory users claim one cloud user by UPN.
         var rival1 = Fixture.user("rival1", guid: guid(12), sid: "S-1-5-21-1-2-3-12", upn: "rival@corp.example")
         var rival2 = Fixture.user("rival2", guid: guid(13), sid: "S-1-5-21-1-2-3-13", upn: "rival@corp.example")
@@ -201,7 +208,7 @@ struct CatalogueTests {
     func entries(code: FindingCode) {
         let entry = code.entry
         #expect(!entry.title.isEmpty && entry.meaning.hasSuffix(".") && entry.nextStep.hasSuffix("."))
-        #expect((entry.scope == .tenant) == ((code.rawValue.hasPrefix("phs-") && code != .phsExcluded) || code.rawValue.hasPrefix("cloud-sync-phs-")))
+        #expect((entry.scope == .tenant) == ((code.rawValue.hasPrefix("phs-") && code != .phsExcluded && code != .phsUnsupportedObject) || code.rawValue.hasPrefix("cloud-sync-phs-")))
     }
 }
 

@@ -153,6 +153,11 @@ struct ComparisonOptions: ParsableArguments {
     @Flag(name: .customLong("force-password-change-on-logon"), help: "The tenant syncs temporary passwords (userForcePasswordChangeOnLogonEnabled).")
     var forcePasswordChangeOnLogon = false
 
+    @Option(name: .customLong("selective-phs"), help: ArgumentHelp(
+        "Entra Connect's selective password hash sync, which neither AD nor Graph shows: exclude (adminDescription PHSFiltered is left out), include (only PHSIncluded is synced) or off.",
+        valueName: "exclude|include|off"))
+    var selectivePHS: SelectivePHS = .exclude
+
     @Option(name: .customLong("max-cloud-sync-age"), help: ArgumentHelp(
         "A Cloud Sync password hash sync job without a successful run for longer than this is a finding.", valueName: "duration"))
     var maxCloudSyncAge: String = "3h"
@@ -201,6 +206,7 @@ struct ComparisonOptions: ParsableArguments {
             maxExportAge: Duration.parse(maxExportAge)?.seconds ?? AuditSettings.defaultMaxExportAge,
             maxCloudSyncAge: Duration.parse(maxCloudSyncAge)?.seconds ?? AuditSettings.heartbeatLimit)
         settings.exceptions = exceptionList
+        settings.selectivePHS = selectivePHS
         return settings
     }
 }

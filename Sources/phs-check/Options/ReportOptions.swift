@@ -96,6 +96,7 @@ enum CSVDelimiter: String, ExpressibleByArgument, CaseIterable {
 
 extension TableLayout.Order: ExpressibleByArgument {}
 extension TableLayout.Style: ExpressibleByArgument {}
+extension SelectivePHS: ExpressibleByArgument {}
 
 /// How to write the report and when to fail.
 struct ReportOptions: ParsableArguments {
