@@ -27,7 +27,7 @@ public enum ExplanationReport {
             case .notReached: "--  "
             case .finding(let f): f.severity == .error ? "FAIL" : f.severity == .warning ? "WARN" : "INFO"
             }
-            var line = "  \(mark)  " + TableReport.pad(step.rule.title, 14)
+            var line = "  \(mark)  " + TableReport.pad(step.rule.title, Self.titleWidth)
             switch step.outcome {
             case .notReached: line += "not reached: " + (step.facts.isEmpty ? "an earlier step decided" : terminalSafe(step.facts))
             case .pass: line += terminalSafe(step.facts)
@@ -107,6 +107,9 @@ public enum ExplanationReport {
         top.add("command", optional: e.command)
         return top.finish()
     }
+
+    /// The step names' column: the longest name and a space.
+    static let titleWidth = RuleStep.allCases.map(\.title.count).max()! + 1
 
     /// The directory user's facts as the table shows them.
     static func directoryFacts(_ u: DirectoryUser) -> [(String, String)] {

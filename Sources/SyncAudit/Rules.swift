@@ -163,7 +163,7 @@ struct Rules {
         }
         let cloudTime = cloud.lastPasswordChangeDateTime
         if let cloudTime, cloudTime > onPrem.addingTimeInterval(settings.grace) {
-            return (.cloudPasswordNewer, "Entra ID's password of \(cloud.displayName) changed at \(Timestamp.format(cloudTime)), \(HumanDuration.format(cloudTime.timeIntervalSince(onPrem))) after the on-premises one (\(Timestamp.format(onPrem))): it was changed in the cloud, so the two passwords differ until the next on-premises change overwrites it.", nil)
+            return (.cloudPasswordNewer, "Entra ID's password of \(cloud.displayName) changed at \(Timestamp.format(cloudTime)), \(HumanDuration.format(cloudTime.timeIntervalSince(onPrem))) after the on-premises one (\(Timestamp.format(onPrem))): most likely a reset in the cloud that was not written back, so the two passwords differ until the next on-premises change overwrites it.", nil)
         }
         let behind = cloudTime.map { $0 < onPrem.addingTimeInterval(-settings.maxSkew) } ?? true
         guard behind else { return nil }
@@ -188,8 +188,8 @@ struct Rules {
     }
 
     static func expiryFacts(_ user: DirectoryUser, _ cloud: CloudUser, at now: Date) -> String {
-        let expiry = user.accountExpires.map { "accountExpires \(Timestamp.format($0))\($0 <= now ? " (expired)" : "")" } ?? "never expires"
-        return "\(expiry) on-premises; \(cloud.accountEnabled.map { $0 ? "enabled" : "disabled" } ?? "unknown") in Entra ID"
+        let expiry = user.accountExpires.map { "accountExpires \(Timestamp.format($0))\($0 <= now ? " (past)" : "")" } ?? "accountExpires never"
+        return "\(expiry); \(cloud.accountEnabled.map { $0 ? "enabled" : "disabled" } ?? "unknown") in Entra ID"
     }
 
     static func joinFacts(_ user: DirectoryUser, _ pairing: Pairing) -> String {

@@ -28,10 +28,11 @@ struct DirectoryAdmin {
         try apply("dn: \(dn)\nchangetype: add\nobjectClass: organizationalUnit\n")
     }
 
-    /// Creates an enabled user with a password (and any extra attribute lines).
-    func createUser(_ name: String, in ou: String, upn: String? = nil, extra: [String] = []) throws {
+    /// Creates an enabled user with a password (and any extra attribute lines), of class `user`
+    /// or another that derives from it (`inetOrgPerson`).
+    func createUser(_ name: String, in ou: String, upn: String? = nil, objectClass: String = "user", extra: [String] = []) throws {
         let password = "Pa55-\(UUID().uuidString.prefix(8))!"
-        var lines = ["dn: CN=\(name),\(ou)", "changetype: add", "objectClass: user", "sAMAccountName: \(name)",
+        var lines = ["dn: CN=\(name),\(ou)", "changetype: add", "objectClass: \(objectClass)", "sAMAccountName: \(name)",
                      "userPrincipalName: \(upn ?? "\(name)@\(dc.realm.lowercased())")", "userAccountControl: 512",
                      "unicodePwd:: \(Self.unicodePwd(password))"]
         lines += extra

@@ -30,7 +30,7 @@ enum ReportFixture {
             userPrincipalName: upn ?? "\(name)@corp.example", objectGUID: guid(n),
             objectSid: "S-1-5-21-3623811015-3361044348-30300820-\(1100 + n)", pwdLastSet: pwdLastSet,
             userAccountControl: enabled ? .normalAccount : [.normalAccount, .accountDisable],
-            adminDescription: adminDescription, unicodePwdLastChanged: unicodePwd, domain: "corp.example")
+            adminDescription: adminDescription, structuralClass: "user", unicodePwdLastChanged: unicodePwd, domain: "corp.example")
     }
 
     static func cloud(_ n: Int, _ name: String, lastChange: TimeInterval? = 20 * day - 60, upn: String? = nil,
@@ -46,10 +46,36 @@ enum ReportFixture {
             onPremisesProvisioningErrors: errors)
     }
 
-    /// Every finding code but phs-disabled, tenant findings (a heartbeat, Cloud Sync jobs), a hostile name, and statuses as `--history` fills them.
+    /// Every finding code but phs-disabled and password-time-ambiguous, tenant findings (a heartbeat, Cloud Sync jobs), a hostile name, and statuses as `--history` fills them.
     /// Two domains: corp.example read, emea.corp.example not (--allow-partial); cloud users of
     /// emea and of fabrikam.example (not in the run) are out of scope, not orphans.
     static let full: AuditReport = {
+        let (directory, cloudUsers, tenant, domains, settings) = fullInputs
+        var result = Audit.run(directory: directory, cloud: cloudUsers, tenant: tenant, domains: domains, settings: settings)
+        // As --history fills it: the oldest problems were already there in the previous run.
+        let persisting: Set<String> = [hostileName, "obrien", "ivan"]
+        for index in result.findings.indices {
+            let finding = result.findings[index]
+            let old = finding.scope != .user || persisting.contains(finding.directoryUser?.samAccountName ?? "")
+            result.findings[index].status = old ? .persisting : .new
+        }
+        return AuditReport(
+            version: "1.0.0", generatedAt: generatedAt,
+            directory: .init(source: "ldaps://dc01.corp.example:636", baseDN: "DC=corp,DC=example", users: directory.count),
+            cloud: .init(source: "exports/users-2024-03-04.json", format: "graph-json", users: cloudUsers.count),
+            result: result, resolved: 2)
+    }()
+
+    /// `explain NAME` over `full`'s run.
+    static func explanation(_ name: String) -> Explanation {
+        let (directory, cloudUsers, tenant, domains, settings) = fullInputs
+        let index = directory.firstIndex { $0.samAccountName == name }!
+        let result = Audit.run(directory: directory, cloud: cloudUsers, tenant: tenant, domains: domains, settings: settings, explaining: [index])
+        return Explanation(result, index: index, directory: directory)
+    }
+
+    /// What `full` compares: the directory and cloud users, the tenant, the domains and the settings.
+    static let fullInputs: ([DirectoryUser], [CloudUser], TenantFacts, [DirectoryDomain], AuditSettings) = {
         let stale = 30 * day
         let obrienDN = #"CN=O'Brien\, Pat "PJ",OU=Staff,DC=corp,DC=example"#
         var directory: [DirectoryUser] = [
@@ -74,7 +100,14 @@ enum ReportFixture {
             user(20, "peggy"),
             user(21, "quinn"),
             user(22, "rupert"),
+            user(23, "sybil", pwdLastSet: ago(12 * day)),
+            user(24, "trent"),
+            user(25, "uma"),
+            user(26, "victor"),
         ]
+        directory[directory.count - 3].accountExpires = asOf.addingTimeInterval(-3 * day)
+        directory[directory.count - 2].userAccountControl.insert(.smartcardRequired)
+        directory[directory.count - 1].structuralClass = "inetOrgPerson"
         directory.sort { $0.samAccountName < $1.samAccountName }
         let cloudUsers: [CloudUser] = [
             cloud(1, "alice", lastChange: stale),
@@ -98,6 +131,10 @@ enum ReportFixture {
             cloud(20, "peggy"),
             cloud(21, "quinn"),
             cloud(22, "rupert"),
+            cloud(23, "sybil", lastChange: 2 * day),
+            cloud(24, "trent"),
+            cloud(25, "uma"),
+            cloud(26, "victor"),
             cloud(30, "sven", dn: "CN=sven,OU=Staff,DC=emea,DC=corp,DC=example"),
             cloud(31, "tove", domainName: "emea.corp.example"),
             cloud(32, "ulla", dn: "CN=ulla,OU=Users,DC=fabrikam,DC=example"),
@@ -122,19 +159,7 @@ enum ReportFixture {
                                                  job("amer.corp.example", failures: 3), job("lab.corp.example", lastSuccessAgo: 7 * hour),
                                                  job("ok.corp.example")])
         let settings = AuditSettings(asOf: asOf, asOfSource: .option, connectorName: "corp.example")
-        var result = Audit.run(directory: directory, cloud: cloudUsers, tenant: tenant, domains: domains, settings: settings)
-        // As --history fills it: the oldest problems were already there in the previous run.
-        let persisting: Set<String> = [hostileName, "obrien", "ivan"]
-        for index in result.findings.indices {
-            let finding = result.findings[index]
-            let old = finding.scope != .user || persisting.contains(finding.directoryUser?.samAccountName ?? "")
-            result.findings[index].status = old ? .persisting : .new
-        }
-        return AuditReport(
-            version: "1.0.0", generatedAt: generatedAt,
-            directory: .init(source: "ldaps://dc01.corp.example:636", baseDN: "DC=corp,DC=example", users: directory.count),
-            cloud: .init(source: "exports/users-2024-03-04.json", format: "graph-json", users: cloudUsers.count),
-            result: result, resolved: 2)
+        return (directory, cloudUsers, tenant, domains, settings)
     }()
 
     /// `full` as a run recorded in a history that knows more: each finding's first sighting and

@@ -14,12 +14,12 @@ struct FixtureTests {
         #expect(report.findings.contains { $0.scope == .tenant })
         #expect(report.findings.contains { $0.directoryUser?.samAccountName == ReportFixture.hostileName })
         #expect(report.findings.allSatisfy { $0.status != nil })
-        #expect(report.findings.count == 25)
+        #expect(report.findings.count == 29)
         // By domain: corp.example's users, emea.corp.example not read, fabrikam.example not in the run.
         let domains = report.result.domains
         #expect(domains.map(\.name) == ["corp.example", "emea.corp.example", "fabrikam.example"])
         #expect(domains.map(\.status) == [.read, .unreachable, .notRead])
-        #expect(domains[0].directoryUsers == 20 && domains[0].errors + domains[0].warnings + domains[0].infos == 18)
+        #expect(domains[0].directoryUsers == 24 && domains[0].errors + domains[0].warnings + domains[0].infos == 22)
         #expect(domains[1].cloudUsersOutOfScope == 2 && domains[1].errors == 1)
         #expect(domains[2].cloudUsersOutOfScope == 1)
         #expect(!report.findings.contains { $0.cloudUser?.onPremisesSamAccountName == "sven" || $0.cloudUser?.onPremisesSamAccountName == "ulla" })

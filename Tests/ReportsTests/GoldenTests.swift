@@ -42,6 +42,12 @@ struct GoldenTests {
         Case(file: "uncertain.csv") { CSVReport.render(ReportFixture.uncertain) },
         Case(file: "uncertain.prom") { PrometheusReport.render(ReportFixture.uncertain) },
         Case(file: "uncertain.html") { HTMLReport.render(ReportFixture.uncertain) },
+        // explain for a user of each rule the chain decides at a step of its own.
+        Case(file: "explain.table.txt") {
+            ["heidi", "sybil", "trent", "uma", "victor"].map { ExplanationReport.render(ReportFixture.explanation($0), color: false) }
+                .joined(separator: "\n----\n\n")
+        },
+        Case(file: "explain.json") { ExplanationReport.json(ReportFixture.explanation("victor"), version: "1.0.0") },
         Case(file: "failure.html") {
             HTMLReport.renderFailure(at: ReportFixture.generatedAt, message: "cannot reach ldaps://dc01.corp.example <b>", lastGoodReport: ReportFixture.asOf, version: "1.0.0")
         },

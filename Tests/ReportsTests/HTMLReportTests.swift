@@ -48,13 +48,13 @@ struct HTMLReportTests {
     @Test("Summary cards, sources and asOf")
     func summary() {
         let html = Self.full
-        for (label, value) in [("Errors", 17), ("Warnings", 4), ("Info", 4), ("Matched", 18), ("In sync", 4),
-                               ("Directory users", 20), ("Cloud users", 24), ("Resolved", 2)] {
+        for (label, value) in [("Errors", 17), ("Warnings", 7), ("Info", 5), ("Matched", 22), ("In sync", 7),
+                               ("Directory users", 24), ("Cloud users", 28), ("Resolved", 2)] {
             #expect(html.contains("<div class=\"label\">\(label)</div><div class=\"value\">\(value)</div>"), "\(label)")
         }
         #expect(html.contains("ldaps://dc01.corp.example:636"))
         // By domain: a row each, the one not read with its reason, the one not in the run.
-        #expect(html.contains("<tr data-status=\"read\"><th scope=\"row\">corp.example</th><td>ldaps://dc01.corp.example:636</td><td>20</td><td>18</td><td>10</td><td>4</td><td>4</td><td>0</td></tr>"))
+        #expect(html.contains("<tr data-status=\"read\"><th scope=\"row\">corp.example</th><td>ldaps://dc01.corp.example:636</td><td>24</td><td>22</td><td>10</td><td>7</td><td>5</td><td>0</td></tr>"))
         #expect(html.contains("<tr data-status=\"unreachable\"><th scope=\"row\">emea.corp.example</th><td colspan=\"6\"><span class=\"badge sev-error\">not read</span> cannot reach ldaps://dc01.emea.corp.example: connection refused</td><td>2</td></tr>"))
         #expect(html.contains("<tr data-status=\"not-read\"><th scope=\"row\">fabrikam.example</th>"))
         #expect(html.contains("data-filter=\"emea.corp.example\""))
