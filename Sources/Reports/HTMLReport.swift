@@ -79,7 +79,7 @@ public enum HTMLReport {
         h += "<dt>Cloud export</dt><dd>\(esc(report.cloud.source))<br><span class=\"muted\">\(esc(report.cloud.format)) \u{00B7} \(num(report.cloud.users)) users</span></dd>\n"
         h += "<dt>As of</dt><dd>\(time(settings.asOf))<br><span class=\"muted\">\(asOfSource(settings.asOfSource))</span></dd>\n"
         h += "<dt>Generated</dt><dd>\(time(report.generatedAt))</dd>\n"
-        h += "<dt>Tolerances</dt><dd>grace \(duration(settings.grace)), max clock skew \(duration(settings.maxSkew))\(settings.forcePasswordChangeOnLogon ? "<br>temporary passwords sync" : "")</dd>\n"
+        h += "<dt>Tolerances</dt><dd>grace \(duration(settings.grace)), max clock skew \(duration(settings.maxSkew))\(settings.forcePasswordChangeOnLogon ? "<br>temporary passwords sync" : "")\(settings.selectivePHS == .exclude ? "" : "<br>selective PHS: \(settings.selectivePHS.rawValue)")</dd>\n"
         let statuses = report.findings.compactMap(\.status)
         if !statuses.isEmpty || report.resolved != nil {
             let new = statuses.filter { $0 == .new }.count, persisting = statuses.count - new

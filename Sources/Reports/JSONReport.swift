@@ -19,6 +19,7 @@ public enum JSONReport {
         top.add("generatedAt", Timestamp.format(report.generatedAt))
         top.add("asOf", Timestamp.format(report.result.settings.asOf))
         top.add("asOfSource", report.result.settings.asOfSource.rawValue)
+        top.add("selectivePHS", report.result.settings.selectivePHS.rawValue)
 
         var directory = JSONObjectWriter()
         directory.add("source", report.directory.source)

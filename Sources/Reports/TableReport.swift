@@ -88,7 +88,7 @@ public enum TableReport {
         let rows: [(String, String)] = [
             ("Directory", "\(report.directory.source)\(report.directory.baseDN.map { "  \($0)" } ?? "")  \(report.directory.users) users"),
             ("Cloud", "\(report.cloud.source) (\(report.cloud.format))  \(report.cloud.users) users"),
-            ("As of", "\(Timestamp.format(settings.asOf)) (\(source)); grace \(Self.duration(settings.grace)), max skew \(Self.duration(settings.maxSkew))"),
+            ("As of", "\(Timestamp.format(settings.asOf)) (\(source)); grace \(Self.duration(settings.grace)), max skew \(Self.duration(settings.maxSkew))\(settings.selectivePHS == .exclude ? "" : "; selective PHS \(settings.selectivePHS.rawValue)")"),
             ("Matched", "\(report.result.matched) users, \(report.result.inSync) with their latest password in the cloud"),
         ]
         for (label, value) in rows { out.write(wrap.lines(terminalSafe(value), first: "  " + pad(label, 10), rest: String(repeating: " ", count: 13))) }

@@ -61,6 +61,22 @@ import Testing
         }
     }
 
+    @Test("--selective-phs takes exclude, include or off; another value names them, on the command line and in the config file")
+    func selectivePHSValues() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("selective-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "grace: 2h\nselective-phs: maybe\n".write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+        for arguments in [["compare", "--selective-phs", "maybe"], ["compare", "--config", folder + "/c.yaml"]] {
+            let result = try CommandRunner.phsCheck(arguments + ["--snapshot", folder + "/s.jsonl", "--cloud", folder + "/u.json"])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("'maybe' is invalid for '--selective-phs <exclude|include|off>'"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+        let fromFile = try CommandRunner.phsCheck(["compare", "--config", folder + "/c.yaml", "--snapshot", folder + "/s.jsonl", "--cloud", folder + "/u.json"])
+        #expect(fromFile.stderr.contains("--selective-phs is set in \(folder)/c.yaml line 2"))
+    }
+
     @Test("Shell completion: bash completes enumerated values and file names; zsh and fish load their scripts")
     func completion() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("completion-\(UUID().uuidString)").path

@@ -119,7 +119,9 @@ struct RulesEndToEndTests {
         let result = try CommandRunner.phsCheck(["check", "--quiet", "--format", "json", "--selective-phs", mode, "--cloud", s.graphJSON]
                                                 + E2E.ldaps(dc, s.ou) + s.common)
         #expect(result.status == 1, "\(result.stderr)")
-        let codes = try E2E.codes(E2E.json(result))
+        let report = try E2E.json(result)
+        #expect(report["selectivePHS"] as? String == mode, "the report says which mode judged it")
+        let codes = try E2E.codes(report)
         for (user, expected) in try #require(Self.expected[mode]) {
             #expect((codes[user] ?? []).sorted() == expected.sorted(), "\(user) in \(mode) mode")
         }
@@ -137,6 +139,8 @@ struct RulesEndToEndTests {
                                                + E2E.ldaps(dc, s.ou) + s.common)
         let codes = try E2E.codes(E2E.json(check))
         #expect(codes["rules.plain"] == ["phs-excluded"], "the config file's include mode")
+        let table = try CommandRunner.phsCheck(["compare", "--quiet", "--config", config.path, "--snapshot", s.snapshot, "--cloud", s.graphJSON] + s.common)
+        #expect(table.output.contains("; selective PHS include"), "\(table.output)")
         let compare = try CommandRunner.phsCheck(["compare", "--quiet", "--format", "json", "--config", config.path,
                                                   "--snapshot", s.snapshot, "--cloud", s.graphJSON] + s.common)
         #expect(compare.status == check.status)

@@ -38,7 +38,7 @@ final class Detection: @unchecked Sendable {
         if let dateFormat = summary.dateFormat { cloudLine += "; dates \(dateFormat)" }
         lines.append(cloudLine)
         let settings = result.settings
-        lines.append("as of \(Timestamp.format(settings.asOf)) (\(settings.asOfSource.rawValue)); grace \(HumanDuration.format(settings.grace)), max skew \(HumanDuration.format(settings.maxSkew))")
+        lines.append("as of \(Timestamp.format(settings.asOf)) (\(settings.asOfSource.rawValue)); grace \(HumanDuration.format(settings.grace)), max skew \(HumanDuration.format(settings.maxSkew)); selective PHS \(settings.selectivePHS.rawValue)")
         let keys = MatchKey.allCases.compactMap { key in result.matchedByKey[key].map { "\($0) by \(key.rawValue)" } }
         lines.append("join: \(result.matched) of \(result.directoryUsers) directory users matched" + (keys.isEmpty ? "" : " (" + keys.joined(separator: ", ") + ")")
                      + "; \(result.inSync) in sync; \(result.findings.count) findings")
