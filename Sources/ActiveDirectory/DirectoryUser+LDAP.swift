@@ -125,8 +125,9 @@ extension DirectoryUser {
         let adminDescription = text(A.adminDescription) { $0 }
         // AD lists the classes from top down to the structural class, the most specific, last;
         // inetOrgPerson, a subclass of user, is named wherever it falls.
-        let classes = values(A.objectClass).compactMap { String(data: $0, encoding: .utf8) }
-        let structuralClass = classes.first { $0.caseInsensitiveCompare("inetOrgPerson") == .orderedSame } ?? classes.last
+        // One string per user, not one per class: a million users each list four or five.
+        let classes = values(A.objectClass)
+        let structuralClass = classes.contains(where: Self.namesInetOrgPerson) ? "inetOrgPerson" : classes.last.map { String(decoding: $0, as: UTF8.self) }
         let meta = decode(A.replPropertyMetaData) { data throws(AttributeDecodeError) in
             try ADDecoder.replPropertyMetaData(data)
         }
@@ -150,5 +151,12 @@ extension DirectoryUser {
             unicodePwdLastChanged: meta?.unicodePwdLastChanged,
             notes: notes
         )
+    }
+
+    private static let inetOrgPerson = Array("inetorgperson".utf8)
+
+    /// An `objectClass` value that names `inetOrgPerson`, in any letter case.
+    private static func namesInetOrgPerson(_ value: Data) -> Bool {
+        value.count == inetOrgPerson.count && zip(value, inetOrgPerson).allSatisfy { $0 | 0x20 == $1 }
     }
 }
