@@ -96,7 +96,7 @@ struct MultiDomainTests {
         let first = try #require(sections[0].users["md.shared"])
         cloud.append([
             "id": UUID().uuidString.lowercased(), "userPrincipalName": shared, "accountEnabled": true,
-            "lastPasswordChangeDateTime": CheckEndToEndTests.iso(asOf.addingTimeInterval(-1)),
+            "lastPasswordChangeDateTime": CheckEndToEndTests.iso(try #require((first["pwdLastSet"] as? String).flatMap(CollectTests.parseISO)).addingTimeInterval(1)),
             "onPremisesSyncEnabled": true, "onPremisesImmutableId": NSNull(),
             "onPremisesDistinguishedName": try #require(first["distinguishedName"] as? String),
             "onPremisesDomainName": "phs.test",

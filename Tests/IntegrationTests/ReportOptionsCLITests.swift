@@ -155,7 +155,9 @@ import Testing
     @Test("a CSV made on Windows: its Windows time zone name is understood, and a time in the repeated hour is judged both ways")
     func windowsZoneAndRepeatedHour() throws {
         let s = try Scenario()
-        // 27.10.2024 02:30:00 in W. Europe Standard Time (Europe/Berlin) is 00:30Z or 01:30Z: both after the change.
+        // 27.10.2024 02:30:00 in W. Europe Standard Time (Europe/Berlin) is 00:30Z or 01:30Z: both
+        // months after alice's change, so both readings give the same verdict (cloud-password-newer),
+        // which stands; not password-time-ambiguous.
         var csv = "\"Id\",\"UserPrincipalName\",\"AccountEnabled\",\"LastPasswordChangeDateTime\",\"OnPremisesImmutableId\",\"OnPremisesSyncEnabled\"\r\n"
         for (index, name) in Scenario.names.enumerated() {
             csv += "\"id-\(name)\",\"\(name)@corp.example\",\"True\",\"\(index == 0 ? "27.10.2024 02:30:00" : "01.07.2024 10:01:00")\",\"\(Scenario.guid(index).base64)\",\"True\"\r\n"
@@ -166,7 +168,9 @@ import Testing
                                                  "--cloud-timezone", "W. Europe Standard Time", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try HistoryCLITests.object(result.stdout)
-        #expect((report["findings"] as? [Any])?.isEmpty == true)
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(findings.map { "\($0["samAccountName"] ?? "")/\($0["code"] ?? "")" } == ["alice/cloud-password-newer"])
+        #expect(findings.first?["cloudLastPasswordChange"] as? String == "2024-10-27T00:30:00Z", "the earlier reading")
         #expect((report["summary"] as? [String: Any])?["matched"] as? Int == 4)
         let unknown = try CommandRunner.phsCheck(["compare", "--snapshot", s.snapshot, "--cloud", path, "--as-of", Scenario.asOf,
                                                   "--cloud-timezone", "Mars Standard Time"])
