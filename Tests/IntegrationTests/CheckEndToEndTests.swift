@@ -40,11 +40,7 @@ struct CheckEndToEndTests {
     static func build() throws -> Scenario {
         let dc = try TestDirectory.require()
         let admin = DirectoryAdmin(dc: dc)
-        try admin.removeLeftovers(under: dc.baseDN, prefix: "E2E-")
-        let ou = "OU=E2E-\(UUID().uuidString.prefix(8)),\(dc.baseDN)"
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try admin.createOU(ou)
+        let (ou, folder) = try admin.freshScenario(prefix: "E2E")
         let created = Date()
         for name in ["e2e.synced", "e2e.notsynced", "e2e.pending", "e2e.late", "e2e.temp", "e2e.missing", "e2e.sidonly", "e2e.zeroneg"] {
             try admin.createUser(name, in: ou)

@@ -48,6 +48,17 @@ struct DirectoryAdmin {
         try apply("dn: CN=\(name),\(ou)\nchangetype: modify\nreplace: \(attribute)\n\(attribute): \(value)\n")
     }
 
+    /// A new OU for one suite's users (`OU=PREFIX-xxxxxxxx` under the base DN, after removing
+    /// what earlier runs left) and a new temporary folder for its files.
+    func freshScenario(prefix: String) throws -> (ou: String, folder: URL) {
+        try removeLeftovers(under: dc.baseDN, prefix: prefix + "-")
+        let ou = "OU=\(prefix)-\(UUID().uuidString.prefix(8)),\(dc.baseDN)"
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix.lowercased())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try createOU(ou)
+        return (ou, folder)
+    }
+
     /// Removes what earlier runs of a test left under `base` (OUs whose name starts with `prefix`):
     /// sAMAccountName and UPN are unique domain-wide, so a rerun would collide with them.
     func removeLeftovers(under base: String, prefix: String) throws {

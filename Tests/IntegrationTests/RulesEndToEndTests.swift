@@ -47,11 +47,7 @@ struct RulesEndToEndTests {
     static func build() throws -> Scenario {
         let dc = try TestDirectory.require()
         let admin = DirectoryAdmin(dc: dc)
-        try admin.removeLeftovers(under: dc.baseDN, prefix: "RULES-")
-        let ou = "OU=RULES-\(UUID().uuidString.prefix(8)),\(dc.baseDN)"
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try admin.createOU(ou)
+        let (ou, folder) = try admin.freshScenario(prefix: "RULES")
         let created = Date()
         for name in ["rules.plain", "rules.unmarked", "rules.newer", "rules.expired", "rules.smartcard"] {
             try admin.createUser(name, in: ou)
