@@ -4,10 +4,12 @@
 # docker/podman-base.sh makes with debootstrap; or, with --chroot or without Podman, a
 # debootstrap chroot), its Depends resolved from the Debian mirror. Needs root.
 #
-#   scripts/package-test.sh [--build] [--chroot] [--rebuild-base] [--install-deps] [--verbose] [DEB]
+#   scripts/package-test.sh [--build|--build-debug] [--chroot] [--rebuild-base] [--install-deps] [--verbose] [DEB]
 #
 # DEB defaults to dist/phs-check_VERSION_ARCH.deb of packaging/debian/changelog's version;
-# --build runs scripts/package.sh first. In the clean system, in this order:
+# --build runs scripts/package.sh first; --build-debug packages the debug build of .build instead
+# (scripts/package.sh --configuration debug: a relink, not a second build; CI, after the tests).
+# In the clean system, in this order:
 #    1. apt-get install --no-install-recommends ./phs-check_*.deb: the Depends alone, from the
 #       mirror, must be enough for everything below up to step 8;
 #    2. no systemd installed: the postinst made the user phs-check with useradd, and
@@ -39,6 +41,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . docker/podman-base.sh
 
 BUILD=false
+CONFIGURATION=release
 MODE=podman
 REBUILD_BASE=false
 INSTALL_DEPS=false
@@ -48,6 +51,7 @@ DEB=
 for arg in "$@"; do
     case $arg in
         --build) BUILD=true ;;
+        --build-debug) BUILD=true; CONFIGURATION=debug ;;
         --chroot) MODE=chroot ;;
         --rebuild-base) REBUILD_BASE=true ;;
         --install-deps) INSTALL_DEPS=true ;;
@@ -75,7 +79,7 @@ lap() {
 [ "$(id -u)" -eq 0 ] || die "run as root (podman as root, or a chroot)"
 
 if $BUILD; then
-    scripts/package.sh || die "scripts/package.sh failed"
+    scripts/package.sh --configuration "$CONFIGURATION" || die "scripts/package.sh failed"
     lap "scripts/package.sh"
 fi
 if [ -z "$DEB" ]; then

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds phs-check's Debian package: dist/phs-check_VERSION_ARCH.deb (docs/PACKAGING.md).
 #
-#   scripts/package.sh [--install-deps] [--scratch-path DIR]
+#   scripts/package.sh [--install-deps] [--scratch-path DIR] [--configuration release|debug]
 #
 #   1. checks the tools it needs (below) and, with --install-deps as root or under CI=true,
 #      installs the missing Debian packages with apt-get (else names them and stops);
 #   2. builds the release binary with the Swift runtime and Foundation linked in
 #      (swift build -c release --static-swift-stdlib; libldap, SQLite and libc stay shared:
 #      docs/DECISIONS.md, "Packaging"), in --scratch-path (default .build-package, apart from
-#      the debug builds of .build), and strips it;
+#      the debug builds of .build), and strips it. --configuration debug packages the debug
+#      build of .build instead, relinked with the runtime in (a minute, where the release
+#      build takes ten): what CI does after the tests, to check the packaging, not to ship;
 #   3. makes the man page phs-check(1) from the command definitions with swift-argument-parser's
 #      generate-manual (its product, built in the same scratch path and run on the binary: what
 #      the plugin `swift package generate-manual` does, without the plugin's second release
@@ -34,7 +36,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-SCRATCH=.build-package
+SCRATCH=
+CONFIGURATION=release
 INSTALL_DEPS=false
 [ "${CI:-}" = true ] && INSTALL_DEPS=true
 while [ $# -gt 0 ]; do
@@ -42,10 +45,17 @@ while [ $# -gt 0 ]; do
         --install-deps) INSTALL_DEPS=true ;;
         --scratch-path) SCRATCH=${2:?--scratch-path needs a folder}; shift ;;
         --scratch-path=*) SCRATCH=${1#*=} ;;
+        --configuration) CONFIGURATION=${2:?--configuration needs release or debug}; shift ;;
+        --configuration=*) CONFIGURATION=${1#*=} ;;
         *) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
     shift
 done
+case $CONFIGURATION in
+    release) SCRATCH=${SCRATCH:-.build-package} ;;
+    debug) SCRATCH=${SCRATCH:-.build} ;;
+    *) echo "package.sh: --configuration $CONFIGURATION: use release or debug" >&2; exit 2 ;;
+esac
 
 T0=$(date +%s%3N)
 STEP_T=$T0
@@ -90,16 +100,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 lap "tools"
 
-# --- 2. the release binary ------------------------------------------------------------------------
-say "swift build -c release --static-swift-stdlib -Xlinker -z -Xlinker now --product phs-check (scratch path $SCRATCH)"
+# --- 2. the binary ---------------------------------------------------------------------------------
+say "swift build -c $CONFIGURATION --static-swift-stdlib -Xlinker -z -Xlinker now --product phs-check (scratch path $SCRATCH)"
 # -z now: every symbol bound at start, the GOT then read-only (full RELRO, lintian's
 # hardening-no-bindnow); only the link changes.
-BUILD=(swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" -Xlinker -z -Xlinker now)
+BUILD=(swift build -c "$CONFIGURATION" --static-swift-stdlib --scratch-path "$SCRATCH" -Xlinker -z -Xlinker now)
 nice -n 10 "${BUILD[@]}" --product phs-check >&2 || die "swift build failed"
 BIN_DIR=$("${BUILD[@]}" --show-bin-path)
 BUILT=$BIN_DIR/phs-check
 [ -x "$BUILT" ] || die "no binary at $BUILT"
-lap "swift build (release, static Swift runtime)"
+lap "swift build ($CONFIGURATION, static Swift runtime)"
 
 # The Swift runtime and Foundation must be in the binary: no libswift*.so, libFoundation*.so or
 # libdispatch.so may be NEEDED (the host has no Swift).
@@ -144,7 +154,9 @@ lap "strip"
 # swift-argument-parser's generate-manual, a product of the resolved dependency: built here
 # with the argument parser this build compiled, so that the help the binary prints
 # (--experimental-dump-help) and the tool reading it are one version. One page, every command.
-nice -n 10 "${BUILD[@]}" --product generate-manual >&2 || die "building generate-manual failed"
+# It runs here and only here, so with the toolchain's shared runtime: linked statically without
+# the release build's dead stripping (a debug build), Foundation misses CoreFoundation's symbols.
+nice -n 10 swift build -c "$CONFIGURATION" --scratch-path "$SCRATCH" --product generate-manual >&2 || die "building generate-manual failed"
 lap "generate-manual (swift-argument-parser's tool)"
 
 MAN=$WORK/man
