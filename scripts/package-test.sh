@@ -8,7 +8,7 @@
 #
 # DEB defaults to dist/phs-check_VERSION_ARCH.deb of packaging/debian/changelog's version;
 # --build runs scripts/package.sh first; --build-debug packages the debug build of .build instead
-# (scripts/package.sh --configuration debug: a relink, not a second build; CI, after the tests).
+# (scripts/package.sh --configuration debug: no second build of the C libraries; CI, last).
 # In the clean system, in this order:
 #    1. apt-get install --no-install-recommends ./phs-check_*.deb: the Depends alone, from the
 #       mirror, must be enough for everything below up to step 8;

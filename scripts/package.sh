@@ -9,8 +9,9 @@
 #      (swift build -c release --static-swift-stdlib; libldap, SQLite and libc stay shared:
 #      docs/DECISIONS.md, "Packaging"), in --scratch-path (default .build-package, apart from
 #      the debug builds of .build), and strips it. --configuration debug packages the debug
-#      build of .build instead, relinked with the runtime in (a minute, where the release
-#      build takes ten): what CI does after the tests, to check the packaging, not to ship;
+#      build of .build instead, with the runtime linked in (minutes, where the release build
+#      takes ten; a plain build of .build afterwards compiles some modules again): what CI does
+#      last, to check the packaging, not to ship;
 #   3. makes the man page phs-check(1) from the command definitions with swift-argument-parser's
 #      generate-manual (its product, built in the same scratch path and run on the binary: what
 #      the plugin `swift package generate-manual` does, without the plugin's second release
