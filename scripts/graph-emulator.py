@@ -190,13 +190,27 @@ Scenario file (--scenario FILE, JSON; every key optional)
   "forbidden": ["users"],         # endpoints answering 403 Authorization_RequestDenied:
                                   # users, organization, onPremisesSynchronization,
                                   # servicePrincipals, synchronizationJobs
-  "faults": [ see below ]
+  "faults": [ see below ],
+  "syncEngine": { see "Playing the sync engine" }
 }
 Any string "now", "now-30m", "now+1h", "now-2d", "now-90s" in users, organization, jobs is
 replaced by that UTC time (ISO 8601, Z) when it is served. Missing job fields get the
 documented shape ([CS], [JOBS]): id "<templateId>.<32 hex>", schedule {expiration: null,
 interval: "PT2M", state: "Active"}, status code "Active" with null executions, and partial
 executions / quarantine objects are completed with their other fields.
+
+Playing the sync engine ("syncEngine" in the scenario)
+-----------------------------------------------------
+{"ldapUrl": "ldaps://dc1.phs.test", "caFile": "ca.pem", "bindDN": "Administrator@phs.test",
+ "passwordFile": "admin-password",                   # paths relative to the scenario file
+ "watch": [{"dn": "CN=probe,OU=...,DC=phs,DC=test",  # an account on the DC
+            "cloudUser": "probe@phs.test",            # its cloud user (id or UPN) in "users"
+            "delay": 5,                               # seconds; null: the change never arrives
+            "interval": 0.25}]}                       # how often the DC is read
+For the probe's tests the emulator stands in for Entra Connect's password hash sync: it reads
+each watched account's pwdLastSet on the DC (ldapsearch) and, when it moves, sets the cloud
+user's lastPasswordChangeDateTime to that change plus "delay", at that time and not before; with
+"delay" null it never does. Each change is a line of --log ({"syncEngine": ...}).
 
 Faults ("faults" in the scenario, or --fault ON:[PAGE]:TYPE[:key=value,...], repeatable)
 ----------------------------------------------------------------------------------------
@@ -341,7 +355,8 @@ ODS_CONFIGURATION = {"accidentalDeletionPrevention": {"synchronizationPrevention
 SCENARIO_KEYS = {"tenantId", "tenantAliases", "graphResource", "apps", "clientId", "clientSecret", "certificate",
                  "tokenLifetime", "tokenExpiresIn", "assertionMaxLifetime", "requiredClaims", "clockSkew",
                  "rejectJtiReuse", "pageSize", "maxTop", "skiptokenLifetime", "selectAlwaysId", "users", "usersFile",
-                 "generate", "organization", "onPremisesSynchronization", "servicePrincipals", "forbidden", "faults"}
+                 "generate", "organization", "onPremisesSynchronization", "servicePrincipals", "forbidden", "faults",
+                 "syncEngine"}
 ENDPOINTS = ["token", "users", "organization", "onPremisesSynchronization", "servicePrincipals",
              "synchronizationJobs"]
 FAULT_TYPES = ["throttle", "unavailable", "status", "reset", "malformed", "delay", "expire-token", "storm",
@@ -531,6 +546,9 @@ class Config:
             self.users = FileUsers(None, s("users", []))
         # faults
         self.faults = [Fault(f) for f in s("faults", [])] + [Fault(parse_fault_option(o)) for o in args.fault or []]
+        engine = s("syncEngine")
+        self.sync_engine = None if engine is None else dict(engine, caFile=rel(engine["caFile"]),
+                                                            passwordFile=rel(engine["passwordFile"]))
 
 
 def complete_service_principal(sp):
@@ -641,6 +659,57 @@ class GeneratedUsers:
             "onPremisesSamAccountName": name, "onPremisesUserPrincipalName": f"{name}@{domain}",
             "onPremisesDistinguishedName": f"CN={name},OU=People,{self.base_dn}", "onPremisesDomainName": domain,
             "passwordPolicies": None, "onPremisesProvisioningErrors": []}
+
+
+# --- the sync engine -------------------------------------------------------------------------------
+
+class SyncEngine:
+    """Plays password hash sync for the probe's tests (see "Playing the sync engine")."""
+
+    def __init__(self, config, users, log):
+        self.config, self.users, self.log = config, users, log
+
+    def start(self):
+        for watch in self.config.get("watch", []):
+            threading.Thread(target=self.watch, args=(watch,), daemon=True).start()
+
+    def pwd_last_set(self, dn):
+        """The account's pwdLastSet as Unix time, or None (0, absent, or the DC not answering)."""
+        c = self.config
+        try:
+            out = subprocess.run(["ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-x", "-H", c["ldapUrl"], "-D", c["bindDN"],
+                                  "-y", c["passwordFile"], "-b", dn, "-s", "base", "(objectClass=*)", "pwdLastSet"],
+                                 env=dict(os.environ, LDAPTLS_CACERT=c["caFile"]), capture_output=True, text=True,
+                                 timeout=10).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        m = re.search(r"^pwdLastSet: (\d+)$", out, re.M)
+        ticks = int(m.group(1)) if m else 0
+        return ticks / 10_000_000 - 11_644_473_600 if ticks > 0 else None
+
+    def watch(self, watch):
+        user = self.users.find(watch["cloudUser"])
+        if user is None:
+            print(f"graph-emulator: syncEngine: no cloud user {watch['cloudUser']}", file=sys.stderr)
+            return
+        last = self.pwd_last_set(watch["dn"])
+        while True:
+            time.sleep(watch.get("interval", 0.25))
+            now = self.pwd_last_set(watch["dn"])
+            if now is None or now == last:
+                continue
+            last, delay = now, watch.get("delay")
+            self.log({"syncEngine": "change", "dn": watch["dn"], "pwdLastSet": iso7(now), "delay": delay})
+            if delay is None:
+                continue
+            at = now + delay
+
+            def arrive(at=at):
+                user["lastPasswordChangeDateTime"] = iso(at)
+                self.log({"syncEngine": "arrived", "dn": watch["dn"], "lastPasswordChangeDateTime": iso(at)})
+            timer = threading.Timer(max(0.0, at - time.time()), arrive)
+            timer.daemon = True
+            timer.start()
 
 
 # --- $filter -------------------------------------------------------------------------------------
@@ -1618,6 +1687,8 @@ def main():
     tls.minimum_version = ssl.TLSVersion.TLSv1_2
     tls.load_cert_chain(args.tls_cert, args.tls_key)
     server = Server(args.port, tls, state)
+    if config.sync_engine:
+        SyncEngine(config.sync_engine, config.users, state.log).start()
 
     def stop(*_):
         threading.Thread(target=server.shutdown, daemon=True).start()

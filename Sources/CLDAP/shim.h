@@ -36,6 +36,11 @@ enum {
     CLDAP_RES_INTERMEDIATE = LDAP_RES_INTERMEDIATE,
 };
 
+/* ldap_modify_ext_s(3): replace an attribute's values, given as bervals. */
+enum {
+    CLDAP_MOD_REPLACE_BVALUES = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES,
+};
+
 /* ldap_set_option(3): boolean options take LDAP_OPT_ON / LDAP_OPT_OFF, which are pointers. */
 static inline int cldap_set_bool_option(LDAP *ld, int option, int on) {
     return ldap_set_option(ld, option, on ? LDAP_OPT_ON : LDAP_OPT_OFF);

@@ -64,6 +64,32 @@ public struct GraphReader: Sendable {
         return read
     }
 
+    /// The cloud users whose `onPremisesImmutableId` is `anchor` (the sync anchor: base64 of the
+    /// user's `mS-DS-ConsistencyGuid` or `objectGUID`): `GET /v1.0/users?$filter=onPremisesImmutableId
+    /// eq '...'&$select=...` (the property supports `eq`, https://learn.microsoft.com/graph/api/resources/user).
+    /// Usually one; none when the user is not in the cloud; several are the join's ambiguity.
+    public func users(anchor: String) async throws -> [CloudUser] {
+        let filter = "onPremisesImmutableId eq '\(anchor.replacingOccurrences(of: "'", with: "''"))'"
+        let url = session.settings.endpoints.v1 + "/users?$filter=" + Self.queryEncoded(filter)
+            + "&$select=" + Self.userProperties.joined(separator: ",")
+        let what = "the user with onPremisesImmutableId \(anchor)"
+        let body: [UInt8]
+        do { body = try await session.get(url, what: what) } catch { throw error.forbiddenAdvice("User.Read.All") }
+        do {
+            return try CloudExportReader.readUsersPage(body, name: "Graph \(what)", keepLines: false).users
+        } catch {
+            throw GraphError(.badResponse, "Graph answered \(what) with a body phs-check cannot read: \(error.description)")
+        }
+    }
+
+    /// `text` for a URL's query: everything but unreserved characters percent-encoded (a `+` in
+    /// base64 would otherwise read as a space).
+    static func queryEncoded(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
     /// A nextLink goes where the first request went: the token is never sent to another host.
     static func checkNextLink(_ link: String, graphRoot: String) throws(GraphError) {
         guard let next = URL(string: link), let root = URL(string: graphRoot),

@@ -165,8 +165,7 @@ struct Rules {
         if let cloudTime, cloudTime > onPrem.addingTimeInterval(settings.grace) {
             return (.cloudPasswordNewer, "Entra ID's password of \(cloud.displayName) changed at \(Timestamp.format(cloudTime)), \(HumanDuration.format(cloudTime.timeIntervalSince(onPrem))) after the on-premises one (\(Timestamp.format(onPrem))): most likely a reset in the cloud that was not written back, so the two passwords differ until the next on-premises change overwrites it.", nil)
         }
-        let behind = cloudTime.map { $0 < onPrem.addingTimeInterval(-settings.maxSkew) } ?? true
-        guard behind else { return nil }
+        guard !(cloudTime.map { Self.isInCloud($0, changedAt: onPrem, maxSkew: settings.maxSkew) } ?? false) else { return nil }
         if let unicodePwd = user.unicodePwdLastChanged, let cloudTime,
            unicodePwd <= cloudTime.addingTimeInterval(settings.maxSkew) {
             return (.passwordChangeUnconfirmed, "pwdLastSet of \(name) moved to \(Timestamp.format(onPrem)) but the password itself last changed at \(Timestamp.format(unicodePwd)) (replication metadata), before the cloud's \(Timestamp.format(cloudTime)).", nil)
@@ -177,6 +176,12 @@ struct Rules {
             return (.passwordNotSynced, "The password of \(name) changed on-premises at \(Timestamp.format(onPrem)), but Entra ID \(cloudText): after \(HumanDuration.format(waited)) it has not arrived.", troubleshooter(user))
         }
         return (.passwordSyncPending, "The password of \(name) changed \(HumanDuration.format(waited)) before the export, within the \(HumanDuration.format(settings.grace)) grace period.", nil)
+    }
+
+    /// A password change at `changedAt` is in the cloud when the cloud's password time is not
+    /// older than it by more than the clock skew allowed (docs/FINDINGS.md "Time").
+    static func isInCloud(_ cloudTime: Date, changedAt: Date, maxSkew: TimeInterval) -> Bool {
+        cloudTime >= changedAt.addingTimeInterval(-maxSkew)
     }
 
     // MARK: Facts, as explain shows them
@@ -278,5 +283,5 @@ struct Rules {
 
 extension CloudUser {
     /// How a message names the cloud user: its UPN, else its id.
-    var displayName: String { userPrincipalName ?? id ?? onPremisesImmutableId ?? "a cloud user" }
+    public var displayName: String { userPrincipalName ?? id ?? onPremisesImmutableId ?? "a cloud user" }
 }

@@ -20,7 +20,7 @@ struct PHSCheck: ParsableCommand {
             input, 3 directory or Microsoft Graph unreachable, or the bind or the app's credential refused.
             """,
         version: "phs-check \(version) with \(LDAPLibrary.description)",
-        subcommands: [Check.self, Compare.self, Explain.self, Collect.self, ExportCloud.self, History.self]
+        subcommands: [Check.self, Compare.self, Explain.self, Collect.self, ExportCloud.self, ProbeCommand.self, History.self]
     )
 
     /// Runs the command and turns every failure into a message on standard error and the

@@ -58,6 +58,9 @@ func directoryCall<T>(_ body: () throws -> T) throws(Failure) -> T {
         throw failure
     } catch let error as LDAPError {
         throw Failure.directory(error)
+    } catch let error as CanaryError {
+        // A reset the DC refused is a refused permission (3); a wrong or unsafe canary is usage (2).
+        throw error.kind == .resetRefused ? Failure.directory(error.message) : Failure.usage(error.message)
     } catch let error as ActiveDirectoryError {
         switch error.kind {
         case .noSuchSearchBase, .noNamingContext: throw Failure.usage(error.message)
