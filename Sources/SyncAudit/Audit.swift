@@ -199,12 +199,16 @@ public enum Audit {
     /// (`DirectoryUser.domain`): cloud users are judged as orphans only against the domains
     /// that were read (docs/FINDINGS.md "Domains"). Without domains every unclaimed synced
     /// cloud user is judged.
+    ///
+    /// `syncStateKnown`: whether the cloud users' `onPremisesSyncEnabled` can be believed; nil
+    /// infers it from the export (some user has it true, see `Rules.syncStateKnown`). A read that
+    /// asked Graph for the property (the probe's) knows it even for one user.
     public static func run(directory: [DirectoryUser], cloud: [CloudUser], tenant: TenantFacts? = nil,
                            domains: [DirectoryDomain] = [], settings: AuditSettings,
-                           explaining: Set<Int> = []) -> AuditResult {
+                           explaining: Set<Int> = [], syncStateKnown: Bool? = nil) -> AuditResult {
         var settings = settings
         if tenant?.userForcePasswordChangeOnLogonEnabled == true { settings.forcePasswordChangeOnLogon = true }
-        let rules = Rules(settings: settings, syncStateKnown: cloud.contains { $0.onPremisesSyncEnabled == true })
+        let rules = Rules(settings: settings, syncStateKnown: syncStateKnown ?? cloud.contains { $0.onPremisesSyncEnabled == true })
         var scope = DomainScope(domains)
         let join = Join(directory: directory, cloud: cloud)
         var findings: [Finding] = []

@@ -92,7 +92,8 @@ public enum Probe {
         return stages
     }
 
-    /// The verdict: nil when the change arrived, else why not — the findings `check` gives the
+    /// The probe reads the cloud user with `onPremisesSyncEnabled` selected, so the rules judge
+    /// it (`syncStateKnown`). The verdict: nil when the change arrived, else why not — the findings `check` gives the
     /// canary at the last poll, with the probe's timeout as the grace (so a change that did not
     /// arrive is `password-not-synced`, with its troubleshooter command), or, when the rules see
     /// nothing because the cloud's time did not move, `password-not-synced` saying so.
@@ -102,7 +103,7 @@ public enum Probe {
         settings.asOf = run.lastPollAt
         settings.grace = run.timeout
         settings.maxSkew = run.maxSkew
-        let findings = Audit.run(directory: [run.canary], cloud: run.cloud.map { [$0] } ?? [], settings: settings)
+        let findings = Audit.run(directory: [run.canary], cloud: run.cloud.map { [$0] } ?? [], settings: settings, syncStateKnown: true)
             .findings.filter { $0.scope == .user }
         if !findings.isEmpty { return findings }
         let waited = run.lastPollAt.timeIntervalSince(run.changedAt)

@@ -90,7 +90,7 @@ struct ProbeCommand: ParsableCommand {
         // Before anything changes: the canary in the cloud, and whatever would keep a change
         // from arriving (not synced, excluded from PHS, another anchor ...) ends the probe here.
         let before = try GraphCall.run { try await reader.users(anchor: anchor) }
-        let blockers = Audit.run(directory: [account.user], cloud: before, settings: settings).findings
+        let blockers = Audit.run(directory: [account.user], cloud: before, settings: settings, syncStateKnown: true).findings
             .filter { $0.scope == .user && !Self.passwordStepCodes.contains($0.code) }
         if !blockers.isEmpty {
             let run = ProbeRun(canary: account.user, startedAt: Date(), baseline: nil, changedAt: Date(), timeout: timeout, maxSkew: skew)

@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+
+/// `phs-check probe` end to end: a canary on the real Samba DC whose password the probe resets,
+/// bound as an operator that holds "Reset password" on that one object and nothing more, and the
+/// Graph emulator playing the sync engine (it watches the canary's pwdLastSet on the DC and
+/// records the change in lastPasswordChangeDateTime after a delay, or never).
+extension DirectoryWriters {
+@Suite(.enabled(if: TestDirectory.available && GraphEmulator.available))
+struct ProbeTests {
+    struct Scenario: Sendable {
+        var ou: String
+        var folder: URL
+        var canaryDN: String
+        var canaryAnchor: String
+        /// Another user the operator has no right on.
+        var bystander: String
+        var operatorUPN: String
+        var operatorPasswordFile: String
+        /// The DC's admin password without a line end (ldapsearch -y sends the file whole).
+        var adminPasswordFile: String
+    }
+
+    static let scenario: Result<Scenario, any Error> = Result { try build() }
+
+    static func build() throws -> Scenario {
+        let dc = try TestDirectory.require()
+        let admin = DirectoryAdmin(dc: dc)
+        let (ou, folder) = try admin.freshScenario(prefix: "PROBE")
+        try admin.createUser("probe.canary", in: ou)
+        try admin.createUser("probe.bystander", in: ou)
+        let operatorPassword = "Op3rator-\(UUID().uuidString.prefix(12))!"
+        try admin.apply("""
+            dn: CN=probe.operator,\(ou)
+            changetype: add
+            objectClass: user
+            sAMAccountName: probe.operator
+            userPrincipalName: probe.operator@\(dc.realm.lowercased())
+            userAccountControl: 512
+            unicodePwd:: \(DirectoryAdmin.unicodePwd(operatorPassword))
+
+            """)
+        let operatorPasswordFile = folder.appendingPathComponent("operator-password").path
+        try operatorPassword.write(toFile: operatorPasswordFile, atomically: true, encoding: .utf8)
+        chmod(operatorPasswordFile, 0o600)
+        let adminPasswordFile = folder.appendingPathComponent("admin-password").path
+        try dc.password.write(toFile: adminPasswordFile, atomically: true, encoding: .utf8)
+        chmod(adminPasswordFile, 0o600)
+        // "Reset password" (the User-Force-Change-Password extended right) for the operator on
+        // the canary alone: what docs/PROBE.md has the admin grant with dsacls.
+        let canaryDN = "CN=probe.canary,\(ou)"
+        let smbConf = try #require(ProcessInfo.processInfo.environment["PHS_TEST_DC_SMB_CONF"])
+        let shown = try CommandRunner.run("/usr/bin/samba-tool", ["user", "show", "probe.operator", "-s", smbConf, "--attributes=objectSid"])
+        let operatorSID = try #require(shown.lines.first { $0.hasPrefix("objectSid: ") }?.dropFirst(11), "samba-tool user show: \(shown.output) \(shown.stderr)")
+        let grant = try CommandRunner.run("/usr/bin/samba-tool", [
+            "dsacl", "set", "-s", smbConf,
+            "--objectdn", canaryDN, "--sddl", "(OA;;CR;00299570-246d-11d0-a768-00aa006e0529;;\(operatorSID))"])
+        try #require(grant.status == 0, "samba-tool dsacl set: \(grant.stderr)")
+        let anchor = try Self.attribute("objectGUID", of: canaryDN, dc: dc, file: adminPasswordFile)
+        return Scenario(ou: ou, folder: folder, canaryDN: canaryDN, canaryAnchor: anchor, bystander: "CN=probe.bystander,\(ou)",
+                        operatorUPN: "probe.operator@\(dc.realm.lowercased())", operatorPasswordFile: operatorPasswordFile,
+                        adminPasswordFile: adminPasswordFile)
+    }
+
+    /// One attribute of an entry as ldapsearch prints it (a SID as text; binary values in base64).
+    static func attribute(_ name: String, of dn: String, dc: TestDirectory, file: String) throws -> String {
+        let found = try CommandRunner.run("/usr/bin/ldapsearch", ["-LLL", "-o", "ldif-wrap=no", "-x", "-H", dc.url, "-D", dc.bindDN,
+                                                                   "-y", file, "-b", dn, "-s", "base", "(objectClass=*)", name],
+                                          environment: ["LDAPTLS_CACERT": dc.caFile])
+        try #require(found.status == 0, "ldapsearch: \(found.stderr)")
+        let line = try #require(found.lines.first { $0.hasPrefix(name + ":") })
+        return line.drop { $0 != " " }.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// An emulator whose only user is the canary's cloud twin, its sync engine watching the canary
+    /// with `delay` seconds (nil: the change never arrives).
+    static func emulator(_ s: Scenario, dc: TestDirectory, delay: Double?, cloudUser: [String: Any] = [:]) throws -> GraphEmulator {
+        var user: [String: Any] = [
+            "id": UUID().uuidString.lowercased(), "userPrincipalName": "probe.canary@\(dc.realm.lowercased())", "accountEnabled": true,
+            "lastPasswordChangeDateTime": "now-1d", "onPremisesImmutableId": s.canaryAnchor, "onPremisesSyncEnabled": true,
+            "onPremisesSamAccountName": "probe.canary",
+        ]
+        user.merge(cloudUser) { _, new in new }
+        return try GraphEmulator(scenario: [
+            "users": [user],
+            "syncEngine": ["ldapUrl": dc.url, "caFile": dc.caFile, "bindDN": dc.bindDN, "passwordFile": s.adminPasswordFile,
+                           "watch": [["dn": s.canaryDN, "cloudUser": user["userPrincipalName"]!, "delay": delay.map { $0 as Any } ?? NSNull()]]],
+        ])
+    }
+
+    /// The probe's own bind: the operator, over LDAPS.
+    static func directory(_ s: Scenario, dc: TestDirectory, url: String? = nil) -> [String] {
+        ["--ldap-url", url ?? dc.url, "--ca-file", dc.caFile, "--bind-dn", s.operatorUPN, "--bind-password-file", s.operatorPasswordFile]
+    }
+
+    static func probe(_ arguments: [String]) throws -> (CommandResult, [String: Any]?) {
+        let result = try CommandRunner.phsCheck(["probe", "--format", "json", "--poll-interval", "1s"] + arguments)
+        let json = try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+        return (result, json)
+    }
+
+    @Test("The change arrives after the sync engine's delay: exit 0, the arrival latency within a second of it")
+    func arrives() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let delay = 3.0
+        let emulator = try Self.emulator(s, dc: dc, delay: delay)
+        let (result, json) = try Self.probe(["--canary", "probe.canary", "--probe-timeout", "30s"] + Self.directory(s, dc: dc) + (try emulator.options()))
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(json, "not JSON: \(result.output) \(result.stderr)")
+        #expect(report["outcome"] as? String == "arrived")
+        let stages = try #require(report["stages"] as? [[String: Any]])
+        #expect(stages.compactMap { $0["stage"] as? String } == ["reset", "arrival", "observed"])
+        // Graph's time has whole seconds: the arrival is the delay, less up to a second.
+        let arrival = try #require(stages.first { $0["stage"] as? String == "arrival" }?["seconds"] as? Double)
+        #expect(arrival > delay - 1 && arrival <= delay + 0.5, "arrival \(arrival) s, delay \(delay) s")
+        let observed = try #require(stages.first { $0["stage"] as? String == "observed" }?["seconds"] as? Double)
+        #expect(observed >= arrival)
+        #expect((report["summary"] as? String)?.contains("arrived in Entra ID at") == true)
+        // The DC's pwdLastSet is the one the sync engine saw move.
+        #expect(try emulator.requests().contains { $0["syncEngine"] as? String == "arrived" })
+        try SchemaValidator.validate(json: result.output, schema: "probe")
+    }
+
+    @Test("The change never arrives: exit 1 with check's password-not-synced and its troubleshooter command")
+    func neverArrives() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let emulator = try Self.emulator(s, dc: dc, delay: nil)
+        let (result, json) = try Self.probe(["--canary", s.canaryDN, "--probe-timeout", "5s"] + Self.directory(s, dc: dc) + (try emulator.options()))
+        #expect(result.status == 1, "\(result.stderr)")
+        let report = try #require(json)
+        #expect(report["outcome"] as? String == "not-arrived")
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(findings.compactMap { $0["code"] as? String } == ["password-not-synced"])
+        #expect((findings.first?["command"] as? String)?.contains("Invoke-ADSyncDiagnostics -PasswordSync") == true)
+        #expect((report["polls"] as? Int ?? 0) >= 2)
+        // The table says it in words.
+        let table = try CommandRunner.phsCheck(["probe", "--canary", "probe.canary", "--probe-timeout", "2s", "--poll-interval", "1s"]
+                                               + Self.directory(s, dc: dc) + (try emulator.options()))
+        #expect(table.status == 1)
+        #expect(table.output.contains("FAIL  The password changed on-premises at"), "\(table.output)")
+        #expect(table.output.contains("did not arrive in Entra ID within 2 s"))
+    }
+
+    @Test("A reason that keeps any change from arriving ends the probe before the password is touched")
+    func blockedBeforeTheReset() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let before = try Self.attribute("pwdLastSet", of: s.canaryDN, dc: dc, file: s.adminPasswordFile)
+        let emulator = try Self.emulator(s, dc: dc, delay: 1, cloudUser: ["onPremisesSyncEnabled": false])
+        let (result, json) = try Self.probe(["--canary", "probe.canary"] + Self.directory(s, dc: dc) + (try emulator.options()))
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect((json?["findings"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["cloud-sync-disabled"])
+        #expect(result.stderr.contains("the canary's password was not changed"))
+        #expect(try Self.attribute("pwdLastSet", of: s.canaryDN, dc: dc, file: s.adminPasswordFile) == before)
+    }
+
+    @Test("The DC or Graph down: exit 3")
+    func unreachable() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let emulator = try Self.emulator(s, dc: dc, delay: 1)
+        let dcDown = try CommandRunner.phsCheck(["probe", "--canary", "probe.canary", "--timeout", "3s", "--max-retry-wait", "1s"]
+                                                + Self.directory(s, dc: dc, url: "ldaps://127.0.0.1:1") + (try emulator.options()))
+        #expect(dcDown.status == 3, "\(dcDown.stderr)")
+        var nowhere = try emulator.options()
+        for flag in ["--graph-url", "--login-url"] { nowhere[try #require(nowhere.firstIndex(of: flag)) + 1] = "https://127.0.0.1:1" }
+        let graphDown = try CommandRunner.phsCheck(["probe", "--canary", "probe.canary", "--max-retry-wait", "1s", "--timeout", "3s"] + Self.directory(s, dc: dc) + nowhere)
+        #expect(graphDown.status == 3, "\(graphDown.stderr)")
+        #expect(graphDown.stderr.contains("refused"))
+    }
+
+    @Test("The operator's one right: another user's password cannot be reset (exit 3, saying which right to grant)")
+    func leastPrivilege() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let bystander = try Self.emulator(s, dc: dc, delay: 1, cloudUser: [
+            "userPrincipalName": "probe.bystander@\(dc.realm.lowercased())",
+            "onPremisesImmutableId": try Self.attribute("objectGUID", of: s.bystander, dc: dc, file: s.adminPasswordFile)])
+        let before = try Self.attribute("pwdLastSet", of: s.bystander, dc: dc, file: s.adminPasswordFile)
+        let refused = try CommandRunner.phsCheck(["probe", "--canary", "probe.bystander"] + Self.directory(s, dc: dc) + (try bystander.options()))
+        #expect(refused.status == 3, "\(refused.stderr)")
+        #expect(refused.stderr.contains("grant the probe's account \"Reset password\" on that object only"), "\(refused.stderr)")
+        #expect(try Self.attribute("pwdLastSet", of: s.bystander, dc: dc, file: s.adminPasswordFile) == before)
+    }
+
+    @Test("A canary in a group is refused: a mistyped --canary never resets a real user's password")
+    func refusesARealUser() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let emulator = try Self.emulator(s, dc: dc, delay: 1)
+        // Administrator is in Domain Admins (and adminCount 1).
+        let admin = try CommandRunner.phsCheck(["probe", "--canary", "Administrator"] + Self.directory(s, dc: dc) + (try emulator.options()))
+        #expect(admin.status == 2, "\(admin.stderr)")
+        #expect(admin.stderr.contains("phs-check resets the password of a dedicated canary account only"), "\(admin.stderr)")
+    }
+}
+}
