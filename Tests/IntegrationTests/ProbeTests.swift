@@ -185,6 +185,56 @@ struct ProbeTests {
         #expect(try Self.attribute("pwdLastSet", of: s.bystander, dc: dc, file: s.adminPasswordFile) == before)
     }
 
+    @Test("The NT hash the secrecy test looks for passwords with: RFC 1320's vectors, and a password found by its hash alone")
+    func ntHash() {
+        func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+        #expect(hex(NTHash.md4([])) == "31d6cfe0d16ae931b73c59d7e0c089c0")
+        #expect(hex(NTHash.md4(Array("abc".utf8))) == "a448017aaf21d8525fc10ae87aa6729d")
+        #expect(hex(NTHash.md4(Array("12345678901234567890123456789012345678901234567890123456789012345678901234567890".utf8))) == "e33b4ddc9c38f2199c3e7b164fcc0536")
+        let hash = NTHash.of(Array("Pa55-word!".utf8))
+        #expect(NTHash.holdsPassword(Data("before Pa55-word! after".utf8), length: 10, hash: hash))
+        #expect(!NTHash.holdsPassword(Data("before Pa55-wOrd! after".utf8), length: 10, hash: hash))
+    }
+
+    @Test("The password is in no output, log, argument list or environment, and the running probe can make no core file")
+    func secrecy() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let emulator = try Self.emulator(s, dc: dc, delay: 3)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandRunner.phsCheck)
+        process.arguments = ["probe", "--canary", "probe.canary", "--poll-interval", "1s", "--probe-timeout", "30s", "--verbose"]
+            + Self.directory(s, dc: dc) + (try emulator.options())
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // While it waits for the change: its limits, arguments and environment as the system shows them.
+        Thread.sleep(forTimeInterval: 1.5)
+        let proc = "/proc/\(process.processIdentifier)"
+        let limits = (try? String(contentsOfFile: proc + "/limits", encoding: .utf8)) ?? ""
+        let arguments = FileManager.default.contents(atPath: proc + "/cmdline") ?? Data()
+        let environment = FileManager.default.contents(atPath: proc + "/environ") ?? Data()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(String(decoding: stderr, as: UTF8.self))")
+        let coreLimit = limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") }
+        #expect(coreLimit.map { $0.split(separator: " ", omittingEmptySubsequences: true).suffix(3).prefix(2) == ["0", "0"] } == true, "\(limits)")
+        #expect(!arguments.isEmpty)
+        // The canary's password now, as the DC holds it: its NT hash.
+        let shown = try CommandRunner.run("/usr/bin/samba-tool", ["user", "getpassword", "probe.canary", "-s",
+                                                                   try #require(ProcessInfo.processInfo.environment["PHS_TEST_DC_SMB_CONF"]),
+                                                                   "--attributes=unicodePwd"])
+        let line = try #require(shown.lines.first { $0.hasPrefix("unicodePwd:: ") }, "\(shown.output) \(shown.stderr)")
+        let hash = try #require(Data(base64Encoded: String(line.dropFirst(13)))).map { $0 }
+        #expect(hash.count == 16)
+        let log = FileManager.default.contents(atPath: emulator.log) ?? Data()
+        for (name, text) in [("standard output", stdout), ("standard error", stderr), ("the emulator's request log", log),
+                             ("the argument list", arguments), ("the environment", environment)] {
+            #expect(!NTHash.holdsPassword(text, length: 32, hash: hash), "the canary's password is in \(name)")
+        }
+    }
+
     @Test("A canary in a group is refused: a mistyped --canary never resets a real user's password")
     func refusesARealUser() throws {
         let dc = try TestDirectory.require()
