@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Verifies the systemd units in Config/systemd/ with systemd-analyze (Debian: package systemd),
-# as installed: phs-check.service and phs-check.timer in <root>/etc/systemd/system, with each
+# as installed: phs-check.service and phs-check.timer (and the probe's, phs-check-probe.service
+# and phs-check-probe.timer) in <root>/etc/systemd/system, with each
 # combination of the optional drop-ins (none, prometheus.conf, kerberos.conf, both) in
 # phs-check.service.d/. Needs no root and changes nothing on the machine.
 #
@@ -37,7 +38,8 @@ make_root() { # root, drop-ins...
     for d in /usr/lib/systemd/system /lib/systemd/system; do
         [ -d "$d" ] && find "$d" -maxdepth 1 -name '*.target' -exec cp -n {} "$root/usr/lib/systemd/system/" \;
     done
-    cp "$here/phs-check.service" "$here/phs-check.timer" "$root/etc/systemd/system/"
+    cp "$here/phs-check.service" "$here/phs-check.timer" "$here/phs-check-probe.service" "$here/phs-check-probe.timer" \
+        "$root/etc/systemd/system/"
     local dropin
     for dropin in "$@"; do
         cp "$here/phs-check.service.d/$dropin" "$root/etc/systemd/system/phs-check.service.d/"
@@ -53,13 +55,14 @@ make_root() { # root, drop-ins...
 failed=0
 run_verify() { # label, root
     local out rc=0
-    out=$(systemd-analyze verify --man=no --generators=no --root="$2" phs-check.service phs-check.timer 2>&1) || rc=$?
+    out=$(systemd-analyze verify --man=no --generators=no --root="$2" phs-check.service phs-check.timer \
+        phs-check-probe.service phs-check-probe.timer 2>&1) || rc=$?
     if [ "$rc" -ne 0 ] || [ -n "$out" ]; then
         say "FAILED: $1 (exit $rc):"
         printf '%s\n' "$out" | sed 's/^/    /' >&2
         failed=1
     else
-        say "ok: systemd-analyze verify phs-check.service phs-check.timer — $1"
+        say "ok: systemd-analyze verify phs-check.service phs-check.timer phs-check-probe.service phs-check-probe.timer — $1"
     fi
 }
 
@@ -72,24 +75,28 @@ for combo in "${combos[@]}"; do
     run_verify "drop-ins: $combo" "$root"
 done
 
-# The timer's schedule parses and means what its comment says.
-spec=$(sed -n 's/^OnCalendar=//p' "$here/phs-check.timer")
-if out=$(systemd-analyze calendar --iterations=2 "$spec" 2>&1); then
-    say "ok: OnCalendar=$spec"
-    printf '%s\n' "$out" | sed -n 's/^ *\(Normalized form\|Next elapse\|Iter. #2\).*: /    &/p' >&2
-else
-    say "FAILED: OnCalendar=$spec: $out"; failed=1
-fi
+# The timers' schedules parse and mean what their comments say.
+for timer in phs-check.timer phs-check-probe.timer; do
+    spec=$(sed -n 's/^OnCalendar=//p' "$here/$timer")
+    if out=$(systemd-analyze calendar --iterations=2 "$spec" 2>&1); then
+        say "ok: $timer OnCalendar=$spec"
+        printf '%s\n' "$out" | sed -n 's/^ *\(Normalized form\|Next elapse\|Iter. #2\).*: /    &/p' >&2
+    else
+        say "FAILED: $timer OnCalendar=$spec: $out"; failed=1
+    fi
+done
 
 # The sandbox: exposure score of the base unit as installed (lower is tighter).
 tenths=$(awk -v t="$THRESHOLD" 'BEGIN { printf "%d", t * 10 + 0.5 }') # --threshold counts tenths
-if out=$(systemd-analyze security --offline=yes --root="$work/root1" --threshold="$tenths" \
-        --no-pager phs-check.service 2>&1); then
-    say "ok: $(printf '%s\n' "$out" | grep -m1 'Overall exposure level') (threshold $THRESHOLD)"
-else
-    printf '%s\n' "$out" | { grep -E '^✗|Overall|Failed' || true; } | sed 's/^/    /' >&2
-    say "FAILED: the sandbox's exposure is above $THRESHOLD"; failed=1
-fi
+for unit in phs-check.service phs-check-probe.service; do
+    if out=$(systemd-analyze security --offline=yes --root="$work/root1" --threshold="$tenths" \
+            --no-pager "$unit" 2>&1); then
+        say "ok: $unit $(printf '%s\n' "$out" | grep -m1 'Overall exposure level') (threshold $THRESHOLD)"
+    else
+        printf '%s\n' "$out" | { grep -E '^✗|Overall|Failed' || true; } | sed 's/^/    /' >&2
+        say "FAILED: $unit: the sandbox's exposure is above $THRESHOLD"; failed=1
+    fi
+done
 
 [ "$failed" -eq 0 ] && say "PASSED" || say "FAILED"
 exit "$failed"

@@ -73,6 +73,32 @@ public enum ProbeReport {
         return top.finish()
     }
 
+    /// For node_exporter's textfile collector (as `PrometheusReport`): whether the change arrived,
+    /// and each stage's latency (NaN for a stage not reached, so that no series vanishes).
+    public static func prometheus(_ run: ProbeRun, findings: [Finding]) -> String {
+        var out = PrometheusReport.Exposition()
+        out.gauge("phs_check_probe_success", Self.successHelp, findings.isEmpty ? 1 : 0)
+        out.gauge("phs_check_probe_timestamp_seconds", "When the last probe began (Unix time).", run.startedAt.timeIntervalSince1970)
+        let stages = Dictionary(uniqueKeysWithValues: Probe.stages(run).map { ($0.name, $0.seconds) })
+        out.gauge("phs_check_probe_latency_seconds", Self.latencyHelp,
+                  ProbeStage.Name.allCases.map { (["stage": $0.rawValue], stages[$0] ?? .nan) })
+        out.gauge("phs_check_probe_polls", "How many times the last probe read Microsoft Graph after the change.", Double(run.polls))
+        return out.text
+    }
+
+    /// The file a probe that could not run writes: success 0, the reason as a comment.
+    public static func prometheusFailure(at date: Date, message: String) -> String {
+        var out = PrometheusReport.Exposition()
+        out.text += "# phs-check probe failed: \(message.split(whereSeparator: \.isNewline).joined(separator: " "))\n"
+        out.gauge("phs_check_probe_success", Self.successHelp, 0)
+        out.gauge("phs_check_probe_timestamp_seconds", "When the last probe began (Unix time).", date.timeIntervalSince1970)
+        out.gauge("phs_check_probe_latency_seconds", Self.latencyHelp, ProbeStage.Name.allCases.map { (["stage": $0.rawValue], .nan) })
+        return out.text
+    }
+
+    static let successHelp = "1 when the last probe's password change arrived in Entra ID within --probe-timeout, else 0 (not arrived, or the probe could not run)."
+    static let latencyHelp = "Seconds from the canary's change on-premises (pwdLastSet) to each stage of the last probe: arrival (lastPasswordChangeDateTime), observed (the poll that saw it); reset: from the probe's start to the change. NaN when not reached."
+
     /// Seconds with millisecond precision, as JSON.
     static func number(_ seconds: TimeInterval) -> String {
         String(format: "%.3f", seconds)

@@ -116,6 +116,16 @@ struct ProbeTests {
         #expect(arrival > delay - 1 && arrival <= delay + 0.5, "arrival \(arrival) s, delay \(delay) s")
         let observed = try #require(stages.first { $0["stage"] as? String == "observed" }?["seconds"] as? Double)
         #expect(observed >= arrival)
+        // The same probe for node_exporter.
+        let metrics = s.folder.appendingPathComponent("arrived.prom").path
+        let prom = try CommandRunner.phsCheck(["probe", "--canary", "probe.canary", "--poll-interval", "1s", "--format", "prometheus",
+                                               "--output", metrics] + Self.directory(s, dc: dc) + (try emulator.options()))
+        #expect(prom.status == 0, "\(prom.stderr)")
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("\nphs_check_probe_success 1\n"), "\(text)")
+        let latency = text.split(separator: "\n").first { $0.hasPrefix("phs_check_probe_latency_seconds{stage=\"arrival\"} ") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") }
+        #expect(latency.map { $0 > delay - 1 && $0 <= delay + 0.5 } == true, "\(text)")
         #expect((report["summary"] as? String)?.contains("arrived in Entra ID at") == true)
         // The DC's pwdLastSet is the one the sync engine saw move.
         #expect(try emulator.requests().contains { $0["syncEngine"] as? String == "arrived" })
@@ -141,6 +151,15 @@ struct ProbeTests {
         #expect(table.status == 1)
         #expect(table.output.contains("FAIL  The password changed on-premises at"), "\(table.output)")
         #expect(table.output.contains("did not arrive in Entra ID within 2 s"))
+        // For node_exporter: success 0, the stages not reached NaN, every series there.
+        let metrics = s.folder.appendingPathComponent("probe.prom").path
+        let prom = try CommandRunner.phsCheck(["probe", "--canary", "probe.canary", "--probe-timeout", "2s", "--poll-interval", "1s",
+                                               "--format", "prometheus", "--output", metrics] + Self.directory(s, dc: dc) + (try emulator.options()))
+        #expect(prom.status == 1, "\(prom.stderr)")
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("\nphs_check_probe_success 0\n"), "\(text)")
+        #expect(text.contains("phs_check_probe_latency_seconds{stage=\"arrival\"} NaN\n"), "\(text)")
+        #expect(text.contains("phs_check_probe_latency_seconds{stage=\"reset\"} "))
     }
 
     @Test("A reason that keeps any change from arriving ends the probe before the password is touched")

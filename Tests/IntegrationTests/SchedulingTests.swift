@@ -40,6 +40,7 @@ import Testing
             }
             try write("etc/bind-password", "not-a-real-password\n")
             try write("credentials/bind-password", "not-a-real-password\n")
+            try write("credentials/probe-password", "not-a-real-password\n")
             try write("state/entra-users.json", """
                 {"value":[{"id":"6e0a2b1c-3f4d-4e5f-8a9b-0c1d2e3f4a5b","userPrincipalName":"alice@corp.example",\
                 "accountEnabled":true,"lastPasswordChangeDateTime":"2024-01-01T00:00:00Z",\
@@ -50,6 +51,13 @@ import Testing
                 ldap-url: ldaps://127.0.0.1:9
                 bind-dn: svc-phscheck@corp.example
                 cloud: \(path("state/entra-users.json"))
+                timeout: 5s
+
+                """)
+            try write("etc/probe.yaml", """
+                canary: phs-canary
+                ldap-url: ldaps://127.0.0.1:9
+                bind-dn: svc-phs-probe@corp.example
                 timeout: 5s
 
                 """)
@@ -88,7 +96,8 @@ import Testing
     }
 
     @Test("the units' ExecStart lines are command lines phs-check accepts",
-          arguments: ["Config/systemd/phs-check.service", "Config/systemd/phs-check.service.d/prometheus.conf"])
+          arguments: ["Config/systemd/phs-check.service", "Config/systemd/phs-check.service.d/prometheus.conf",
+                      "Config/systemd/phs-check-probe.service"])
     func unitCommandLines(unit: String) throws {
         let lines = try Self.execStarts(unit)
         #expect(lines.count == 1, "\(unit): expected one ExecStart line, found \(lines.count)")
@@ -102,6 +111,11 @@ import Testing
             let result = try CommandRunner.phsCheck(arguments)
             #expect(result.status == 3, "\(unit): phs-check \(arguments.joined(separator: " ")) exited \(result.status):\n\(result.stderr)")
             #expect(result.stderr.contains("cannot reach ldaps://127.0.0.1:9"), "\(result.stderr)")
+            if arguments.first == "probe" {
+                // The collector sees a probe that could not run.
+                let metrics = try String(contentsOfFile: machine.path("textfile/phs_check_probe.prom"), encoding: .utf8)
+                #expect(metrics.contains("\nphs_check_probe_success 0\n"), "\(metrics)")
+            }
             if arguments.contains("--history") {
                 let history = try CommandRunner.phsCheck(["history", "--history", machine.path("state/history.sqlite"), "--format", "json"])
                 #expect(history.status == 0, "\(history.stderr)")

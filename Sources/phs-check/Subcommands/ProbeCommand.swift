@@ -41,8 +41,15 @@ struct ProbeCommand: ParsableCommand {
         "Clock difference tolerated between the DC and Entra ID.", valueName: "duration"))
     var maxSkew: String = "5m"
 
-    @Option(name: .customLong("format"), help: ArgumentHelp("table or json.", valueName: "table|json"))
-    var format: ExplainFormat = .table
+    @Option(name: .customLong("format"), help: ArgumentHelp(
+        "table, json, or prometheus (node_exporter's textfile collector: phs_check_probe_success, phs_check_probe_latency_seconds by stage).",
+        valueName: "table|json|prometheus"))
+    var format: ProbeFormat = .table
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Write the report to this file (atomically) instead of standard output; with prometheus, a probe that cannot run writes phs_check_probe_success 0 there.",
+        valueName: "file"), completion: .file())
+    var output: String?
 
     @OptionGroup(title: "Directory (the probe's own bind, allowed to reset the canary's password)") var directory: DirectoryOptions
     @OptionGroup(title: "Microsoft Graph") var graph: GraphOptions
@@ -64,9 +71,23 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func run() throws {
+        do {
+            try probe()
+        } catch let failure as Failure where format == .prometheus && output != nil {
+            // The collector must see a probe that could not run, not last hour's success.
+            let out = try Output(path: output)
+            try out.write(ProbeReport.prometheusFailure(at: Date(), message: failure.oneLine))
+            try out.commit()
+            throw failure
+        }
+    }
+
+    private func probe() throws {
         // The new password lives in this process's memory for the probe's length: no core
         // dump may hold it, and no other process of this user may read it (ptrace, /proc/PID/mem).
         ProcessSecrecy.forbidDumps()
+        // Opened first: an --output that cannot be written fails before the password is touched.
+        let out = try Output(path: output)
         let logger = global.makeLogger()
         let warnings = Warnings(global: global)
         let timeout = Duration.parse(probeTimeout)?.seconds ?? 1800
@@ -94,7 +115,7 @@ struct ProbeCommand: ParsableCommand {
             .filter { $0.scope == .user && !Self.passwordStepCodes.contains($0.code) }
         if !blockers.isEmpty {
             let run = ProbeRun(canary: account.user, startedAt: Date(), baseline: nil, changedAt: Date(), timeout: timeout, maxSkew: skew)
-            try emit(run, findings: blockers, warnings: warnings, server: session.server, changed: false)
+            try emit(run, findings: blockers, warnings: warnings, server: session.server, changed: false, to: out)
             throw ExitCode(ExitStatus.findings.rawValue)
         }
 
@@ -125,7 +146,7 @@ struct ProbeCommand: ParsableCommand {
             if run.arrivedAt != nil || Date() >= deadline { break }
         }
         let findings = Probe.findings(run, settings: settings)
-        try emit(run, findings: findings, warnings: warnings, server: session.server, changed: true)
+        try emit(run, findings: findings, warnings: warnings, server: session.server, changed: true, to: out)
         if !findings.isEmpty { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 
@@ -136,17 +157,23 @@ struct ProbeCommand: ParsableCommand {
         .passwordChangeUnconfirmed, .cloudPasswordNewer, .passwordTimeAmbiguous,
     ]
 
-    private func emit(_ run: ProbeRun, findings: [Finding], warnings: Warnings, server: String, changed: Bool) throws {
+    private func emit(_ run: ProbeRun, findings: [Finding], warnings: Warnings, server: String, changed: Bool, to out: Output) throws {
         let text = switch format {
         case .table: ProbeReport.render(run, findings: findings, warnings: warnings.all, server: server,
-                                        color: ReportOptions.colorOnStandardOutput)
+                                        color: output == nil && ReportOptions.colorOnStandardOutput)
         case .json: ProbeReport.json(run, findings: findings, warnings: warnings.all, server: server, version: PHSCheck.version) + "\n"
+        case .prometheus: ProbeReport.prometheus(run, findings: findings)
         }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        try out.write(text)
+        try out.commit()
         if !changed, !global.quiet {
             FileHandle.standardError.write(Data("phs-check: the canary's password was not changed: what the findings name keeps any change from arriving\n".utf8))
         }
     }
+}
+
+enum ProbeFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, prometheus
 }
 
 /// Keeps secrets in memory out of reach: no core dump (`RLIMIT_CORE` 0) and not dumpable
