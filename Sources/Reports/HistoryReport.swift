@@ -1,4 +1,5 @@
 public import RunHistory
+import Foundation
 import SyncAudit
 
 /// `phs-check history`: the recorded runs newest first, then one run's new and resolved
@@ -7,8 +8,38 @@ public enum HistoryReport {
     // MARK: Table
 
     /// The table, with the directory's text (names, messages) made safe for a terminal.
-    public static func table(path: String, runs: [RunSummary], diff: RunDiff?, limited: Bool) -> String {
-        terminalSafe(tableText(path: path, runs: runs, diff: diff, limited: limited), keepingNewlines: true)
+    public static func table(path: String, runs: [RunSummary], diff: RunDiff?, limited: Bool, probes: [ProbeRecord] = []) -> String {
+        terminalSafe(tableText(path: path, runs: runs, diff: diff, limited: limited) + probesText(probes), keepingNewlines: true)
+    }
+
+    /// The probes, newest first: outcome and the latency of each stage (docs/PROBE.md).
+    private static func probesText(_ probes: [ProbeRecord]) -> String {
+        guard !probes.isEmpty else { return "" }
+        let header = ["PROBE", "STARTED", "CANARY", "OUTCOME", "ARRIVAL", "OBSERVED", "POLLS"]
+        var rows = [header]
+        var failures: [Int: String] = [:]
+        for probe in probes {
+            if probe.outcome == .failed { failures[rows.count] = "failed: " + oneLine(probe.message) }
+            rows.append([String(probe.id), Timestamp.format(probe.startedAt), probe.canary,
+                         probe.outcome == .failed ? "" : probe.outcome.rawValue,
+                         seconds(probe.arrivalSeconds), seconds(probe.observedSeconds), number(probe.polls)])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var out = "\nPROBES (\(probes.count), newest first; latency from the change on-premises)\n"
+        for (index, row) in rows.enumerated() {
+            var line = "  " + row.enumerated().map { column, cell in
+                let gap = String(repeating: " ", count: widths[column] - cell.count)
+                return column == 0 || column >= 4 ? gap + cell : cell + gap
+            }.joined(separator: "  ")
+            if let failure = failures[index] { line += "  " + failure }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+        return out
+    }
+
+    private static func seconds(_ value: Double?) -> String {
+        value.map { $0 < 10 ? String(format: "%.1f s", $0) : HumanDuration.format($0) } ?? "-"
     }
 
     private static func tableText(path: String, runs: [RunSummary], diff: RunDiff?, limited: Bool) -> String {
@@ -95,7 +126,7 @@ public enum HistoryReport {
 
     // MARK: JSON
 
-    public static func json(path: String, runs: [RunSummary], diff: RunDiff?, version: String) -> String {
+    public static func json(path: String, runs: [RunSummary], diff: RunDiff?, version: String, probes: [ProbeRecord] = []) -> String {
         // One top-level key per line, one run or finding per line: diffs and greps well.
         var top = MultilineJSONObject()
         top.add("tool", "phs-check")
@@ -114,7 +145,29 @@ public enum HistoryReport {
         } else {
             top.add("run", json: "null")
         }
+        top.add("probes", json: MultilineJSONObject.array(probes.map(probeJSON), indent: 4))
         return top.finish()
+    }
+
+    private static func probeJSON(_ probe: ProbeRecord) -> String {
+        var w = JSONObjectWriter()
+        w.add("id", probe.id)
+        w.add("startedAt", Timestamp.format(probe.startedAt))
+        w.add("finishedAt", Timestamp.format(probe.finishedAt))
+        w.add("version", probe.toolVersion)
+        w.add("canary", probe.canary)
+        w.add("outcome", probe.outcome.rawValue)
+        w.add("changedAt", probe.changedAt.map(Timestamp.format))
+        w.add("arrivedAt", probe.arrivedAt.map(Timestamp.format))
+        w.add("seenAt", probe.seenAt.map(Timestamp.format))
+        w.add("polls", probe.polls)
+        var latency = JSONObjectWriter()
+        for (stage, value) in [("reset", probe.resetSeconds), ("arrival", probe.arrivalSeconds), ("observed", probe.observedSeconds)] {
+            latency.add(stage, json: value.map { String(format: "%.3f", $0) } ?? "null")
+        }
+        w.add("latencySeconds", json: latency.finish())
+        w.add("message", probe.message)
+        return w.finish()
     }
 
     private static func runJSON(_ run: RunSummary) -> String {

@@ -90,3 +90,57 @@ public struct RunDiff: Sendable {
     /// Findings of `run` that the run it was compared with had too (0 for a first or a failed run).
     public var persisting: Int { run.findings - run.newFindings }
 }
+
+/// One recorded probe (`phs-check probe --history`): its outcome and each stage's latency.
+public struct ProbeRecord: Sendable, Hashable {
+    public enum Outcome: String, Sendable, Hashable {
+        case arrived
+        case notArrived = "not-arrived"
+        /// The probe could not run (exit 2 or 3): `message` says why.
+        case failed
+    }
+    public var id: Int64
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var toolVersion: String
+    public var canary: String
+    public var outcome: Outcome
+    public var changedAt: Date?
+    public var arrivedAt: Date?
+    public var seenAt: Date?
+    public var polls: Int?
+    /// The stages' latencies (`ProbeStage`), nil when not reached.
+    public var resetSeconds: Double?
+    public var arrivalSeconds: Double?
+    public var observedSeconds: Double?
+    /// The probe's summary, or why it failed.
+    public var message: String
+
+    public init(id: Int64 = 0, startedAt: Date, finishedAt: Date, toolVersion: String, canary: String, outcome: Outcome,
+                changedAt: Date? = nil, arrivedAt: Date? = nil, seenAt: Date? = nil, polls: Int? = nil,
+                resetSeconds: Double? = nil, arrivalSeconds: Double? = nil, observedSeconds: Double? = nil, message: String) {
+        self.id = id
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.toolVersion = toolVersion
+        self.canary = canary
+        self.outcome = outcome
+        self.changedAt = changedAt
+        self.arrivedAt = arrivedAt
+        self.seenAt = seenAt
+        self.polls = polls
+        self.resetSeconds = resetSeconds
+        self.arrivalSeconds = arrivalSeconds
+        self.observedSeconds = observedSeconds
+        self.message = message
+    }
+
+    /// The record of a probe that ran (`Probe.stages` gives the latencies).
+    public init(_ run: ProbeRun, arrived: Bool, finishedAt: Date, toolVersion: String) {
+        let stages = Dictionary(uniqueKeysWithValues: Probe.stages(run).map { ($0.name, $0.seconds) })
+        self.init(startedAt: run.startedAt, finishedAt: finishedAt, toolVersion: toolVersion, canary: run.canary.samAccountName,
+                  outcome: arrived ? .arrived : .notArrived, changedAt: run.changedAt, arrivedAt: run.arrivedAt, seenAt: run.seenAt,
+                  polls: run.polls, resetSeconds: stages[.reset], arrivalSeconds: stages[.arrival],
+                  observedSeconds: stages[.observed], message: Probe.summary(run))
+    }
+}

@@ -193,6 +193,27 @@ public final class RunHistoryStore: Sendable {
                 ALTER TABLE finding ADD COLUMN runsOpen INTEGER;
                 """)
         }
+        // Probes (issue 15): each probe's outcome and stage latencies.
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: """
+                CREATE TABLE probe (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    startedAt DATETIME NOT NULL,
+                    finishedAt DATETIME NOT NULL,
+                    toolVersion TEXT NOT NULL,
+                    canary TEXT NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('arrived', 'not-arrived', 'failed')),
+                    changedAt DATETIME,
+                    arrivedAt DATETIME,
+                    seenAt DATETIME,
+                    polls INTEGER,
+                    resetSeconds REAL,
+                    arrivalSeconds REAL,
+                    observedSeconds REAL,
+                    message TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
@@ -339,7 +360,36 @@ public final class RunHistoryStore: Sendable {
         }
     }
 
+    /// Records one probe.
+    @discardableResult
+    public func record(probe: ProbeRecord) throws(RunHistoryError) -> Int64 {
+        try writing { db in
+            try db.execute(sql: """
+                INSERT INTO probe (startedAt, finishedAt, toolVersion, canary, outcome, changedAt, arrivedAt, seenAt, polls,
+                                   resetSeconds, arrivalSeconds, observedSeconds, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [probe.startedAt, probe.finishedAt, probe.toolVersion, probe.canary, probe.outcome.rawValue,
+                                 probe.changedAt, probe.arrivedAt, probe.seenAt, probe.polls, probe.resetSeconds,
+                                 probe.arrivalSeconds, probe.observedSeconds, probe.message])
+            return db.lastInsertedRowID
+        }
+    }
+
     // MARK: Reading
+
+    /// Recorded probes, newest first; none in a history an older phs-check wrote.
+    public func probes(limit: Int? = nil) throws(RunHistoryError) -> [ProbeRecord] {
+        try reading { db in
+            guard try db.tableExists("probe") else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT * FROM probe ORDER BY id DESC LIMIT ?", arguments: [limit ?? -1]).map { row in
+                ProbeRecord(id: row["id"], startedAt: row["startedAt"], finishedAt: row["finishedAt"], toolVersion: row["toolVersion"],
+                            canary: row["canary"], outcome: ProbeRecord.Outcome(rawValue: row["outcome"]) ?? .failed,
+                            changedAt: row["changedAt"], arrivedAt: row["arrivedAt"], seenAt: row["seenAt"], polls: row["polls"],
+                            resetSeconds: row["resetSeconds"], arrivalSeconds: row["arrivalSeconds"],
+                            observedSeconds: row["observedSeconds"], message: row["message"])
+            }
+        }
+    }
 
     /// Recorded runs, newest first; `limit` nil for all of them.
     public func runs(limit: Int? = nil) throws(RunHistoryError) -> [RunSummary] {

@@ -254,6 +254,44 @@ struct ProbeTests {
         }
     }
 
+    @Test("--history records each probe, one that could not run too; history lists them with their latencies, and no row holds the password")
+    func history() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let database = s.folder.appendingPathComponent("probes-\(UUID().uuidString).sqlite").path
+        let never = try Self.emulator(s, dc: dc, delay: nil)
+        let notArrived = try CommandRunner.phsCheck(["probe", "--canary", "probe.canary", "--probe-timeout", "2s", "--poll-interval", "1s",
+                                                     "--history", database] + Self.directory(s, dc: dc) + (try never.options()))
+        #expect(notArrived.status == 1, "\(notArrived.stderr)")
+        let quick = try Self.emulator(s, dc: dc, delay: 1)
+        let arrived = try CommandRunner.phsCheck(["probe", "--canary", "probe.canary", "--poll-interval", "1s", "--history", database]
+                                                 + Self.directory(s, dc: dc) + (try quick.options()))
+        #expect(arrived.status == 0, "\(arrived.stderr)")
+        let down = try CommandRunner.phsCheck(["probe", "--canary", "probe.canary", "--timeout", "3s", "--history", database]
+                                              + Self.directory(s, dc: dc, url: "ldaps://127.0.0.1:1") + (try quick.options()))
+        #expect(down.status == 3)
+
+        let listed = try CommandRunner.phsCheck(["history", "--history", database, "--format", "json"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let probes = try #require((try JSONSerialization.jsonObject(with: listed.stdout) as? [String: Any])?["probes"] as? [[String: Any]])
+        #expect(probes.compactMap { $0["outcome"] as? String } == ["failed", "arrived", "not-arrived"])
+        let latency = try #require(probes[1]["latencySeconds"] as? [String: Any])
+        #expect((latency["arrival"] as? Double).map { $0 > 0 && $0 <= 1.5 } == true, "\(latency)")
+        #expect(probes[2]["latencySeconds"].flatMap { $0 as? [String: Any] }?["arrival"] is NSNull)
+        #expect((probes[0]["message"] as? String)?.contains("cannot reach ldaps://127.0.0.1:1") == true)
+        let table = try CommandRunner.phsCheck(["history", "--history", database])
+        #expect(table.output.contains("PROBES (3, newest first"), "\(table.output)")
+        #expect(table.output.contains("failed: cannot reach"))
+        // The history file itself, byte for byte, against the canary's password now.
+        let shown = try CommandRunner.run("/usr/bin/samba-tool", ["user", "getpassword", "probe.canary", "-s",
+                                                                   try #require(ProcessInfo.processInfo.environment["PHS_TEST_DC_SMB_CONF"]),
+                                                                   "--attributes=unicodePwd"])
+        let hash = try #require(shown.lines.first { $0.hasPrefix("unicodePwd:: ") }.flatMap { Data(base64Encoded: String($0.dropFirst(13))) }).map { $0 }
+        let bytes = (FileManager.default.contents(atPath: database) ?? Data()) + (FileManager.default.contents(atPath: database + "-wal") ?? Data())
+        #expect(!bytes.isEmpty)
+        #expect(!NTHash.holdsPassword(bytes, length: 32, hash: hash), "the canary's password is in the history")
+    }
+
     @Test("A canary in a group is refused: a mistyped --canary never resets a real user's password")
     func refusesARealUser() throws {
         let dc = try TestDirectory.require()

@@ -47,7 +47,7 @@ struct History: ParsableCommand {
 
     func run() throws {
         _ = global.makeLogger()
-        let (runs, diff): ([RunSummary], RunDiff?)
+        let (runs, diff, probes): ([RunSummary], RunDiff?, [ProbeRecord])
         do {
             let store = try RunHistoryStore(path: history, access: .readOnly)
             defer { store.close() }
@@ -56,12 +56,13 @@ struct History: ParsableCommand {
             }
             runs = try store.runs(limit: limit == 0 ? nil : limit)
             diff = try store.diff(run: runID)
+            probes = try store.probes(limit: limit == 0 ? nil : limit)
         } catch {
             throw Failure.usage("--history \(error.message)")
         }
         let text = switch format {
-        case .table: HistoryReport.table(path: history, runs: runs, diff: diff, limited: limit != 0 && runs.count == limit)
-        case .json: HistoryReport.json(path: history, runs: runs, diff: diff, version: PHSCheck.version)
+        case .table: HistoryReport.table(path: history, runs: runs, diff: diff, limited: limit != 0 && runs.count == limit, probes: probes)
+        case .json: HistoryReport.json(path: history, runs: runs, diff: diff, version: PHSCheck.version, probes: probes)
         }
         let out = try Output(path: nil)
         try out.write(text)

@@ -5,6 +5,7 @@ import Foundation
 import LDAPClient
 import Logging
 import Reports
+import RunHistory
 import SyncAudit
 
 struct ProbeCommand: ParsableCommand {
@@ -51,6 +52,11 @@ struct ProbeCommand: ParsableCommand {
         valueName: "file"), completion: .file())
     var output: String?
 
+    @Option(name: .customLong("history"), help: ArgumentHelp(
+        "Record the probe (its outcome and each stage's latency) in this SQLite history; phs-check history lists them.",
+        valueName: "file"), completion: .file())
+    var history: String?
+
     @OptionGroup(title: "Directory (the probe's own bind, allowed to reset the canary's password)") var directory: DirectoryOptions
     @OptionGroup(title: "Microsoft Graph") var graph: GraphOptions
     @OptionGroup var global: GlobalOptions
@@ -71,18 +77,41 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let startedAt = Date()
+        // Opened first: a history that cannot be written fails before the password is touched.
+        let store: RunHistoryStore?
         do {
-            try probe()
-        } catch let failure as Failure where format == .prometheus && output != nil {
-            // The collector must see a probe that could not run, not last hour's success.
-            let out = try Output(path: output)
-            try out.write(ProbeReport.prometheusFailure(at: Date(), message: failure.oneLine))
-            try out.commit()
+            store = try history.map { (path) throws(RunHistoryError) in try RunHistoryStore(path: path) }
+        } catch {
+            throw Failure.usage("--history \(error.message)")
+        }
+        defer { store?.close() }
+        let (run, findings): (ProbeRun, [Finding])
+        do {
+            (run, findings) = try probe()
+        } catch let failure as Failure {
+            // The collector and the history must see a probe that could not run, not the last success.
+            if format == .prometheus, output != nil {
+                let out = try Output(path: output)
+                try out.write(ProbeReport.prometheusFailure(at: startedAt, message: failure.oneLine))
+                try out.commit()
+            }
+            try? store?.record(probe: ProbeRecord(startedAt: startedAt, finishedAt: Date(), toolVersion: PHSCheck.version,
+                                                  canary: canary, outcome: .failed, message: failure.oneLine))
             throw failure
         }
+        if let store {
+            do {
+                try store.record(probe: ProbeRecord(run, arrived: findings.isEmpty, finishedAt: Date(), toolVersion: PHSCheck.version))
+            } catch {
+                throw Failure.usage("--history \(error.message)")
+            }
+        }
+        if !findings.isEmpty { throw ExitCode(ExitStatus.findings.rawValue) }
     }
 
-    private func probe() throws {
+    /// The probe, its report written; its run and why the change did not arrive (none: it did).
+    private func probe() throws -> (ProbeRun, [Finding]) {
         // The new password lives in this process's memory for the probe's length: no core
         // dump may hold it, and no other process of this user may read it (ptrace, /proc/PID/mem).
         ProcessSecrecy.forbidDumps()
@@ -116,7 +145,7 @@ struct ProbeCommand: ParsableCommand {
         if !blockers.isEmpty {
             let run = ProbeRun(canary: account.user, startedAt: Date(), baseline: nil, changedAt: Date(), timeout: timeout, maxSkew: skew)
             try emit(run, findings: blockers, warnings: warnings, server: session.server, changed: false, to: out)
-            throw ExitCode(ExitStatus.findings.rawValue)
+            return (run, blockers)
         }
 
         let startedAt = Date()
@@ -147,7 +176,7 @@ struct ProbeCommand: ParsableCommand {
         }
         let findings = Probe.findings(run, settings: settings)
         try emit(run, findings: findings, warnings: warnings, server: session.server, changed: true, to: out)
-        if !findings.isEmpty { throw ExitCode(ExitStatus.findings.rawValue) }
+        return (run, findings)
     }
 
     /// The findings of `check`'s password step: they describe the last change, which the probe
