@@ -68,6 +68,12 @@ Microsoft documentation followed
        onPremisesLastSyncDateTime, onPremisesSecurityIdentifier, onPremisesSamAccountName,
        onPremisesUserPrincipalName, onPremisesDistinguishedName, onPremisesDomainName,
        onPremisesProvisioningErrors, passwordPolicies, accountEnabled, ...
+[ROPC] Microsoft identity platform and OAuth 2.0 Resource Owner Password Credentials
+       https://learn.microsoft.com/entra/identity-platform/v2-oauth-ropc
+       POST /{tenant}/oauth2/v2.0/token: client_id, scope, username, password,
+       grant_type=password; a public client ("Allow public client flows"). Errors: invalid_grant
+       with AADSTS50126 (invalid username or password), 50034 (no such user); a confidential
+       app without its secret: invalid_client, AADSTS7000218.
 [THR]  Microsoft Graph throttling guidance  https://learn.microsoft.com/graph/throttling
        429 Too Many Requests with a Retry-After header (seconds).
 [GERR] Microsoft Graph error responses and resource types  https://learn.microsoft.com/graph/errors
@@ -191,7 +197,9 @@ Scenario file (--scenario FILE, JSON; every key optional)
                                   # users, organization, onPremisesSynchronization,
                                   # servicePrincipals, synchronizationJobs
   "faults": [ see below ],
-  "syncEngine": { see "Playing the sync engine" }
+  "syncEngine": { see "Playing the sync engine" },
+  "publicClients": ["3c4d..."]    # apps that may use the password grant (ROPC), with the
+                                  # passwords the sync engine synced
 }
 Any string "now", "now-30m", "now+1h", "now-2d", "now-90s" in users, organization, jobs is
 replaced by that UTC time (ISO 8601, Z) when it is served. Missing job fields get the
@@ -206,11 +214,20 @@ Playing the sync engine ("syncEngine" in the scenario)
  "watch": [{"dn": "CN=probe,OU=...,DC=phs,DC=test",  # an account on the DC
             "cloudUser": "probe@phs.test",            # its cloud user (id or UPN) in "users"
             "delay": 5,                               # seconds; null: the change never arrives
-            "interval": 0.25}]}                       # how often the DC is read
+            "account": "probe",                       # its sAMAccountName, for its hash
+            "hash": true,                             # false: the time arrives, the hash never
+            "interval": 0.25}],                       # how often the DC is read
+ "smbConf": "/.../smb.conf"}                          # the DC's, to read password hashes
 For the probe's tests the emulator stands in for Entra Connect's password hash sync: it reads
 each watched account's pwdLastSet on the DC (ldapsearch) and, when it moves, sets the cloud
 user's lastPasswordChangeDateTime to that change plus "delay", at that time and not before; with
-"delay" null it never does. Each change is a line of --log ({"syncEngine": ...}).
+"delay" null it never does. With "smbConf" and "account", it also syncs the password's hash, as
+PHS does: it reads the account's NT hash on the DC (samba-tool user getpassword, as root) when it
+starts and at each change, and makes it the cloud user's password at the same time as the
+timestamp; with "hash": false it moves the timestamp and keeps the old hash. The token endpoint
+then takes the password grant [ROPC] for the "publicClients": username the cloud UPN, the
+password checked against that hash (AADSTS50126 when it differs). The password is never logged.
+Each change is a line of --log ({"syncEngine": ...}).
 
 Faults ("faults" in the scenario, or --fault ON:[PAGE]:TYPE[:key=value,...], repeatable)
 ----------------------------------------------------------------------------------------
@@ -356,7 +373,7 @@ SCENARIO_KEYS = {"tenantId", "tenantAliases", "graphResource", "apps", "clientId
                  "tokenLifetime", "tokenExpiresIn", "assertionMaxLifetime", "requiredClaims", "clockSkew",
                  "rejectJtiReuse", "pageSize", "maxTop", "skiptokenLifetime", "selectAlwaysId", "users", "usersFile",
                  "generate", "organization", "onPremisesSynchronization", "servicePrincipals", "forbidden", "faults",
-                 "syncEngine"}
+                 "syncEngine", "publicClients"}
 ENDPOINTS = ["token", "users", "organization", "onPremisesSynchronization", "servicePrincipals",
              "synchronizationJobs"]
 FAULT_TYPES = ["throttle", "unavailable", "status", "reset", "malformed", "delay", "expire-token", "storm",
@@ -546,9 +563,12 @@ class Config:
             self.users = FileUsers(None, s("users", []))
         # faults
         self.faults = [Fault(f) for f in s("faults", [])] + [Fault(parse_fault_option(o)) for o in args.fault or []]
+        self.public_clients = {c.lower() for c in s("publicClients", [])}
         engine = s("syncEngine")
         self.sync_engine = None if engine is None else dict(engine, caFile=rel(engine["caFile"]),
                                                             passwordFile=rel(engine["passwordFile"]))
+        if self.sync_engine and self.sync_engine.get("smbConf"):
+            self.sync_engine["smbConf"] = rel(self.sync_engine["smbConf"])
 
 
 def complete_service_principal(sp):
@@ -668,10 +688,27 @@ class SyncEngine:
 
     def __init__(self, config, users, log):
         self.config, self.users, self.log = config, users, log
+        self.hashes = {}  # cloud UPN (lower case) -> the NT hash of its synced password
 
     def start(self):
         for watch in self.config.get("watch", []):
+            # The password synced before the emulator started: the account's hash now.
+            if watch.get("account") and self.config.get("smbConf"):
+                self.hashes[watch["cloudUser"].lower()] = self.nt_hash(watch["account"])
             threading.Thread(target=self.watch, args=(watch,), daemon=True).start()
+
+    def nt_hash(self, account):
+        """The account's NT hash on the DC (unicodePwd, read from the DC's own database as root)."""
+        try:
+            out = subprocess.run(["samba-tool", "user", "getpassword", account, "-s", self.config["smbConf"],
+                                  "--attributes=unicodePwd"], capture_output=True, text=True, timeout=30).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        m = re.search(r"^unicodePwd:: (\S+)$", out, re.M)
+        return base64.b64decode(m.group(1)) if m else None
+
+    def hash_of(self, username):
+        return self.hashes.get(username.lower())
 
     def pwd_last_set(self, dn):
         """The account's pwdLastSet as Unix time, or None (0, absent, or the DC not answering)."""
@@ -703,13 +740,44 @@ class SyncEngine:
             if delay is None:
                 continue
             at = now + delay
+            new_hash = self.nt_hash(watch["account"]) if watch.get("account") and self.config.get("smbConf") and watch.get("hash", True) else None
 
-            def arrive(at=at):
+            def arrive(at=at, new_hash=new_hash):
                 user["lastPasswordChangeDateTime"] = iso(at)
-                self.log({"syncEngine": "arrived", "dn": watch["dn"], "lastPasswordChangeDateTime": iso(at)})
+                if new_hash is not None:
+                    self.hashes[watch["cloudUser"].lower()] = new_hash
+                self.log({"syncEngine": "arrived", "dn": watch["dn"], "lastPasswordChangeDateTime": iso(at),
+                          "hash": new_hash is not None})
             timer = threading.Timer(max(0.0, at - time.time()), arrive)
             timer.daemon = True
             timer.start()
+
+
+def md4(message):
+    """MD4 (RFC 1320): the NT hash of a password is MD4 of its UTF-16LE. OpenSSL 3 no longer offers it."""
+    def f(x, y, z): return (x & y) | (~x & z)
+    def g(x, y, z): return (x & y) | (x & z) | (y & z)
+    def h(x, y, z): return x ^ y ^ z
+    def rotl(x, n): x &= 0xFFFFFFFF; return ((x << n) | (x >> (32 - n))) & 0xFFFFFFFF
+    data = bytearray(message) + b"\x80"
+    while len(data) % 64 != 56:
+        data.append(0)
+    data += struct.pack("<Q", len(message) * 8)
+    a, b, c, d = 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476
+    for block in range(0, len(data), 64):
+        x = struct.unpack("<16I", data[block:block + 64])
+        aa, bb, cc, dd = a, b, c, d
+        for i in (0, 4, 8, 12):
+            a = rotl(a + f(b, c, d) + x[i], 3); d = rotl(d + f(a, b, c) + x[i + 1], 7)
+            c = rotl(c + f(d, a, b) + x[i + 2], 11); b = rotl(b + f(c, d, a) + x[i + 3], 19)
+        for i in (0, 1, 2, 3):
+            a = rotl(a + g(b, c, d) + x[i] + 0x5A827999, 3); d = rotl(d + g(a, b, c) + x[i + 4] + 0x5A827999, 5)
+            c = rotl(c + g(d, a, b) + x[i + 8] + 0x5A827999, 9); b = rotl(b + g(c, d, a) + x[i + 12] + 0x5A827999, 13)
+        for i in (0, 2, 1, 3):
+            a = rotl(a + h(b, c, d) + x[i] + 0x6ED9EBA1, 3); d = rotl(d + h(a, b, c) + x[i + 8] + 0x6ED9EBA1, 9)
+            c = rotl(c + h(d, a, b) + x[i + 4] + 0x6ED9EBA1, 11); b = rotl(b + h(c, d, a) + x[i + 12] + 0x6ED9EBA1, 15)
+        a, b, c, d = (a + aa) & 0xFFFFFFFF, (b + bb) & 0xFFFFFFFF, (c + cc) & 0xFFFFFFFF, (d + dd) & 0xFFFFFFFF
+    return struct.pack("<4I", a, b, c, d)
 
 
 # --- $filter -------------------------------------------------------------------------------------
@@ -849,6 +917,7 @@ class State:
         self.jtis = {}         # jti -> exp
         self.lock = threading.Lock()
         self.key = secrets.token_bytes(32)  # signs $skiptoken values
+        self.sync_engine = None  # the SyncEngine, when the scenario has one
         self.log_file = open(log_path, "a", encoding="utf-8") if log_path else None
         self.log_lock = threading.Lock()
 
@@ -1126,6 +1195,43 @@ class Handler(BaseHTTPRequestHandler):
             dict(headers or {}, **{"Cache-Control": "no-store, no-cache", "Pragma": "no-cache",
                                    "x-ms-request-id": trace}))
 
+    def password_grant(self, form, tenant):
+        """[ROPC] for the probe's sign-in: the password checked against the hash the sync engine
+        synced. Only the grant and the user name are logged, never the password."""
+        cfg = self.state.config
+        self.entry["grant"] = "password"
+        if tenant.lower() not in cfg.tenants:
+            return self.aad_error(400, "invalid_request", 90002, f"Tenant '{tenant}' not found.")
+        client_id = form.get("client_id")
+        if not client_id:
+            return self.aad_error(400, "invalid_request", 900144,
+                                  "The request body must contain the following parameter: 'client_id'.")
+        self.entry["clientId"] = client_id
+        if client_id.lower() not in cfg.public_clients:
+            if client_id.lower() in cfg.apps:
+                return self.aad_error(401, "invalid_client", 7000218,
+                                      "The request body must contain the following parameter: 'client_assertion' or "
+                                      "'client_secret'.")
+            return self.aad_error(400, "unauthorized_client", 700016,
+                                  f"Application with identifier '{client_id}' was not found in the directory '{tenant}'.")
+        username, password = form.get("username"), form.get("password")
+        if not username or password is None:
+            return self.aad_error(400, "invalid_request", 900144,
+                                  "The request body must contain the following parameter: 'username' and 'password'.")
+        self.entry["username"] = username
+        engine = self.state.sync_engine
+        expected = engine.hash_of(username) if engine else None
+        if expected is None:
+            return self.aad_error(400, "invalid_grant", 50034,
+                                  f"The user account {username} does not exist in the {tenant} directory.")
+        if not hmac.compare_digest(md4(password.encode("utf-16-le")), expected):
+            return self.aad_error(400, "invalid_grant", 50126,
+                                  "Error validating credentials due to invalid username or password.")
+        self.entry["signedIn"] = True
+        self.send(200, {"token_type": "Bearer", "scope": "openid profile email", "expires_in": 3599, "ext_expires_in": 3599,
+                        "access_token": b64url(secrets.token_bytes(32))},
+                  {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"})
+
     def token_endpoint(self, method, tenant):
         if self.apply_fault("token", None, True):
             return
@@ -1145,6 +1251,8 @@ class Handler(BaseHTTPRequestHandler):
         if "grant_type" not in form:
             return self.aad_error(400, "invalid_request", 900144,
                                   "The request body must contain the following parameter: 'grant_type'.")
+        if form["grant_type"] == "password":
+            return self.password_grant(form, tenant)
         if form["grant_type"] != "client_credentials":
             return self.aad_error(400, "unsupported_grant_type", 70003,
                                   f"The app requested an unsupported grant type '{form['grant_type']}'.")
@@ -1687,8 +1795,9 @@ def main():
     tls.minimum_version = ssl.TLSVersion.TLSv1_2
     tls.load_cert_chain(args.tls_cert, args.tls_key)
     server = Server(args.port, tls, state)
-    if config.sync_engine:
-        SyncEngine(config.sync_engine, config.users, state.log).start()
+    state.sync_engine = SyncEngine(config.sync_engine, config.users, state.log) if config.sync_engine else None
+    if state.sync_engine:
+        state.sync_engine.start()
 
     def stop(*_):
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -110,6 +110,24 @@ public final class GraphSession: Sendable {
         }
     }
 
+    /// POSTs a form (the password sign-in's) to `url`, retrying a failed connection as the token
+    /// request does; any HTTP answer is returned as it is.
+    func sendForm(_ url: String, body: [UInt8]) async throws(GraphError) -> GraphTransport.Response {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await transport.send(.POST, url, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                                body: body, maxBody: 1 << 20)
+            } catch {
+                guard error.transient, attempt < settings.maxAttempts else {
+                    throw GraphError(error.kind, "the sign-in request to \(url) failed: \(error.message)")
+                }
+                try await pause(after: attempt, retryAfter: nil, what: "the sign-in request", reason: error.message)
+            }
+        }
+    }
+
     /// Waits before the next try: `Retry-After` when Graph gave it, else 1, 2, 4 ... 32 s with
     /// jitter. Throws when the wait would overrun the run's retry budget.
     private func pause(after attempt: Int, retryAfter: TimeInterval?, what: String, reason: String) async throws(GraphError) {

@@ -15,14 +15,14 @@ public enum HistoryReport {
     /// The probes, newest first: outcome and the latency of each stage (docs/PROBE.md).
     private static func probesText(_ probes: [ProbeRecord]) -> String {
         guard !probes.isEmpty else { return "" }
-        let header = ["PROBE", "STARTED", "CANARY", "OUTCOME", "ARRIVAL", "OBSERVED", "POLLS"]
+        let header = ["PROBE", "STARTED", "CANARY", "OUTCOME", "ARRIVAL", "OBSERVED", "SIGN-IN", "POLLS"]
         var rows = [header]
         var failures: [Int: String] = [:]
         for probe in probes {
             if probe.outcome == .failed { failures[rows.count] = "failed: " + oneLine(probe.message) }
             rows.append([String(probe.id), Timestamp.format(probe.startedAt), probe.canary,
                          probe.outcome == .failed ? "" : probe.outcome.rawValue,
-                         seconds(probe.arrivalSeconds), seconds(probe.observedSeconds), number(probe.polls)])
+                         seconds(probe.arrivalSeconds), seconds(probe.observedSeconds), seconds(probe.signinSeconds), number(probe.polls)])
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var out = "\nPROBES (\(probes.count), newest first; latency from the change on-premises)\n"
@@ -162,7 +162,9 @@ public enum HistoryReport {
         w.add("seenAt", probe.seenAt.map(Timestamp.format))
         w.add("polls", probe.polls)
         var latency = JSONObjectWriter()
-        for (stage, value) in [("reset", probe.resetSeconds), ("arrival", probe.arrivalSeconds), ("observed", probe.observedSeconds)] {
+        w.add("signedInAt", probe.signedInAt.map(Timestamp.format))
+        for (stage, value) in [("reset", probe.resetSeconds), ("arrival", probe.arrivalSeconds), ("observed", probe.observedSeconds),
+                               ("signin", probe.signinSeconds)] {
             latency.add(stage, json: value.map { String(format: "%.3f", $0) } ?? "null")
         }
         w.add("latencySeconds", json: latency.finish())

@@ -19,10 +19,11 @@ public enum ProbeReport {
             case .reset: ("Reset", "pwdLastSet on \(terminalSafe(server)), \(duration(stage.seconds)) after the probe began")
             case .arrival: ("Arrived", "lastPasswordChangeDateTime in Entra ID, \(duration(stage.seconds)) after the change")
             case .observed: ("Seen", "by poll \(run.polls), \(duration(stage.seconds)) after the change")
+            case .signin: ("Signed in", "with the new password, \(duration(stage.seconds)) after the change\(run.previousRefused == true ? "; the previous one refused" : "")")
             }
             out += "  " + TableReport.pad(label, 10) + Timestamp.format(stage.at) + "  " + what + "\n"
         }
-        if run.arrivedAt == nil {
+        if run.changed, run.arrivedAt == nil {
             out += "  " + TableReport.pad("Polled", 10) + "\(run.polls) time\(run.polls == 1 ? "" : "s"), the last at \(Timestamp.format(run.lastPollAt))\n"
         }
         out += "\n"
@@ -44,7 +45,7 @@ public enum ProbeReport {
         var top = MultilineJSONObject()
         top.add("tool", "phs-check")
         top.add("version", version)
-        top.add("outcome", findings.isEmpty ? "arrived" : "not-arrived")
+        top.add("outcome", findings.isEmpty ? "arrived" : run.changed ? "not-arrived" : "not-changed")
         top.add("summary", Probe.summary(run))
         var canary = JSONObjectWriter()
         canary.add("samAccountName", run.canary.samAccountName)
@@ -58,6 +59,8 @@ public enum ProbeReport {
         top.add("changedAt", Timestamp.format(run.changedAt))
         top.add("arrivedAt", optional: run.arrivedAt.map(Timestamp.format))
         top.add("seenAt", optional: run.seenAt.map(Timestamp.format))
+        top.add("signedInAt", optional: run.signedInAt.map(Timestamp.format))
+        top.add("previousPasswordRefused", json: run.previousRefused.map { $0 ? "true" : "false" } ?? "null")
         top.add("timeoutSeconds", json: number(run.timeout))
         top.add("polls", json: "\(run.polls)")
         let stages = Probe.stages(run).map { stage -> String in
@@ -97,7 +100,7 @@ public enum ProbeReport {
     }
 
     static let successHelp = "1 when the last probe's password change arrived in Entra ID within --probe-timeout, else 0 (not arrived, or the probe could not run)."
-    static let latencyHelp = "Seconds from the canary's change on-premises (pwdLastSet) to each stage of the last probe: arrival (lastPasswordChangeDateTime), observed (the poll that saw it); reset: from the probe's start to the change. NaN when not reached."
+    static let latencyHelp = "Seconds from the canary's change on-premises (pwdLastSet) to each stage of the last probe: arrival (lastPasswordChangeDateTime), observed (the poll that saw it), signin (the new password signed in, --prove-signin); reset: from the probe's start to the change. NaN when not reached."
 
     /// Seconds with millisecond precision, as JSON.
     static func number(_ seconds: TimeInterval) -> String {

@@ -96,6 +96,8 @@ public struct ProbeRecord: Sendable, Hashable {
     public enum Outcome: String, Sendable, Hashable {
         case arrived
         case notArrived = "not-arrived"
+        /// Something kept any change from arriving: the password was not touched.
+        case notChanged = "not-changed"
         /// The probe could not run (exit 2 or 3): `message` says why.
         case failed
     }
@@ -113,12 +115,16 @@ public struct ProbeRecord: Sendable, Hashable {
     public var resetSeconds: Double?
     public var arrivalSeconds: Double?
     public var observedSeconds: Double?
+    /// With `--prove-signin`: when the new password signed in, and how long after the change.
+    public var signedInAt: Date?
+    public var signinSeconds: Double?
     /// The probe's summary, or why it failed.
     public var message: String
 
     public init(id: Int64 = 0, startedAt: Date, finishedAt: Date, toolVersion: String, canary: String, outcome: Outcome,
                 changedAt: Date? = nil, arrivedAt: Date? = nil, seenAt: Date? = nil, polls: Int? = nil,
-                resetSeconds: Double? = nil, arrivalSeconds: Double? = nil, observedSeconds: Double? = nil, message: String) {
+                resetSeconds: Double? = nil, arrivalSeconds: Double? = nil, observedSeconds: Double? = nil,
+                signedInAt: Date? = nil, signinSeconds: Double? = nil, message: String) {
         self.id = id
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -132,6 +138,8 @@ public struct ProbeRecord: Sendable, Hashable {
         self.resetSeconds = resetSeconds
         self.arrivalSeconds = arrivalSeconds
         self.observedSeconds = observedSeconds
+        self.signedInAt = signedInAt
+        self.signinSeconds = signinSeconds
         self.message = message
     }
 
@@ -139,8 +147,9 @@ public struct ProbeRecord: Sendable, Hashable {
     public init(_ run: ProbeRun, arrived: Bool, finishedAt: Date, toolVersion: String) {
         let stages = Dictionary(uniqueKeysWithValues: Probe.stages(run).map { ($0.name, $0.seconds) })
         self.init(startedAt: run.startedAt, finishedAt: finishedAt, toolVersion: toolVersion, canary: run.canary.samAccountName,
-                  outcome: arrived ? .arrived : .notArrived, changedAt: run.changedAt, arrivedAt: run.arrivedAt, seenAt: run.seenAt,
+                  outcome: arrived ? .arrived : run.changed ? .notArrived : .notChanged, changedAt: run.changedAt, arrivedAt: run.arrivedAt, seenAt: run.seenAt,
                   polls: run.polls, resetSeconds: stages[.reset], arrivalSeconds: stages[.arrival],
-                  observedSeconds: stages[.observed], message: Probe.summary(run))
+                  observedSeconds: stages[.observed], signedInAt: run.signedInAt, signinSeconds: stages[.signin],
+                  message: Probe.summary(run))
     }
 }

@@ -202,7 +202,7 @@ public final class RunHistoryStore: Sendable {
                     finishedAt DATETIME NOT NULL,
                     toolVersion TEXT NOT NULL,
                     canary TEXT NOT NULL,
-                    outcome TEXT NOT NULL CHECK (outcome IN ('arrived', 'not-arrived', 'failed')),
+                    outcome TEXT NOT NULL CHECK (outcome IN ('arrived', 'not-arrived', 'not-changed', 'failed')),
                     changedAt DATETIME,
                     arrivedAt DATETIME,
                     seenAt DATETIME,
@@ -210,6 +210,8 @@ public final class RunHistoryStore: Sendable {
                     resetSeconds REAL,
                     arrivalSeconds REAL,
                     observedSeconds REAL,
+                    signedInAt DATETIME,
+                    signinSeconds REAL,
                     message TEXT NOT NULL
                 );
                 """)
@@ -366,11 +368,11 @@ public final class RunHistoryStore: Sendable {
         try writing { db in
             try db.execute(sql: """
                 INSERT INTO probe (startedAt, finishedAt, toolVersion, canary, outcome, changedAt, arrivedAt, seenAt, polls,
-                                   resetSeconds, arrivalSeconds, observedSeconds, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   resetSeconds, arrivalSeconds, observedSeconds, signedInAt, signinSeconds, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [probe.startedAt, probe.finishedAt, probe.toolVersion, probe.canary, probe.outcome.rawValue,
                                  probe.changedAt, probe.arrivedAt, probe.seenAt, probe.polls, probe.resetSeconds,
-                                 probe.arrivalSeconds, probe.observedSeconds, probe.message])
+                                 probe.arrivalSeconds, probe.observedSeconds, probe.signedInAt, probe.signinSeconds, probe.message])
             return db.lastInsertedRowID
         }
     }
@@ -386,7 +388,8 @@ public final class RunHistoryStore: Sendable {
                             canary: row["canary"], outcome: ProbeRecord.Outcome(rawValue: row["outcome"]) ?? .failed,
                             changedAt: row["changedAt"], arrivedAt: row["arrivedAt"], seenAt: row["seenAt"], polls: row["polls"],
                             resetSeconds: row["resetSeconds"], arrivalSeconds: row["arrivalSeconds"],
-                            observedSeconds: row["observedSeconds"], message: row["message"])
+                            observedSeconds: row["observedSeconds"], signedInAt: row["signedInAt"],
+                            signinSeconds: row["signinSeconds"], message: row["message"])
             }
         }
     }

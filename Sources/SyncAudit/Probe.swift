@@ -20,6 +20,13 @@ public struct ProbeRun: Sendable, Hashable {
     public var maxSkew: TimeInterval
     /// When phs-check first saw the change in the cloud; nil when it never did.
     public var seenAt: Date?
+    /// False when the probe stopped before the reset (something keeps any change from arriving).
+    public var changed = true
+    /// With `--prove-signin`: when the new password first signed in to Entra ID (nil: it never did).
+    public var signedInAt: Date?
+    /// With `--prove-signin`, once the new password signed in: whether the previous one was
+    /// refused as a wrong password.
+    public var previousRefused: Bool?
 
     public init(canary: DirectoryUser, startedAt: Date, baseline: Date?, changedAt: Date, timeout: TimeInterval,
                 maxSkew: TimeInterval = AuditSettings.defaultMaxSkew) {
@@ -58,6 +65,8 @@ public struct ProbeStage: Sendable, Hashable {
         case arrival
         /// From `pwdLastSet` to the poll that saw it: bounded by the poll interval.
         case observed
+        /// From `pwdLastSet` to the first sign-in with the new password (`--prove-signin`).
+        case signin
     }
     public var name: Name
     public var at: Date
@@ -82,12 +91,16 @@ public enum Probe {
 
     /// The stages reached, in order.
     public static func stages(_ run: ProbeRun) -> [ProbeStage] {
+        guard run.changed else { return [] }
         var stages = [ProbeStage(name: .reset, at: run.changedAt, seconds: run.changedAt.timeIntervalSince(run.startedAt))]
         if let arrived = run.arrivedAt {
             stages.append(ProbeStage(name: .arrival, at: arrived, seconds: arrived.timeIntervalSince(run.changedAt)))
         }
         if let seen = run.seenAt {
             stages.append(ProbeStage(name: .observed, at: seen, seconds: seen.timeIntervalSince(run.changedAt)))
+        }
+        if let signedIn = run.signedInAt {
+            stages.append(ProbeStage(name: .signin, at: signedIn, seconds: signedIn.timeIntervalSince(run.changedAt)))
         }
         return stages
     }
@@ -97,8 +110,25 @@ public enum Probe {
     /// canary at the last poll, with the probe's timeout as the grace (so a change that did not
     /// arrive is `password-not-synced`, with its troubleshooter command), or, when the rules see
     /// nothing because the cloud's time did not move, `password-not-synced` saying so.
-    public static func findings(_ run: ProbeRun, settings base: AuditSettings) -> [Finding] {
-        if run.arrivedAt != nil { return [] }
+    ///
+    /// With `proveSignIn`, an arrived change must also sign in, and the previous password fail:
+    /// else the timestamp moved without the hash, and that is `password-not-synced` too.
+    public static func findings(_ run: ProbeRun, settings base: AuditSettings, proveSignIn: Bool = false) -> [Finding] {
+        if let arrived = run.arrivedAt {
+            guard proveSignIn else { return [] }
+            let command = Rules(settings: base, syncStateKnown: true).troubleshooter(run.canary)
+            if run.signedInAt == nil {
+                return [Finding(code: .passwordNotSynced, directoryUser: run.canary, cloudUser: run.cloud, matchedBy: .immutableId,
+                                message: "Entra ID recorded the password change of \(run.canary.samAccountName) at \(Timestamp.format(arrived)) (lastPasswordChangeDateTime), but the new password does not sign in: the hash did not arrive.",
+                                command: command)]
+            }
+            if run.previousRefused == false {
+                return [Finding(code: .passwordNotSynced, directoryUser: run.canary, cloudUser: run.cloud, matchedBy: .immutableId,
+                                message: "The new password of \(run.canary.samAccountName) signs in to Entra ID, but so does the previous one: the new hash did not replace it.",
+                                command: command)]
+            }
+            return []
+        }
         var settings = base
         settings.asOf = run.lastPollAt
         settings.grace = run.timeout
@@ -115,9 +145,13 @@ public enum Probe {
 
     /// What the probe proved, in one sentence.
     public static func summary(_ run: ProbeRun) -> String {
+        guard run.changed else {
+            return "The canary's password was not changed: what the findings name keeps any change from arriving."
+        }
         guard let arrived = run.arrivedAt else {
             return "The password changed on-premises at \(Timestamp.format(run.changedAt)) did not arrive in Entra ID within \(HumanDuration.format(run.timeout))."
         }
-        return "The password changed on-premises at \(Timestamp.format(run.changedAt)) arrived in Entra ID at \(Timestamp.format(arrived)) (lastPasswordChangeDateTime), \(HumanDuration.format(max(0, arrived.timeIntervalSince(run.changedAt)))) later."
+        let signedIn = run.signedInAt.map { " and signed in at \(Timestamp.format($0))" } ?? ""
+        return "The password changed on-premises at \(Timestamp.format(run.changedAt)) arrived in Entra ID at \(Timestamp.format(arrived)) (lastPasswordChangeDateTime)\(signedIn), \(HumanDuration.format(max(0, arrived.timeIntervalSince(run.changedAt)))) later."
     }
 }

@@ -171,7 +171,9 @@ struct ProbeTests {
         let (result, json) = try Self.probe(["--canary", "probe.canary"] + Self.directory(s, dc: dc) + (try emulator.options()))
         #expect(result.status == 1, "\(result.stderr)")
         #expect((json?["findings"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["cloud-sync-disabled"])
-        #expect(result.stderr.contains("the canary's password was not changed"))
+        #expect(json?["outcome"] as? String == "not-changed")
+        #expect((json?["summary"] as? String)?.hasPrefix("The canary's password was not changed") == true)
+        #expect((json?["stages"] as? [Any])?.isEmpty == true)
         #expect(try Self.attribute("pwdLastSet", of: s.canaryDN, dc: dc, file: s.adminPasswordFile) == before)
     }
 

@@ -52,6 +52,13 @@ struct ProbeCommand: ParsableCommand {
         valueName: "file"), completion: .file())
     var output: String?
 
+    @Flag(name: .customLong("prove-signin"), help: "Also sign in as the canary with the new password (OAuth 2.0 password grant) and check that the previous one fails: proof the hash arrived, not only its timestamp.")
+    var proveSignin = false
+
+    @Option(name: .customLong("signin-client-id"), help: ArgumentHelp(
+        "The public client app (Allow public client flows) the canary signs in with, for --prove-signin.", valueName: "guid"))
+    var signinClientId: String?
+
     @Option(name: .customLong("history"), help: ArgumentHelp(
         "Record the probe (its outcome and each stage's latency) in this SQLite history; phs-check history lists them.",
         valueName: "file"), completion: .file())
@@ -71,6 +78,9 @@ struct ProbeCommand: ParsableCommand {
             }
         }
         if Duration.parse(maxSkew) == nil { throw ValidationError(Duration.problem("--max-skew", maxSkew)) }
+        if proveSignin, signinClientId == nil {
+            throw ValidationError("--prove-signin needs --signin-client-id: the public client app the canary signs in with (docs/PROBE.md)")
+        }
         if canary.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--canary: name the dedicated canary account (sAMAccountName, UPN or DN)")
         }
@@ -120,7 +130,6 @@ struct ProbeCommand: ParsableCommand {
         let logger = global.makeLogger()
         let warnings = Warnings(global: global)
         let timeout = Duration.parse(probeTimeout)?.seconds ?? 1800
-        let interval = Duration.parse(pollInterval)?.seconds ?? 30
         let skew = Duration.parse(maxSkew)?.seconds ?? AuditSettings.defaultMaxSkew
 
         let session = try DirectorySession.open(directory, global: global, warnings: warnings, logger: logger)
@@ -143,40 +152,94 @@ struct ProbeCommand: ParsableCommand {
         let blockers = Audit.run(directory: [account.user], cloud: before, settings: settings, syncStateKnown: true).findings
             .filter { $0.scope == .user && !Self.passwordStepCodes.contains($0.code) }
         if !blockers.isEmpty {
-            let run = ProbeRun(canary: account.user, startedAt: Date(), baseline: nil, changedAt: Date(), timeout: timeout, maxSkew: skew)
-            try emit(run, findings: blockers, warnings: warnings, server: session.server, changed: false, to: out)
+            var run = ProbeRun(canary: account.user, startedAt: Date(), baseline: nil, changedAt: Date(), timeout: timeout, maxSkew: skew)
+            run.changed = false
+            try emit(run, findings: blockers, warnings: warnings, server: session.server, to: out)
             return (run, blockers)
         }
 
-        let startedAt = Date()
         let minimum = session.baseDN.isEmpty ? nil : Canary.minimumPasswordLength(domain: session.baseDN, in: session.connection)
         var random = SystemRandomNumberGenerator()
-        let reset: CanaryAccount
-        do {
-            let password = CanaryPassword.generate(minimumLength: minimum ?? 0,
-                                                   avoiding: [account.user.samAccountName, account.displayName ?? ""], using: &random)
-            reset = try directoryCall { try Canary.reset(account, password: password, on: session.connection) }
-            // `password` goes out of scope here: its bytes are zeroed.
+        func newPassword() -> SecretBytes {
+            CanaryPassword.generate(minimumLength: minimum ?? 0, avoiding: [account.user.samAccountName, account.displayName ?? ""], using: &random)
         }
-        guard let changedAt = reset.user.pwdLastSet.date else {
-            throw Failure.directory("\(session.server) shows no pwdLastSet for \(reset.user.distinguishedName) after the reset")
-        }
-        var run = ProbeRun(canary: reset.user, startedAt: startedAt, baseline: before.first?.lastPasswordChangeDateTime,
-                           changedAt: changedAt, timeout: timeout, maxSkew: skew)
         let deadline = Date().addingTimeInterval(timeout)
-        if !global.quiet { FileHandle.standardError.write(Data("phs-check: the canary's password was changed at \(Timestamp.format(changedAt)); waiting up to \(HumanDuration.format(timeout)) for Entra ID\n".utf8)) }
+        /// One change: `password` set on the DC, then Graph polled until the change arrives or the deadline passes.
+        func change(to password: SecretBytes, baseline: Date?) throws -> ProbeRun {
+            let startedAt = Date()
+            let reset = try directoryCall { try Canary.reset(account, password: password, on: session.connection) }
+            guard let changedAt = reset.user.pwdLastSet.date else {
+                throw Failure.directory("\(session.server) shows no pwdLastSet for \(reset.user.distinguishedName) after the reset")
+            }
+            var run = ProbeRun(canary: reset.user, startedAt: startedAt, baseline: baseline, changedAt: changedAt, timeout: timeout, maxSkew: skew)
+            if !global.quiet { FileHandle.standardError.write(Data("phs-check: the canary's password was changed at \(Timestamp.format(changedAt)); waiting up to \(HumanDuration.format(deadline.timeIntervalSinceNow)) for Entra ID\n".utf8)) }
+            try poll(until: deadline) {
+                let users = try GraphCall.run { try await reader.users(anchor: anchor) }
+                run.record(users.count == 1 ? users[0] : nil, at: Date())
+                logger.debug("probe poll", metadata: ["poll": "\(run.polls)", "cloud": "\(run.cloud?.lastPasswordChangeDateTime.map(Timestamp.format) ?? "none")"])
+                return run.arrivedAt != nil
+            }
+            return run
+        }
+        /// Signs in with `password` until Entra ID takes it or the deadline passes: when it did, the time.
+        func signIn(_ password: SecretBytes, as user: String, clientId: String) throws -> Date? {
+            var signedIn: Date?
+            try poll(until: deadline) {
+                switch try GraphCall.run({ try await graphSession.signIn(username: user, password: password, clientId: clientId) }) {
+                case .accepted: signedIn = Date(); return true
+                case .wrongPassword: return false
+                case .refused(let codes, let summary, let advice):
+                    throw Failure.directory("Entra ID refused the canary's sign-in for another reason than its password (\(codes.map { "AADSTS\($0)" }.joined(separator: ", ")): \(summary)): it proves nothing. \(advice)")
+                }
+            }
+            return signedIn
+        }
+
+        let signInClient = signinClientId ?? ""
+        var baseline = before.first?.lastPasswordChangeDateTime
+        // With --prove-signin, a first change makes a password this run knows, and proves it
+        // signs in; the second, the one measured, must sign in and make that one fail.
+        var previous: SecretBytes?
+        if proveSignin {
+            let first = newPassword()
+            var run = try change(to: first, baseline: baseline)
+            if run.arrivedAt != nil, let cloudUPN = run.cloud?.userPrincipalName {
+                run.signedInAt = try signIn(first, as: cloudUPN, clientId: signInClient)
+            }
+            let findings = Probe.findings(run, settings: settings, proveSignIn: true)
+            if !findings.isEmpty {
+                try emit(run, findings: findings, warnings: warnings, server: session.server, to: out)
+                return (run, findings)
+            }
+            baseline = run.arrivedAt
+            previous = first
+        }
+        let password = newPassword()
+        var run = try change(to: password, baseline: baseline)
+        if proveSignin, run.arrivedAt != nil, let cloudUPN = run.cloud?.userPrincipalName, let previous {
+            run.signedInAt = try signIn(password, as: cloudUPN, clientId: signInClient)
+            if run.signedInAt != nil {
+                run.previousRefused = try GraphCall.run { try await graphSession.signIn(username: cloudUPN, password: previous, clientId: signInClient) } == .wrongPassword
+            }
+        }
+        // The passwords are released here, their bytes zeroed: nobody knows the canary's now.
+        let findings = Probe.findings(run, settings: settings, proveSignIn: proveSignin)
+        try emit(run, findings: findings, warnings: warnings, server: session.server, to: out)
+        return (run, findings)
+    }
+
+    /// Runs `attempt` after a wait (`--poll-interval`, growing by half each time up to 5
+    /// minutes, never past `deadline`) until it says done or a try at or after `deadline` failed.
+    private func poll(until deadline: Date, _ attempt: () throws -> Bool) throws {
+        let interval = Duration.parse(pollInterval)?.seconds ?? 30
+        var tries = 0
         while true {
-            let wait = min(Probe.delay(afterPolls: run.polls, interval: interval, maxInterval: max(interval, Self.maxPollInterval)),
+            let wait = min(Probe.delay(afterPolls: tries, interval: interval, maxInterval: max(interval, Self.maxPollInterval)),
                            deadline.timeIntervalSinceNow)
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
-            let users = try GraphCall.run { try await reader.users(anchor: anchor) }
-            run.record(users.count == 1 ? users[0] : nil, at: Date())
-            logger.debug("probe poll", metadata: ["poll": "\(run.polls)", "cloud": "\(run.cloud?.lastPasswordChangeDateTime.map(Timestamp.format) ?? "none")"])
-            if run.arrivedAt != nil || Date() >= deadline { break }
+            tries += 1
+            if try attempt() || Date() >= deadline { return }
         }
-        let findings = Probe.findings(run, settings: settings)
-        try emit(run, findings: findings, warnings: warnings, server: session.server, changed: true, to: out)
-        return (run, findings)
     }
 
     /// The findings of `check`'s password step: they describe the last change, which the probe
@@ -186,7 +249,7 @@ struct ProbeCommand: ParsableCommand {
         .passwordChangeUnconfirmed, .cloudPasswordNewer, .passwordTimeAmbiguous,
     ]
 
-    private func emit(_ run: ProbeRun, findings: [Finding], warnings: Warnings, server: String, changed: Bool, to out: Output) throws {
+    private func emit(_ run: ProbeRun, findings: [Finding], warnings: Warnings, server: String, to out: Output) throws {
         let text = switch format {
         case .table: ProbeReport.render(run, findings: findings, warnings: warnings.all, server: server,
                                         color: output == nil && ReportOptions.colorOnStandardOutput)
@@ -195,9 +258,6 @@ struct ProbeCommand: ParsableCommand {
         }
         try out.write(text)
         try out.commit()
-        if !changed, !global.quiet {
-            FileHandle.standardError.write(Data("phs-check: the canary's password was not changed: what the findings name keeps any change from arriving\n".utf8))
-        }
     }
 }
 
