@@ -74,7 +74,10 @@ struct ProbeTests {
 
     /// An emulator whose only user is the canary's cloud twin, its sync engine watching the canary
     /// with `delay` seconds (nil: the change never arrives).
-    static func emulator(_ s: Scenario, dc: TestDirectory, delay: Double?, cloudUser: [String: Any] = [:]) throws -> GraphEmulator {
+    /// The public client the canary signs in with (`--prove-signin`).
+    static let signInClient = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
+
+    static func emulator(_ s: Scenario, dc: TestDirectory, delay: Double?, cloudUser: [String: Any] = [:], syncsHash: Bool = true) throws -> GraphEmulator {
         var user: [String: Any] = [
             "id": UUID().uuidString.lowercased(), "userPrincipalName": "probe.canary@\(dc.realm.lowercased())", "accountEnabled": true,
             "lastPasswordChangeDateTime": "now-1d", "onPremisesImmutableId": s.canaryAnchor, "onPremisesSyncEnabled": true,
@@ -83,8 +86,11 @@ struct ProbeTests {
         user.merge(cloudUser) { _, new in new }
         return try GraphEmulator(scenario: [
             "users": [user],
+            "publicClients": [Self.signInClient],
             "syncEngine": ["ldapUrl": dc.url, "caFile": dc.caFile, "bindDN": dc.bindDN, "passwordFile": s.adminPasswordFile,
-                           "watch": [["dn": s.canaryDN, "cloudUser": user["userPrincipalName"]!, "delay": delay.map { $0 as Any } ?? NSNull()]]],
+                           "smbConf": try #require(ProcessInfo.processInfo.environment["PHS_TEST_DC_SMB_CONF"]),
+                           "watch": [["dn": s.canaryDN, "cloudUser": user["userPrincipalName"]!, "account": "probe.canary",
+                                      "hash": syncsHash, "delay": delay.map { $0 as Any } ?? NSNull()]]],
         ])
     }
 
@@ -130,6 +136,46 @@ struct ProbeTests {
         // The DC's pwdLastSet is the one the sync engine saw move.
         #expect(try emulator.requests().contains { $0["syncEngine"] as? String == "arrived" })
         try SchemaValidator.validate(json: result.output, schema: "probe")
+    }
+
+    @Test("--prove-signin: the new password signs in and the previous one is refused; exit 0 with the sign-in stage")
+    func signsIn() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let emulator = try Self.emulator(s, dc: dc, delay: 2)
+        let (result, json) = try Self.probe(["--canary", "probe.canary", "--prove-signin", "--signin-client-id", Self.signInClient]
+                                            + Self.directory(s, dc: dc) + (try emulator.options()))
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(json, "\(result.output)")
+        #expect(report["outcome"] as? String == "arrived")
+        #expect(report["previousPasswordRefused"] as? Bool == true)
+        let stages = try #require(report["stages"] as? [[String: Any]])
+        #expect(stages.compactMap { $0["stage"] as? String } == ["reset", "arrival", "observed", "signin"])
+        let signin = try #require(stages.last?["seconds"] as? Double)
+        #expect(signin >= 1.5, "signed in \(signin) s after the change, the sync engine's delay is 2 s")
+        #expect((report["summary"] as? String)?.contains(") and signed in at ") == true, "\(report["summary"] ?? "")")
+        // Two changes: the first made a password this run knows; the emulator saw both arrive,
+        // refused one sign-in (the previous password) and took two.
+        let requests = try emulator.requests()
+        #expect(requests.filter { $0["syncEngine"] as? String == "arrived" }.count == 2)
+        #expect(requests.filter { $0["signedIn"] as? Bool == true }.count == 2)
+        #expect(requests.contains { $0["grant"] as? String == "password" && $0["error"] as? String == "AADSTS50126" })
+        try SchemaValidator.validate(json: result.output, schema: "probe")
+    }
+
+    @Test("--prove-signin: the timestamp arrives but the hash does not (the case timestamps alone call healthy): exit 1")
+    func hashNeverArrives() throws {
+        let dc = try TestDirectory.require()
+        let s = try Self.scenario.get()
+        let emulator = try Self.emulator(s, dc: dc, delay: 1, syncsHash: false)
+        let (result, json) = try Self.probe(["--canary", "probe.canary", "--probe-timeout", "8s", "--prove-signin",
+                                             "--signin-client-id", Self.signInClient] + Self.directory(s, dc: dc) + (try emulator.options()))
+        #expect(result.status == 1, "\(result.stderr)")
+        let findings = try #require(json?["findings"] as? [[String: Any]])
+        #expect(findings.compactMap { $0["code"] as? String } == ["password-not-synced"])
+        #expect((findings.first?["message"] as? String)?.contains("the new password does not sign in: the hash did not arrive") == true, "\(findings)")
+        #expect(json?["arrivedAt"] is String, "the timestamp did arrive")
+        #expect(json?["signedInAt"] is NSNull)
     }
 
     @Test("The change never arrives: exit 1 with check's password-not-synced and its troubleshooter command")
@@ -224,7 +270,8 @@ struct ProbeTests {
         let emulator = try Self.emulator(s, dc: dc, delay: 3)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandRunner.phsCheck)
-        process.arguments = ["probe", "--canary", "probe.canary", "--poll-interval", "1s", "--probe-timeout", "30s", "--verbose"]
+        process.arguments = ["probe", "--canary", "probe.canary", "--poll-interval", "1s", "--probe-timeout", "30s", "--verbose",
+                             "--prove-signin", "--signin-client-id", Self.signInClient]
             + Self.directory(s, dc: dc) + (try emulator.options())
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
