@@ -16,7 +16,8 @@ public enum ProbeReport {
         }
         for stage in Probe.stages(run) {
             let (label, what): (String, String) = switch stage.name {
-            case .reset: ("Reset", "pwdLastSet on \(terminalSafe(server)), \(duration(stage.seconds)) after the probe began")
+            case .reset: ("Reset", "pwdLastSet on \(terminalSafe(server)), \(duration(stage.seconds)) after the probe began"
+                            + (run.canary.unicodePwdLastChanged.map { "; unicodePwd changed \(Timestamp.format($0)) (replication metadata)" } ?? ""))
             case .arrival: ("Arrived", "lastPasswordChangeDateTime in Entra ID, \(duration(stage.seconds)) after the change")
             case .observed: ("Seen", "by poll \(run.polls), \(duration(stage.seconds)) after the change")
             case .signin: ("Signed in", "with the new password, \(duration(stage.seconds)) after the change\(run.previousRefused == true ? "; the previous one refused" : "")")
@@ -57,6 +58,7 @@ public enum ProbeReport {
         top.add("server", server)
         top.add("startedAt", Timestamp.format(run.startedAt))
         top.add("changedAt", Timestamp.format(run.changedAt))
+        top.add("unicodePwdChangedAt", optional: run.changed ? run.canary.unicodePwdLastChanged.map(Timestamp.format) : nil)
         top.add("arrivedAt", optional: run.arrivedAt.map(Timestamp.format))
         top.add("seenAt", optional: run.seenAt.map(Timestamp.format))
         top.add("signedInAt", optional: run.signedInAt.map(Timestamp.format))

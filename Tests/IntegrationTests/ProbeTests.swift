@@ -115,6 +115,10 @@ struct ProbeTests {
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(json, "not JSON: \(result.output) \(result.stderr)")
         #expect(report["outcome"] as? String == "arrived")
+        // The DC's own record of the reset: pwdLastSet, and unicodePwd's replication metadata.
+        let changedAt = try #require((report["changedAt"] as? String).flatMap(CollectTests.parseISO))
+        let unicodePwd = try #require((report["unicodePwdChangedAt"] as? String).flatMap(CollectTests.parseISO))
+        #expect(abs(unicodePwd.timeIntervalSince(changedAt)) < 1.5)
         let stages = try #require(report["stages"] as? [[String: Any]])
         #expect(stages.compactMap { $0["stage"] as? String } == ["reset", "arrival", "observed"])
         // Graph's time has whole seconds: the arrival is the delay, less up to a second.
