@@ -24,14 +24,21 @@ public enum HistoryReport {
                          probe.outcome == .failed ? "" : probe.outcome.rawValue,
                          seconds(probe.arrivalSeconds), seconds(probe.observedSeconds), seconds(probe.signinSeconds), number(probe.polls)])
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        var out = "\nPROBES (\(probes.count), newest first; latency from the change on-premises)\n"
+        return "\nPROBES (\(probes.count), newest first; latency from the change on-premises)\n"
+            + columns(rows, rightAligned: { $0 == 0 || $0 >= 4 }, trailing: failures)
+    }
+
+    /// Rows as aligned columns (a short row leaves its last columns empty), each line ended by
+    /// its `trailing` text when it has one.
+    private static func columns(_ rows: [[String]], rightAligned: (Int) -> Bool, trailing: [Int: String]) -> String {
+        let widths = rows[0].indices.map { column in rows.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        var out = ""
         for (index, row) in rows.enumerated() {
             var line = "  " + row.enumerated().map { column, cell in
                 let gap = String(repeating: " ", count: widths[column] - cell.count)
-                return column == 0 || column >= 4 ? gap + cell : cell + gap
+                return rightAligned(column) ? gap + cell : cell + gap
             }.joined(separator: "  ")
-            if let failure = failures[index] { line += "  " + failure }
+            if let text = trailing[index] { line += "  " + text }
             while line.hasSuffix(" ") { line.removeLast() }
             out += line + "\n"
         }
@@ -66,20 +73,8 @@ public enum HistoryReport {
                 rows.append([String(run.id), Timestamp.format(run.finishedAt)])
             }
         }
-        let widths = header.indices.map { column in rows.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
-        for (index, row) in rows.enumerated() {
-            var cells: [String] = []
-            for (column, cell) in row.enumerated() {
-                // Numbers right-aligned, times and text left-aligned.
-                let rightAligned = column == 0 || column >= 3
-                let gap = String(repeating: " ", count: widths[column] - cell.count)
-                cells.append(rightAligned ? gap + cell : cell + gap)
-            }
-            var line = "  " + cells.joined(separator: "  ")
-            if let failure = failures[index] { line += "  " + failure }
-            while line.hasSuffix(" ") { line.removeLast() }
-            out += line + "\n"
-        }
+        // Numbers right-aligned, times and text left-aligned.
+        out += columns(rows, rightAligned: { $0 == 0 || $0 >= 3 }, trailing: failures)
 
         guard let diff else { return out }
         let run = diff.run
