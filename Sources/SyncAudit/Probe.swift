@@ -107,7 +107,7 @@ public enum Probe {
 
     /// The probe reads the cloud user with `onPremisesSyncEnabled` selected, so the rules judge
     /// it (`syncStateKnown`). The verdict: nil when the change arrived, else why not — the findings `check` gives the
-    /// canary at the last poll, with the probe's timeout as the grace (so a change that did not
+    /// canary at the last poll, with no grace left (the probe waited its timeout: a change that did not
     /// arrive is `password-not-synced`, with its troubleshooter command), or, when the rules see
     /// nothing because the cloud's time did not move, `password-not-synced` saying so.
     ///
@@ -131,7 +131,9 @@ public enum Probe {
         }
         var settings = base
         settings.asOf = run.lastPollAt
-        settings.grace = run.timeout
+        // The probe waited its time: no grace is left, so a change not in the cloud is
+        // password-not-synced, never password-sync-pending.
+        settings.grace = 0
         settings.maxSkew = run.maxSkew
         let findings = Audit.run(directory: [run.canary], cloud: run.cloud.map { [$0] } ?? [], settings: settings, syncStateKnown: true)
             .findings.filter { $0.scope == .user }
