@@ -7,8 +7,8 @@
 #   scripts/package-test.sh [--build|--build-debug] [--chroot] [--rebuild-base] [--install-deps] [--verbose] [DEB]
 #
 # DEB defaults to dist/phs-check_VERSION_ARCH.deb of packaging/debian/changelog's version;
-# --build runs scripts/package.sh first; --build-debug packages the debug build of .build instead
-# (scripts/package.sh --configuration debug: no second build of the C libraries; CI, last).
+# --build runs scripts/package.sh first; --build-debug packages a debug build instead
+# (scripts/package.sh --configuration debug: minutes instead of ten; what CI does).
 # In the clean system, in this order:
 #    1. apt-get install --no-install-recommends ./phs-check_*.deb: the Depends alone, from the
 #       mirror, must be enough for everything below up to step 8;

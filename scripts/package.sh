@@ -9,9 +9,8 @@
 #      (swift build -c release --static-swift-stdlib; libldap, SQLite and libc stay shared:
 #      docs/DECISIONS.md, "Packaging"), in --scratch-path (default .build-package, apart from
 #      the debug builds of .build), and strips it. --configuration debug packages the debug
-#      build of .build instead, with the runtime linked in (minutes, where the release build
-#      takes ten; a plain build of .build afterwards compiles some modules again): what CI does
-#      last, to check the packaging, not to ship;
+#      build instead, in .build-package-debug (minutes, where the release build takes ten):
+#      what CI does, to check the packaging, not to ship;
 #   3. makes the man page phs-check(1) from the command definitions with swift-argument-parser's
 #      generate-manual (its product, built in the same scratch path and run on the binary: what
 #      the plugin `swift package generate-manual` does, without the plugin's second release
@@ -54,7 +53,7 @@ while [ $# -gt 0 ]; do
 done
 case $CONFIGURATION in
     release) SCRATCH=${SCRATCH:-.build-package} ;;
-    debug) SCRATCH=${SCRATCH:-.build} ;;
+    debug) SCRATCH=${SCRATCH:-.build-package-debug} ;;
     *) echo "package.sh: --configuration $CONFIGURATION: use release or debug" >&2; exit 2 ;;
 esac
 
@@ -102,6 +101,15 @@ fi
 lap "tools"
 
 # --- 2. the binary ---------------------------------------------------------------------------------
+# First swift-argument-parser's generate-manual (step 3 runs it). It runs here and only here,
+# so with the toolchain's shared runtime (linked statically without the release build's dead
+# stripping, Foundation misses CoreFoundation's symbols), and in a scratch path of its own:
+# SwiftPM does not compile a module again when only the runtime's linking changes, and objects
+# compiled for one link fail the other. It needs only swift-argument-parser: a small build.
+TOOLS_SCRATCH=$SCRATCH-tools
+nice -n 10 swift build -c "$CONFIGURATION" --scratch-path "$TOOLS_SCRATCH" --product generate-manual >&2 || die "building generate-manual failed"
+MANUAL=$(swift build -c "$CONFIGURATION" --scratch-path "$TOOLS_SCRATCH" --show-bin-path)/generate-manual
+lap "generate-manual (swift-argument-parser's tool)"
 say "swift build -c $CONFIGURATION --static-swift-stdlib -Xlinker -z -Xlinker now --product phs-check (scratch path $SCRATCH)"
 # -z now: every symbol bound at start, the GOT then read-only (full RELRO, lintian's
 # hardening-no-bindnow); only the link changes.
@@ -155,14 +163,11 @@ lap "strip"
 # swift-argument-parser's generate-manual, a product of the resolved dependency: built here
 # with the argument parser this build compiled, so that the help the binary prints
 # (--experimental-dump-help) and the tool reading it are one version. One page, every command.
-# It runs here and only here, so with the toolchain's shared runtime: linked statically without
-# the release build's dead stripping (a debug build), Foundation misses CoreFoundation's symbols.
-nice -n 10 swift build -c "$CONFIGURATION" --scratch-path "$SCRATCH" --product generate-manual >&2 || die "building generate-manual failed"
-lap "generate-manual (swift-argument-parser's tool)"
+# (Built before the binary, in step 2.)
 
 MAN=$WORK/man
 mkdir -p "$MAN"
-"$BIN_DIR/generate-manual" "$BIN" --date "$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)" \
+"$MANUAL" "$BIN" --date "$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)" \
     --authors "$MAINTAINER" --output-directory "$MAN" >&2 || die "generate-manual failed"
 [ -s "$MAN/phs-check.1" ] || die "generate-manual wrote no phs-check.1"
 # Three changes to the generated mdoc: a paragraph break (.Pp) for each empty line of the help
