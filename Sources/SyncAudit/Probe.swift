@@ -114,18 +114,18 @@ public enum Probe {
     /// With `proveSignIn`, an arrived change must also sign in, and the previous password fail:
     /// else the timestamp moved without the hash, and that is `password-not-synced` too.
     public static func findings(_ run: ProbeRun, settings base: AuditSettings, proveSignIn: Bool = false) -> [Finding] {
+        /// The probe's own `password-not-synced`, with `check`'s troubleshooter command.
+        func notSynced(_ message: String) -> [Finding] {
+            [Finding(code: .passwordNotSynced, directoryUser: run.canary, cloudUser: run.cloud, matchedBy: .immutableId, message: message,
+                     command: Rules(settings: base, syncStateKnown: true).troubleshooter(run.canary))]
+        }
         if let arrived = run.arrivedAt {
             guard proveSignIn else { return [] }
-            let command = Rules(settings: base, syncStateKnown: true).troubleshooter(run.canary)
             if run.signedInAt == nil {
-                return [Finding(code: .passwordNotSynced, directoryUser: run.canary, cloudUser: run.cloud, matchedBy: .immutableId,
-                                message: "Entra ID recorded the password change of \(run.canary.samAccountName) at \(Timestamp.format(arrived)) (lastPasswordChangeDateTime), but the new password does not sign in: the hash did not arrive.",
-                                command: command)]
+                return notSynced("Entra ID recorded the password change of \(run.canary.samAccountName) at \(Timestamp.format(arrived)) (lastPasswordChangeDateTime), but the new password does not sign in: the hash did not arrive.")
             }
             if run.previousRefused == false {
-                return [Finding(code: .passwordNotSynced, directoryUser: run.canary, cloudUser: run.cloud, matchedBy: .immutableId,
-                                message: "The new password of \(run.canary.samAccountName) signs in to Entra ID, but so does the previous one: the new hash did not replace it.",
-                                command: command)]
+                return notSynced("The new password of \(run.canary.samAccountName) signs in to Entra ID, but so does the previous one: the new hash did not replace it.")
             }
             return []
         }
@@ -140,9 +140,7 @@ public enum Probe {
         if !findings.isEmpty { return findings }
         let waited = run.lastPollAt.timeIntervalSince(run.changedAt)
         let cloudText = run.cloud?.lastPasswordChangeDateTime.map { "stayed at \(Timestamp.format($0)), its value before the reset" } ?? "is still empty"
-        return [Finding(code: .passwordNotSynced, directoryUser: run.canary, cloudUser: run.cloud, matchedBy: .immutableId,
-                        message: "The password of \(run.canary.samAccountName) changed on-premises at \(Timestamp.format(run.changedAt)), but Entra ID's lastPasswordChangeDateTime \(cloudText): after \(HumanDuration.format(waited)) it has not arrived.",
-                        command: Rules(settings: settings, syncStateKnown: true).troubleshooter(run.canary))]
+        return notSynced("The password of \(run.canary.samAccountName) changed on-premises at \(Timestamp.format(run.changedAt)), but Entra ID's lastPasswordChangeDateTime \(cloudText): after \(HumanDuration.format(waited)) it has not arrived.")
     }
 
     /// What the probe proved, in one sentence.
