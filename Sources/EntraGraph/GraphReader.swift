@@ -70,7 +70,7 @@ public struct GraphReader: Sendable {
     /// Usually one; none when the user is not in the cloud; several are the join's ambiguity.
     public func users(anchor: String) async throws -> [CloudUser] {
         let filter = "onPremisesImmutableId eq '\(anchor.replacingOccurrences(of: "'", with: "''"))'"
-        let url = session.settings.endpoints.v1 + "/users?$filter=" + Self.queryEncoded(filter)
+        let url = session.settings.endpoints.v1 + "/users?$filter=" + GraphSession.formEncode(filter)
             + "&$select=" + Self.userProperties.joined(separator: ",")
         let what = "the user with onPremisesImmutableId \(anchor)"
         let body: [UInt8]
@@ -80,14 +80,6 @@ public struct GraphReader: Sendable {
         } catch {
             throw GraphError(.badResponse, "Graph answered \(what) with a body phs-check cannot read: \(error.description)")
         }
-    }
-
-    /// `text` for a URL's query: everything but unreserved characters percent-encoded (a `+` in
-    /// base64 would otherwise read as a space).
-    static func queryEncoded(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
     /// A nextLink goes where the first request went: the token is never sent to another host.

@@ -215,6 +215,8 @@ public final class GraphSession: Sendable {
         }
     }
 
+    /// `value` for a form body or a URL's query: everything but unreserved characters
+    /// percent-encoded (a `+` in base64 would otherwise read as a space).
     static func formEncode(_ value: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

@@ -45,9 +45,7 @@ public enum HistoryReport {
         return out
     }
 
-    private static func seconds(_ value: Double?) -> String {
-        value.map { $0 < 10 ? String(format: "%.1f s", $0) : HumanDuration.format($0) } ?? "-"
-    }
+    private static func seconds(_ value: Double?) -> String { value.map(ProbeReport.duration) ?? "-" }
 
     private static func tableText(path: String, runs: [RunSummary], diff: RunDiff?, limited: Bool) -> String {
         guard !runs.isEmpty || diff != nil else {
@@ -160,7 +158,7 @@ public enum HistoryReport {
         w.add("signedInAt", probe.signedInAt.map(Timestamp.format))
         for (stage, value) in [("reset", probe.resetSeconds), ("arrival", probe.arrivalSeconds), ("observed", probe.observedSeconds),
                                ("signin", probe.signinSeconds)] {
-            latency.add(stage, json: value.map { String(format: "%.3f", $0) } ?? "null")
+            latency.add(stage, json: value.map(ProbeReport.number) ?? "null")
         }
         w.add("latencySeconds", json: latency.finish())
         w.add("message", probe.message)

@@ -84,7 +84,7 @@ public enum ProbeReport {
         var out = PrometheusReport.Exposition()
         out.gauge("phs_check_probe_success", Self.successHelp, findings.isEmpty ? 1 : 0)
         out.gauge("phs_check_probe_timestamp_seconds", "When the last probe began (Unix time).", run.startedAt.timeIntervalSince1970)
-        let stages = Dictionary(uniqueKeysWithValues: Probe.stages(run).map { ($0.name, $0.seconds) })
+        let stages = Probe.latencies(run)
         out.gauge("phs_check_probe_latency_seconds", Self.latencyHelp,
                   ProbeStage.Name.allCases.map { (["stage": $0.rawValue], stages[$0] ?? .nan) })
         out.gauge("phs_check_probe_polls", "How many times the last probe read Microsoft Graph after the change.", Double(run.polls))

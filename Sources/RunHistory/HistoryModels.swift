@@ -145,7 +145,7 @@ public struct ProbeRecord: Sendable, Hashable {
 
     /// The record of a probe that ran (`Probe.stages` gives the latencies).
     public init(_ run: ProbeRun, arrived: Bool, finishedAt: Date, toolVersion: String) {
-        let stages = Dictionary(uniqueKeysWithValues: Probe.stages(run).map { ($0.name, $0.seconds) })
+        let stages = Probe.latencies(run)
         self.init(startedAt: run.startedAt, finishedAt: finishedAt, toolVersion: toolVersion, canary: run.canary.samAccountName,
                   outcome: arrived ? .arrived : run.changed ? .notArrived : .notChanged, changedAt: run.changedAt, arrivedAt: run.arrivedAt, seenAt: run.seenAt,
                   polls: run.polls, resetSeconds: stages[.reset], arrivalSeconds: stages[.arrival],

@@ -105,6 +105,11 @@ public enum Probe {
         return stages
     }
 
+    /// Each stage reached and its seconds, by name (for metrics and the history).
+    public static func latencies(_ run: ProbeRun) -> [ProbeStage.Name: TimeInterval] {
+        Dictionary(uniqueKeysWithValues: stages(run).map { ($0.name, $0.seconds) })
+    }
+
     /// The probe reads the cloud user with `onPremisesSyncEnabled` selected, so the rules judge
     /// it (`syncStateKnown`). The verdict: nil when the change arrived, else why not — the findings `check` gives the
     /// canary at the last poll, with no grace left (the probe waited its timeout: a change that did not

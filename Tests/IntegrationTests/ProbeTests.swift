@@ -72,6 +72,16 @@ struct ProbeTests {
         return line.drop { $0 != " " }.trimmingCharacters(in: .whitespaces)
     }
 
+    /// The canary's password now, as the DC holds it: its NT hash (`unicodePwd`, read from the
+    /// DC's own database as root).
+    static func canaryHash() throws -> [UInt8] {
+        let shown = try CommandRunner.run("/usr/bin/samba-tool", ["user", "getpassword", "probe.canary", "-s",
+                                                                   try #require(ProcessInfo.processInfo.environment["PHS_TEST_DC_SMB_CONF"]),
+                                                                   "--attributes=unicodePwd"])
+        let line = try #require(shown.lines.first { $0.hasPrefix("unicodePwd:: ") }, "\(shown.output) \(shown.stderr)")
+        return try #require(Data(base64Encoded: String(line.dropFirst(13)))).map { $0 }
+    }
+
     /// An emulator whose only user is the canary's cloud twin, its sync engine watching the canary
     /// with `delay` seconds (nil: the change never arrives).
     /// The public client the canary signs in with (`--prove-signin`).
@@ -293,12 +303,7 @@ struct ProbeTests {
         let coreLimit = limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") }
         #expect(coreLimit.map { $0.split(separator: " ", omittingEmptySubsequences: true).suffix(3).prefix(2) == ["0", "0"] } == true, "\(limits)")
         #expect(!arguments.isEmpty)
-        // The canary's password now, as the DC holds it: its NT hash.
-        let shown = try CommandRunner.run("/usr/bin/samba-tool", ["user", "getpassword", "probe.canary", "-s",
-                                                                   try #require(ProcessInfo.processInfo.environment["PHS_TEST_DC_SMB_CONF"]),
-                                                                   "--attributes=unicodePwd"])
-        let line = try #require(shown.lines.first { $0.hasPrefix("unicodePwd:: ") }, "\(shown.output) \(shown.stderr)")
-        let hash = try #require(Data(base64Encoded: String(line.dropFirst(13)))).map { $0 }
+        let hash = try Self.canaryHash()
         #expect(hash.count == 16)
         let log = FileManager.default.contents(atPath: emulator.log) ?? Data()
         for (name, text) in [("standard output", stdout), ("standard error", stderr), ("the emulator's request log", log),
@@ -336,10 +341,7 @@ struct ProbeTests {
         #expect(table.output.contains("PROBES (3, newest first"), "\(table.output)")
         #expect(table.output.contains("failed: cannot reach"))
         // The history file itself, byte for byte, against the canary's password now.
-        let shown = try CommandRunner.run("/usr/bin/samba-tool", ["user", "getpassword", "probe.canary", "-s",
-                                                                   try #require(ProcessInfo.processInfo.environment["PHS_TEST_DC_SMB_CONF"]),
-                                                                   "--attributes=unicodePwd"])
-        let hash = try #require(shown.lines.first { $0.hasPrefix("unicodePwd:: ") }.flatMap { Data(base64Encoded: String($0.dropFirst(13))) }).map { $0 }
+        let hash = try Self.canaryHash()
         let bytes = (FileManager.default.contents(atPath: database) ?? Data()) + (FileManager.default.contents(atPath: database + "-wal") ?? Data())
         #expect(!bytes.isEmpty)
         #expect(!NTHash.holdsPassword(bytes, length: 32, hash: hash), "the canary's password is in the history")
